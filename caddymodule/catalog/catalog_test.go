@@ -1,0 +1,118 @@
+package catalog
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// registry serves a sorted catalog the way distribution pages it.
+type registry struct {
+	names []string
+	calls int
+}
+
+func (r *registry) fetch(n int, last string) (Page, error) {
+	r.calls++
+	i, _ := slices.BinarySearch(r.names, last)
+	if i < len(r.names) && r.names[i] == last {
+		i++
+	}
+	end := min(i+n, len(r.names))
+	return Page{Repositories: slices.Clone(r.names[i:end]), More: end < len(r.names)}, nil
+}
+
+func inAcme(name string) bool { return strings.HasPrefix(name, "acme/") }
+
+func TestFilter(t *testing.T) {
+	names := []string{"a/x", "acme/a", "acme/b", "b/y", "beta/c", "acme2/z", "acme/c", "zed/q"}
+	slices.Sort(names)
+	tests := []struct {
+		name     string
+		n        int
+		last     string
+		maxPages int
+		want     []string
+		wantMore bool
+		wantNext string
+	}{
+		{"every allowed name fits in one answer", 100, "", 10, []string{"acme/a", "acme/b", "acme/c"}, false, ""},
+		{"n cuts the answer and points past the last name returned", 2, "", 10, []string{"acme/a", "acme/b"}, true, "acme/b"},
+		{"last resumes after the given name", 2, "acme/b", 10, []string{"acme/c"}, false, ""},
+		{"a page limit hands back a cursor past the names read", 1, "", 1, nil, true, "a/x"},
+		{"other orgs' names never appear", 1, "acme/c", 10, nil, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reg := &registry{names: names}
+			got, err := Filter(reg.fetch, inAcme, tt.n, tt.last, tt.maxPages)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got.Repositories, tt.want) && !(len(got.Repositories) == 0 && len(tt.want) == 0) {
+				t.Errorf("names = %v, want %v", got.Repositories, tt.want)
+			}
+			if got.More != tt.wantMore || got.Next != tt.wantNext {
+				t.Errorf("more, next = %v, %q; want %v, %q", got.More, got.Next, tt.wantMore, tt.wantNext)
+			}
+		})
+	}
+}
+
+func TestFollowingLinksSeesEveryAllowedNameOnce(t *testing.T) {
+	var names []string
+	for i := range 500 {
+		org := []string{"acme", "other", "acmex"}[i%3]
+		names = append(names, org+"/repo"+strings.Repeat("x", i%7)+string(rune('a'+i%26))+string(rune('a'+i/26)))
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
+	var want []string
+	for _, n := range names {
+		if inAcme(n) {
+			want = append(want, n)
+		}
+	}
+	for _, pageSize := range []int{1, 3, 10, 1000} {
+		reg := &registry{names: names}
+		var got []string
+		last := ""
+		for range 1000 {
+			res, err := Filter(reg.fetch, inAcme, pageSize, last, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, res.Repositories...)
+			if !res.More {
+				break
+			}
+			last = res.Next
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("page size %d: followed links gave %d names, want %d", pageSize, len(got), len(want))
+		}
+	}
+}
+
+func TestFilterRefusesARegistryThatDoesNotAdvance(t *testing.T) {
+	stuck := func(n int, last string) (Page, error) { return Page{Repositories: []string{"acme/a"}, More: true}, nil }
+	if _, err := Filter(stuck, inAcme, 5, "acme/a", 10); err != ErrNotAdvancing {
+		t.Errorf("error = %v, want %v", err, ErrNotAdvancing)
+	}
+}
+
+func TestLinkAndBody(t *testing.T) {
+	if got, want := Link(10, "acme/a b"), `</v2/_catalog?last=acme%2Fa+b&n=10>; rel="next"`; got != want {
+		t.Errorf("Link = %s, want %s", got, want)
+	}
+	if got := string(Body(nil)); got != "{\"repositories\":[]}\n" {
+		t.Errorf("Body(nil) = %q", got)
+	}
+	p, err := ParsePage([]byte(`{"repositories":["acme/a"]}`), true)
+	if err != nil || !p.More || len(p.Repositories) != 1 {
+		t.Errorf("ParsePage = %+v, %v", p, err)
+	}
+	if _, err := ParsePage([]byte(`{"repositories":`), false); err == nil {
+		t.Error("ParsePage of a truncated body succeeded")
+	}
+}

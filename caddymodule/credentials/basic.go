@@ -1,0 +1,96 @@
+// Package credentials reads the HTTP Basic credentials registry clients send:
+// the username is the organization, the password is its access token.
+package credentials
+
+import (
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strings"
+)
+
+// MaxHeaderLen bounds the Authorization header the gateway will decode. An
+// organization name and a token fit in far less; anything longer is refused
+// before decoding so that a hostile header costs nothing.
+const MaxHeaderLen = 1024
+
+// Errors say why credentials could not be read. They never contain any part
+// of the header, which may hold a secret.
+var (
+	ErrMissing   = errors.New("no credentials")
+	ErrMalformed = errors.New("malformed basic credentials")
+	ErrScheme    = errors.New("authorization scheme is not basic")
+	ErrMultiple  = errors.New("more than one authorization header")
+	ErrTooLong   = errors.New("authorization header too long")
+)
+
+// Basic is an org name and a token. Its String method hides the token.
+type Basic struct {
+	Username string
+	password string
+}
+
+// Password returns the secret. Call it only to check or verify the token.
+func (b Basic) Password() string { return b.password }
+
+// String prints the username only, so a Basic in a log line leaks nothing.
+func (b Basic) String() string { return b.Username + ":***" }
+
+// GoString hides the password from %#v as well.
+func (b Basic) GoString() string {
+	return "credentials.Basic{Username:" + quote(b.Username) + ", password:***}"
+}
+
+// FromRequest reads the request's Basic credentials. It refuses more than one
+// Authorization header rather than choosing one, since a proxy in front may
+// choose differently.
+func FromRequest(h http.Header) (Basic, error) {
+	values := h["Authorization"]
+	switch len(values) {
+	case 0:
+		return Basic{}, ErrMissing
+	case 1:
+		return ParseBasic(values[0])
+	default:
+		return Basic{}, ErrMultiple
+	}
+}
+
+// ParseBasic parses the value of an Authorization header in the Basic scheme
+// (RFC 7617). The scheme name is case-insensitive; the username and password
+// must both be non-empty and free of control characters.
+func ParseBasic(header string) (Basic, error) {
+	if header == "" {
+		return Basic{}, ErrMissing
+	}
+	if len(header) > MaxHeaderLen {
+		return Basic{}, ErrTooLong
+	}
+	const prefix = "Basic "
+	if len(header) < len(prefix) || !strings.EqualFold(header[:len(prefix)], prefix) {
+		return Basic{}, ErrScheme
+	}
+	encoded := header[len(prefix):]
+	var buf [MaxHeaderLen]byte
+	n, err := base64.StdEncoding.Decode(buf[:], []byte(encoded))
+	if err != nil {
+		return Basic{}, ErrMalformed
+	}
+	decoded := buf[:n]
+	colon := -1
+	for i, c := range decoded {
+		if c < 0x20 || c == 0x7f {
+			return Basic{}, ErrMalformed
+		}
+		if c == ':' && colon < 0 {
+			colon = i
+		}
+	}
+	if colon <= 0 || colon == len(decoded)-1 {
+		return Basic{}, ErrMalformed
+	}
+	s := string(decoded)
+	return Basic{Username: s[:colon], password: s[colon+1:]}, nil
+}
+
+func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }

@@ -1,0 +1,95 @@
+package credentials
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func basic(userpass string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(userpass))
+}
+
+func TestParseBasic(t *testing.T) {
+	tests := []struct {
+		name     string
+		header   string
+		wantUser string
+		wantPass string
+		wantErr  error
+	}{
+		{"well-formed credentials are read", basic("acme:oat_secret"), "acme", "oat_secret", nil},
+		{"the scheme name is case-insensitive", "basic " + base64.StdEncoding.EncodeToString([]byte("acme:x")), "acme", "x", nil},
+		{"a password may contain colons", basic("acme:a:b"), "acme", "a:b", nil},
+		{"an empty header is missing", "", "", "", ErrMissing},
+		{"bearer is another scheme", "Bearer oat_secret", "", "", ErrScheme},
+		{"a bare scheme is another scheme", "Basic", "", "", ErrScheme},
+		{"bad base64 is malformed", "Basic !!!notbase64", "", "", ErrMalformed},
+		{"unpadded base64 is malformed", "Basic " + base64.RawStdEncoding.EncodeToString([]byte("acme:xy")), "", "", ErrMalformed},
+		{"no colon is malformed", basic("acmeoat_secret"), "", "", ErrMalformed},
+		{"an empty username is malformed", basic(":oat_secret"), "", "", ErrMalformed},
+		{"an empty password is malformed", basic("acme:"), "", "", ErrMalformed},
+		{"a NUL byte is malformed", basic("acme:oat\x00x"), "", "", ErrMalformed},
+		{"a newline is malformed", basic("acme\n:x"), "", "", ErrMalformed},
+		{"a 64 KiB header is too long", "Basic " + strings.Repeat("A", 64<<10), "", "", ErrTooLong},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseBasic(tt.header)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("ParseBasic error = %v, want %v", err, tt.wantErr)
+			}
+			if got.Username != tt.wantUser || got.Password() != tt.wantPass {
+				t.Errorf("ParseBasic = %q/%q, want %q/%q", got.Username, got.Password(), tt.wantUser, tt.wantPass)
+			}
+		})
+	}
+}
+
+func TestFromRequestRefusesTwoHeaders(t *testing.T) {
+	h := http.Header{}
+	h.Add("Authorization", basic("acme:a"))
+	h.Add("Authorization", basic("other:b"))
+	if _, err := FromRequest(h); !errors.Is(err, ErrMultiple) {
+		t.Errorf("FromRequest with two headers: error = %v, want %v", err, ErrMultiple)
+	}
+	if _, err := FromRequest(http.Header{}); !errors.Is(err, ErrMissing) {
+		t.Errorf("FromRequest without a header: error = %v, want %v", err, ErrMissing)
+	}
+}
+
+func TestFormattingNeverShowsThePassword(t *testing.T) {
+	b, err := ParseBasic(basic("acme:oat_topsecret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		if got := fmt.Sprintf(format, b); strings.Contains(got, "topsecret") {
+			t.Errorf("Sprintf(%q) = %q, shows the password", format, got)
+		}
+	}
+}
+
+func FuzzParseBasic(f *testing.F) {
+	for _, seed := range []string{basic("acme:oat_x"), "Basic", "Bearer x", basic(":"), basic("a:b:c"), "Basic ====", basic("\x00:\x00")} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		b, err := ParseBasic(header)
+		if err != nil {
+			if b != (Basic{}) {
+				t.Fatalf("ParseBasic(%q) returned %v with error %v", header, b, err)
+			}
+			return
+		}
+		if b.Username == "" || b.Password() == "" || strings.Contains(b.Username, ":") {
+			t.Fatalf("ParseBasic(%q) accepted username %q password %q", header, b.Username, b.Password())
+		}
+		if got, _ := ParseBasic(basic(b.Username + ":" + b.Password())); got != b {
+			t.Fatalf("round trip of %q gave %v, want %v", header, got, b)
+		}
+	})
+}
