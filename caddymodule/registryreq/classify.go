@@ -1,0 +1,232 @@
+// Package registryreq classifies registry API requests: which endpoint a
+// request addresses, which repository it acts on (byte-exact as the
+// registry's own router resolves it) and which actions it needs there. It
+// refuses, rather than reinterprets, anything the registry could read
+// differently: percent-encoding and dot segments in the path, names outside
+// the OCI grammar, repeated meaning-changing query parameters and form bodies
+// on writes. It is plain Go with no Caddy imports, so that every part of
+// oatgate can share it.
+package registryreq
+
+import (
+	"net/http"
+
+	"github.com/oatgate/oatgate/caddymodule/access"
+	"github.com/oatgate/oatgate/caddymodule/registryerr"
+)
+
+// Limits on untrusted input. A registry path needs at most a 255-byte name,
+// the endpoint words and a reference or session id; upload session URLs
+// carry the registry's own state in the query, which can run to a few
+// hundred bytes.
+const (
+	// MaxPathLength is the longest path (decoded or raw) accepted.
+	MaxPathLength = 2048
+	// MaxQueryLength is the longest raw query accepted.
+	MaxQueryLength = 8192
+)
+
+// DefaultMaxPageSize is the Options.MaxPageSize used when it is 0.
+const DefaultMaxPageSize = 1000
+
+// Input is what Classify reads of an HTTP request.
+type Input struct {
+	// Method is the request method, compared case-sensitively.
+	Method string
+	// Path is net/http's URL.Path (decoded).
+	Path string
+	// RawPath is net/http's URL.RawPath: empty when the path's escaped form
+	// is the default encoding of Path, as URL.EscapedPath treats it.
+	RawPath string
+	// RawQuery is URL.RawQuery, undecoded.
+	RawQuery string
+	// ContentType is the request's Content-Type header; form-encoded and
+	// multipart bodies are refused on writes.
+	ContentType string
+}
+
+// Options tune classification.
+type Options struct {
+	// MaxPageSize is the largest ?n= passed on in Request.N; larger values
+	// are clamped. Default: DefaultMaxPageSize (1000) when 0 or negative.
+	MaxPageSize int
+}
+
+// Classify resolves a request to its endpoint, repository and needed access.
+// A refusal is a *registryerr.Error whose code is the one to answer with
+// (NAME_INVALID, NOT_FOUND, UNSUPPORTED, DIGEST_INVALID, TAG_INVALID,
+// PAGINATION_NUMBER_INVALID, or the 400 BadRequest code) and whose detail
+// repeats at most a short, printable piece of the input. Classify is a plain
+// function of its arguments, safe for concurrent use, and does not allocate
+// unless a query value is percent-encoded or the request is refused.
+func Classify(in Input, opts Options) (Request, error) {
+	r, err := classify(in, opts)
+	if err != nil {
+		// A typed nil would read as an error; return a true nil interface.
+		return Request{}, err
+	}
+	return r, nil
+}
+
+func classify(in Input, opts Options) (Request, *registryerr.Error) {
+	var r Request
+	if len(in.Path) > MaxPathLength || len(in.RawPath) > MaxPathLength {
+		return r, ErrPathTooLong
+	}
+	if len(in.RawQuery) > MaxQueryLength {
+		return r, ErrQueryTooLong
+	}
+	if err := checkPath(in.Path, in.RawPath); err != nil {
+		return r, err
+	}
+	if len(in.Path) < len(v2Prefix) || in.Path[:len(v2Prefix)] != v2Prefix {
+		return r, ErrUnknownRoute
+	}
+	rt, err := splitRoute(in.Path[len(v2Prefix):])
+	if err != nil {
+		return r, err
+	}
+	r.Kind = rt.kind
+	if r.Kind != Base && r.Kind != Catalog {
+		if len(rt.name) > 255 {
+			return r, ErrNameTooLong
+		}
+		if !validName(rt.name) {
+			return r, nameInvalid(rt.name)
+		}
+		r.Repository = rt.name
+	}
+	action, ok := actionFor(r.Kind, in.Method)
+	if !ok {
+		return r, ErrMethod
+	}
+	if err := r.setTarget(rt.last); err != nil {
+		return r, err
+	}
+	if err := checkControl(in.RawQuery); err != nil {
+		return r, err
+	}
+	q, err := parseQuery(in.RawQuery)
+	if err != nil {
+		return r, err
+	}
+	if isWrite(in.Method) && formBody(in.ContentType) {
+		return r, ErrFormBody
+	}
+	if err := r.setParams(&q, in.Method, opts); err != nil {
+		return r, err
+	}
+	if action != 0 {
+		r.need(r.Repository, action)
+	}
+	if r.MountFrom != "" {
+		r.need(r.MountFrom, access.Pull)
+	}
+	return r, nil
+}
+
+// setTarget validates and records the path's final variable: the manifest
+// reference, the blob or subject digest, or the upload session id.
+func (r *Request) setTarget(last string) *registryerr.Error {
+	switch r.Kind {
+	case Manifest:
+		// The router's reference pattern is tag|digest; a tag holds no ':'.
+		if containsByte(last, ':') {
+			if !validDigest(last) {
+				return digestInvalid(last)
+			}
+		} else if !validTag(last) {
+			return tagInvalid(last)
+		}
+		r.Reference = last
+	case Blob, Referrers:
+		if !validDigest(last) {
+			return digestInvalid(last)
+		}
+		r.Digest = last
+	case UploadSession:
+		if !validSessionID(last) {
+			return ErrUnknownRoute
+		}
+		r.SessionID = last
+	}
+	return nil
+}
+
+// setParams interprets the query parameters each endpoint reads. Others are
+// passed through untouched: the registry ignores them on that endpoint.
+func (r *Request) setParams(q *query, method string, opts Options) *registryerr.Error {
+	switch r.Kind {
+	case UploadStart:
+		mount, digest := q.get(paramMount), q.get(paramDigest)
+		if mount != "" && digest != "" {
+			return ErrMountWithDigest
+		}
+		if digest != "" {
+			if !validDigest(digest) {
+				return digestInvalid(digest)
+			}
+			r.Digest = digest
+		}
+		if mount != "" {
+			if !validDigest(mount) {
+				return digestInvalid(mount)
+			}
+			r.Digest, r.Mount = mount, true
+			// from without mount is ignored by the registry; with mount it
+			// names a second repository that must be authorized.
+			if from := q.get(paramFrom); from != "" {
+				if !validName(from) {
+					return nameInvalid(from)
+				}
+				r.MountFrom = from
+			}
+		}
+	case UploadSession:
+		if method != http.MethodPut {
+			return nil
+		}
+		if digest := q.get(paramDigest); digest != "" {
+			if !validDigest(digest) {
+				return digestInvalid(digest)
+			}
+			r.Digest = digest
+		}
+	case Catalog, TagsList:
+		limit := opts.MaxPageSize
+		if limit <= 0 {
+			limit = DefaultMaxPageSize
+		}
+		n, err := parsePageSize(q.get(paramN), limit)
+		if err != nil {
+			return err
+		}
+		r.N, r.Last = n, q.get(paramLast)
+	case Referrers:
+		r.ArtifactType = q.get(paramArtifactType)
+	}
+	return nil
+}
+
+// isWrite reports whether Go's form parsing reads the body for method.
+func isWrite(method string) bool {
+	return method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
+}
+
+func checkControl(s string) *registryerr.Error {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			return ErrControlCharacter
+		}
+	}
+	return nil
+}
+
+func containsByte(s string, c byte) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,141 @@
+package registryreq
+
+import (
+	"strings"
+
+	"github.com/oatgate/oatgate/caddymodule/registryerr"
+)
+
+// pathByte marks the bytes a registry path may hold: the union of the name,
+// tag, digest and session id grammars. Anything else cannot be part of a
+// route, and refusing it early keeps every later check byte-simple.
+var pathByte = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for _, c := range "/._-:+=" {
+		t[c] = true
+	}
+	return t
+}()
+
+// checkPath refuses paths the registry could read differently from the
+// decoded Path we classify: any percent-encoding (RawPath set and different,
+// or a '%' left after decoding), control characters, and bytes no route
+// uses.
+func checkPath(path, rawPath string) *registryerr.Error {
+	if rawPath != "" && rawPath != path {
+		return ErrPercentEncoded
+	}
+	for i := 0; i < len(path); i++ {
+		c := path[i]
+		if pathByte[c] {
+			continue
+		}
+		switch {
+		case c == '%':
+			return ErrPercentEncoded
+		case c < 0x20 || c == 0x7f:
+			return ErrControlCharacter
+		}
+		return ErrUnknownRoute
+	}
+	return nil
+}
+
+const (
+	uploadsSuffix = "/blobs/uploads/"
+	v2Prefix      = "/v2/"
+)
+
+// route is a path split the way distribution's router splits it.
+type route struct {
+	kind Kind
+	name string
+	last string // reference, digest or session id
+}
+
+// splitRoute resolves rest (the path after "/v2/") to an endpoint. The
+// router's patterns all end in fixed words plus at most one variable that
+// holds no '/', so the name is everything before those final words; a name
+// may itself contain "manifests", "blobs" or "uploads" components
+// (/v2/a/manifests/b/manifests/latest is manifest "latest" of "a/manifests/b").
+func splitRoute(rest string) (route, *registryerr.Error) {
+	switch rest {
+	case "":
+		return route{kind: Base}, nil
+	case "_catalog":
+		return route{kind: Catalog}, nil
+	}
+	if err := checkSegments(rest); err != nil {
+		return route{}, err
+	}
+	if strings.HasSuffix(rest, "/") {
+		// Only the upload start route ends in '/'; elsewhere the router
+		// answers a trailing slash with a redirect, not the endpoint.
+		name, ok := strings.CutSuffix(rest, uploadsSuffix)
+		if !ok || name == "" {
+			return route{}, ErrUnknownRoute
+		}
+		return route{kind: UploadStart, name: name}, nil
+	}
+	i := strings.LastIndexByte(rest, '/')
+	if i < 0 {
+		return route{}, ErrUnknownRoute
+	}
+	head, last := rest[:i], rest[i+1:]
+	j := strings.LastIndexByte(head, '/')
+	if j <= 0 {
+		return route{}, ErrUnknownRoute // no name before the endpoint words
+	}
+	name, word := head[:j], head[j+1:]
+	switch word {
+	case "manifests":
+		return route{kind: Manifest, name: name, last: last}, nil
+	case "blobs":
+		if last == "uploads" {
+			return route{}, ErrUnknownRoute // upload start without its trailing slash
+		}
+		return route{kind: Blob, name: name, last: last}, nil
+	case "tags":
+		if last == "list" {
+			return route{kind: TagsList, name: name}, nil
+		}
+	case "referrers":
+		return route{kind: Referrers, name: name, last: last}, nil
+	case "uploads":
+		k := strings.LastIndexByte(name, '/')
+		if k > 0 && name[k+1:] == "blobs" {
+			return route{kind: UploadSession, name: name[:k], last: last}, nil
+		}
+	}
+	return route{}, ErrUnknownRoute
+}
+
+// checkSegments refuses empty components (other than the upload start's
+// trailing slash) and "." or ".." components, which the router would clean
+// and redirect rather than serve.
+func checkSegments(rest string) *registryerr.Error {
+	start := 0
+	for i := 0; i <= len(rest); i++ {
+		if i < len(rest) && rest[i] != '/' {
+			continue
+		}
+		switch seg := rest[start:i]; seg {
+		case "":
+			if i != len(rest) || start == 0 {
+				return ErrNotCanonical
+			}
+		case ".", "..":
+			return ErrNotCanonical
+		}
+		start = i + 1
+	}
+	return nil
+}
