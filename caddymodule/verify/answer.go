@@ -1,0 +1,93 @@
+package verify
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/oatgate/oatgate/caddymodule/scope"
+)
+
+// ErrMalformedAnswer is wrapped by every error for an introspection answer
+// that cannot be trusted: not JSON, no "active", or active without
+// token_id/org.
+var ErrMalformedAnswer = errors.New("malformed introspection answer")
+
+// Identity is who an active token is, as the store described it. Verify
+// returns identities shared with its cache: callers must not modify them.
+type Identity struct {
+	// TokenID is the store's id of the token; usage events name it.
+	TokenID string
+	// Label is the token's human label.
+	Label string
+	// Org is the organization the token belongs to.
+	Org string
+	// Expires is when the token stops working; zero means never.
+	Expires time.Time
+	// Grants are the token's scopes compiled for matching.
+	Grants *scope.Grants
+	// Scope is the scope string exactly as the store sent it.
+	Scope string
+}
+
+// expiredAt reports whether the identity no longer works at now.
+func (id *Identity) expiredAt(now time.Time) bool {
+	return !id.Expires.IsZero() && !now.Before(id.Expires)
+}
+
+// answer is the RFC 7662 introspection response, the fields oatgate reads.
+// Pointers tell a missing field from a zero one.
+type answer struct {
+	Active  *bool        `json:"active"`
+	TokenID string       `json:"token_id"`
+	Label   string       `json:"label"`
+	Org     string       `json:"org"`
+	Scope   string       `json:"scope"`
+	Exp     *json.Number `json:"exp"`
+}
+
+// parseAnswer reads an introspection answer body. It returns (nil, nil) for
+// an inactive token and an error for anything it cannot trust; it never
+// returns an identity without a token id and an org.
+func parseAnswer(body []byte) (*Identity, error) {
+	var a answer
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&a); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformedAnswer, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: trailing data after the JSON object", ErrMalformedAnswer)
+	}
+	if a.Active == nil {
+		return nil, fmt.Errorf("%w: no \"active\" field", ErrMalformedAnswer)
+	}
+	if !*a.Active {
+		return nil, nil
+	}
+	if strings.TrimSpace(a.TokenID) == "" {
+		return nil, fmt.Errorf("%w: active answer without token_id", ErrMalformedAnswer)
+	}
+	if strings.TrimSpace(a.Org) == "" {
+		return nil, fmt.Errorf("%w: active answer without org", ErrMalformedAnswer)
+	}
+	id := &Identity{TokenID: a.TokenID, Label: a.Label, Org: a.Org, Scope: a.Scope}
+	if a.Exp != nil {
+		secs, err := a.Exp.Int64()
+		if err != nil || secs < 0 {
+			return nil, fmt.Errorf("%w: exp %q is not a non-negative integer", ErrMalformedAnswer, a.Exp.String())
+		}
+		id.Expires = time.Unix(secs, 0)
+	}
+	// One unreadable scope fails the answer: granting the rest would be a
+	// guess, and a 503 with a logged cause is easier to find than a 403.
+	scopes, err := scope.ParseList(a.Scope)
+	if err != nil {
+		return nil, fmt.Errorf("%w: scope: %w", ErrMalformedAnswer, err)
+	}
+	id.Grants = scope.Compile(a.Org, scopes)
+	return id, nil
+}

@@ -1,0 +1,71 @@
+package verify
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// maxPagesPerPoll bounds how many feed pages one poll reads back to back, so
+// that a store which keeps answering with ids cannot hold the poller.
+const maxPagesPerPoll = 16
+
+// pollRevocations follows the revocation feed until Close. The first
+// successful poll only learns the cursor; each later one evicts the tokens
+// revoked since. An unreachable feed is logged once per outage and polled
+// again at the usual interval.
+func (v *Verifier) pollRevocations() {
+	defer close(v.done)
+	ticker := time.NewTicker(v.cfg.RevocationPoll)
+	defer ticker.Stop()
+	cursor := ""
+	feedDown := false
+	for {
+		next, err := v.pollOnce(v.ctx, cursor)
+		switch {
+		case v.ctx.Err() != nil:
+			return
+		case err != nil && !feedDown:
+			feedDown = true
+			v.log.Warn("revocation feed unreachable; revoked tokens stay cached up to cache_ttl until it returns",
+				zap.String("store", v.cfg.StoreURL), zap.Error(err))
+		case err == nil && feedDown:
+			feedDown = false
+			v.log.Info("revocation feed reachable again", zap.String("store", v.cfg.StoreURL))
+		}
+		cursor = next
+		select {
+		case <-v.ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
+}
+
+// pollOnce reads the feed after cursor and applies it, returning the cursor
+// to continue from.
+func (v *Verifier) pollOnce(ctx context.Context, cursor string) (string, error) {
+	for range maxPagesPerPoll {
+		pctx, cancel := context.WithTimeout(ctx, v.cfg.Timeout)
+		page, err := v.client.revocations(pctx, cursor)
+		cancel()
+		v.obs.StoreReachable(err == nil)
+		if err != nil {
+			return cursor, err
+		}
+		if cursor == "" {
+			// Revocations before this cursor are unknown to us, so nothing
+			// cached so far can be trusted to be unrevoked.
+			v.cache.invalidateAll()
+			return page.Cursor, nil
+		}
+		v.cache.revoke(page.TokenIDs)
+		v.obs.RevocationsApplied(len(page.TokenIDs))
+		if len(page.TokenIDs) == 0 || page.Cursor == cursor {
+			return page.Cursor, nil
+		}
+		cursor = page.Cursor
+	}
+	return cursor, nil
+}

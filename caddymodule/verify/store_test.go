@@ -1,0 +1,230 @@
+package verify
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/oatgate/oatgate/caddymodule/oat"
+)
+
+const testKey = "gateway-key-for-tests"
+
+// How the fake store answers introspections.
+const (
+	answerNormally int32 = iota
+	answerDropConnection
+	answer503
+	answer401
+	answer400
+)
+
+// fakeStore implements the gateway -> store protocol of DESIGN.md over a
+// real HTTP server, counting the calls it gets.
+type fakeStore struct {
+	srv *httptest.Server
+
+	mu      sync.Mutex
+	tokens  map[string]map[string]any // token -> active answer
+	raw     map[string]string         // token -> verbatim answer body
+	revoked []string                  // the feed; the cursor is an index
+
+	mode       atomic.Int32
+	feedStatus atomic.Int32 // 0: 200
+	delay      atomic.Int64 // nanoseconds slept per introspection
+	// onIntrospect, if set, runs after the answer is decided and before it
+	// is written.
+	onIntrospect func()
+
+	introspections atomic.Int64
+	feedPolls      atomic.Int64
+}
+
+func newFakeStore(t *testing.T) *fakeStore {
+	t.Helper()
+	s := &fakeStore{tokens: map[string]map[string]any{}, raw: map[string]string{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/introspect", s.introspect)
+	mux.HandleFunc("GET /v1/revocations", s.revocations)
+	s.srv = httptest.NewServer(mux)
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// add registers an active token and returns it.
+func (s *fakeStore) add(t *testing.T, id, org, scope string, exp time.Time) string {
+	t.Helper()
+	tok, err := oat.Generate()
+	if err != nil {
+		t.Fatalf("generating token: %v", err)
+	}
+	a := map[string]any{"active": true, "token_id": id, "label": "label-" + id, "org": org, "scope": scope}
+	if !exp.IsZero() {
+		a["exp"] = exp.Unix()
+	}
+	s.mu.Lock()
+	s.tokens[tok.Reveal()] = a
+	s.mu.Unlock()
+	return tok.Reveal()
+}
+
+// setRaw makes the store answer token with body, verbatim.
+func (s *fakeStore) setRaw(t *testing.T, body string) string {
+	t.Helper()
+	tok, err := oat.Generate()
+	if err != nil {
+		t.Fatalf("generating token: %v", err)
+	}
+	s.mu.Lock()
+	s.raw[tok.Reveal()] = body
+	s.mu.Unlock()
+	return tok.Reveal()
+}
+
+// revoke makes every token of id inactive and lists id in the feed.
+func (s *fakeStore) revoke(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for tok, a := range s.tokens {
+		if a["token_id"] == id {
+			delete(s.tokens, tok)
+		}
+	}
+	s.revoked = append(s.revoked, id)
+}
+
+func (s *fakeStore) introspect(w http.ResponseWriter, r *http.Request) {
+	s.introspections.Add(1)
+	if d := s.delay.Load(); d > 0 {
+		time.Sleep(time.Duration(d))
+	}
+	switch s.mode.Load() {
+	case answerDropConnection:
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+		return
+	case answer503:
+		http.Error(w, "down", http.StatusServiceUnavailable)
+		return
+	case answer401:
+		http.Error(w, "who are you", http.StatusUnauthorized)
+		return
+	case answer400:
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	if r.Header.Get("Authorization") != "Bearer "+testKey {
+		http.Error(w, "bad key", http.StatusUnauthorized)
+		return
+	}
+	token := r.PostFormValue("token")
+	s.mu.Lock()
+	raw, isRaw := s.raw[token]
+	a, ok := s.tokens[token]
+	hook := s.onIntrospect
+	s.mu.Unlock()
+	body := []byte(`{"active":false}`)
+	switch {
+	case isRaw:
+		body = []byte(raw)
+	case ok:
+		body, _ = json.Marshal(a)
+	}
+	if hook != nil {
+		hook()
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
+}
+
+func (s *fakeStore) revocations(w http.ResponseWriter, r *http.Request) {
+	s.feedPolls.Add(1)
+	if st := s.feedStatus.Load(); st != 0 {
+		http.Error(w, "feed trouble", int(st))
+		return
+	}
+	if r.Header.Get("Authorization") != "Bearer "+testKey {
+		http.Error(w, "bad key", http.StatusUnauthorized)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	after := 0
+	if a := r.URL.Query().Get("after"); a != "" {
+		n, err := strconv.Atoi(a)
+		if err != nil || n < 0 || n > len(s.revoked) {
+			http.Error(w, "bad cursor", http.StatusBadRequest)
+			return
+		}
+		after = n
+	}
+	ids := append([]string{}, s.revoked[after:]...)
+	_ = json.NewEncoder(w).Encode(map[string]any{"cursor": strconv.Itoa(len(s.revoked)), "token_ids": ids})
+}
+
+// clock is a settable Config.Now.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Now()} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// countingObserver counts the hooks it receives.
+type countingObserver struct {
+	hits, misses, evicted, introspected, revocations, reachable, unreachable atomic.Int64
+}
+
+func (o *countingObserver) CacheHit()                         { o.hits.Add(1) }
+func (o *countingObserver) CacheMiss()                        { o.misses.Add(1) }
+func (o *countingObserver) CacheEvicted()                     { o.evicted.Add(1) }
+func (o *countingObserver) Introspected(time.Duration, error) { o.introspected.Add(1) }
+func (o *countingObserver) RevocationsApplied(n int)          { o.revocations.Add(int64(n)) }
+func (o *countingObserver) StoreReachable(ok bool) {
+	if ok {
+		o.reachable.Add(1)
+	} else {
+		o.unreachable.Add(1)
+	}
+}
+
+// newTestVerifier builds a Verifier against s with a settable clock; mutate
+// adjusts the config first.
+func newTestVerifier(t *testing.T, s *fakeStore, mutate func(*Config)) (*Verifier, *clock) {
+	t.Helper()
+	clk := newClock()
+	cfg := Config{
+		StoreURL: s.srv.URL,
+		StoreKey: testKey,
+		Timeout:  2 * time.Second,
+		Now:      clk.Now,
+	}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	v, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { _ = v.Close() })
+	return v, clk
+}

@@ -1,0 +1,204 @@
+// Package verify answers who an organization access token is: it asks the
+// token store by RFC 7662 introspection, caches the answers (positive and
+// negative) keyed by the token's SHA-256, collapses concurrent questions
+// about one token into one store call, keeps recently verified tokens working
+// through a store outage for a bounded time, and follows the store's
+// revocation feed so a revoked token stops working within one poll.
+package verify
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/oatgate/oatgate/caddymodule/oat"
+)
+
+// Verifier verifies tokens against the store through its cache. It is safe
+// for concurrent use.
+type Verifier struct {
+	cfg    Config
+	log    *zap.Logger
+	obs    Observer
+	client *client
+	cache  *cache
+	flight singleflight.Group
+
+	// storeDown makes store outages log once, not once per request.
+	storeDown atomic.Bool
+
+	// ctx ends when Close is called; the poller runs under it.
+	ctx       context.Context
+	cancel    context.CancelFunc
+	startOnce sync.Once
+	closeOnce sync.Once
+	done      chan struct{}
+}
+
+// New checks cfg, applies its defaults and builds a Verifier. Errors name the
+// offending Config field. Call Start to follow the revocation feed and Close
+// to release the Verifier.
+func New(cfg Config) (*Verifier, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	// A revocation must be remembered for as long as an introspection that
+	// started before it can still be running, with margin.
+	c, err := newCache(cfg.CacheSize, 2*cfg.Timeout+time.Second, cfg.Observer)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Verifier{
+		cfg:    cfg,
+		log:    cfg.Logger,
+		obs:    cfg.Observer,
+		client: newClient(cfg),
+		cache:  c,
+		ctx:    ctx,
+		cancel: cancel,
+		done:   make(chan struct{}),
+	}, nil
+}
+
+// Verify answers who a token is; the token's format and checksum must have
+// been checked already (oat.Check), so that garbage never reaches the store.
+//
+//   - (id, nil): the token is active. id is shared with the cache: read only.
+//   - (nil, nil): not active — unknown, revoked, deactivated or expired (401).
+//   - (nil, ErrUnavailable): the store could not be asked and nothing usable
+//     is cached (503). The cause is logged, once per outage.
+//
+// Expiry is checked against Config.Now on every call, cached or not.
+func (v *Verifier) Verify(ctx context.Context, token string) (*Identity, error) {
+	h := oat.HashOf(token)
+	now := v.cfg.Now()
+	stale := v.cache.get(h)
+	if stale != nil && v.fresh(stale, now) {
+		v.obs.CacheHit()
+		return activeAt(stale, now), nil
+	}
+	v.obs.CacheMiss()
+
+	ch := v.flight.DoChan(string(h[:]), func() (any, error) { return v.introspect(h, token) })
+	select {
+	case res := <-ch:
+		if res.Err == nil {
+			return activeAt(res.Val.(*entry), v.cfg.Now()), nil
+		}
+	case <-ctx.Done():
+		// The shared introspection goes on for the other callers and fills
+		// the cache; this caller gives up.
+	}
+	now = v.cfg.Now()
+	if stale != nil && stale.id != nil && now.Sub(stale.verifiedAt) < v.cfg.MaxStale {
+		return activeAt(stale, now), nil
+	}
+	return nil, ErrUnavailable
+}
+
+// fresh reports whether e may be used without asking the store.
+func (v *Verifier) fresh(e *entry, now time.Time) bool {
+	ttl := v.cfg.CacheTTL
+	if e.id == nil {
+		ttl = v.cfg.NegativeTTL
+	}
+	return now.Sub(e.verifiedAt) < ttl
+}
+
+// activeAt is e's identity if it is an active one that has not expired at now.
+func activeAt(e *entry, now time.Time) *Identity {
+	if e.id == nil || e.id.expiredAt(now) {
+		return nil
+	}
+	return e.id
+}
+
+// introspect asks the store about one token, caches the answer and returns
+// it. It runs once per token at a time (singleflight), detached from any one
+// caller's context and bounded by Timeout.
+func (v *Verifier) introspect(h oat.Hash, token string) (*entry, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), v.cfg.Timeout)
+	defer cancel()
+	var e *entry
+	// Two rounds at most: if the token is revoked while the first is in
+	// flight, its answer may predate the revocation, so ask once more; a
+	// second collision is answered but not cached.
+	for range 2 {
+		epoch := v.cache.currentEpoch()
+		start := time.Now()
+		id, err := v.client.introspect(ctx, token)
+		v.obs.Introspected(time.Since(start), err)
+		v.obs.StoreReachable(err == nil)
+		if err != nil {
+			v.storeFailed(err)
+			return nil, err
+		}
+		v.storeRecovered()
+
+		now := v.cfg.Now()
+		e = &entry{hash: h, id: id, verifiedAt: now}
+		ttl := v.cfg.NegativeTTL
+		if id != nil {
+			if id.expiredAt(now) {
+				e.id = nil
+			} else {
+				ttl = v.cfg.MaxStale
+				if !id.Expires.IsZero() {
+					ttl = min(ttl, id.Expires.Sub(now))
+				}
+			}
+		}
+		if v.cache.put(e, epoch, ttl) {
+			return e, nil
+		}
+	}
+	return e, nil
+}
+
+// storeFailed logs the first failure of an outage.
+func (v *Verifier) storeFailed(err error) {
+	if !v.storeDown.CompareAndSwap(false, true) {
+		return
+	}
+	if errors.Is(err, errStoreRejectedKey) {
+		v.log.Error("token store refused the gateway key; every uncached token gets 503 until store_key is fixed",
+			zap.String("store", v.cfg.StoreURL), zap.Error(err))
+		return
+	}
+	v.log.Warn("token store unreachable; serving cached tokens within max_stale, 503 for the rest",
+		zap.String("store", v.cfg.StoreURL), zap.Error(err))
+}
+
+// storeRecovered logs the end of an outage.
+func (v *Verifier) storeRecovered() {
+	if v.storeDown.CompareAndSwap(true, false) {
+		v.log.Info("token store reachable again", zap.String("store", v.cfg.StoreURL))
+	}
+}
+
+// Start starts following the revocation feed. Calling it again does nothing.
+func (v *Verifier) Start() {
+	v.startOnce.Do(func() { go v.pollRevocations() })
+}
+
+// Close stops the revocation poller and releases the cache. Verify keeps
+// answering after Close, without a cache.
+func (v *Verifier) Close() error {
+	v.closeOnce.Do(func() {
+		v.cancel()
+		started := true
+		v.startOnce.Do(func() { started = false })
+		if started {
+			<-v.done
+		}
+		v.cache.close()
+	})
+	return nil
+}
