@@ -26,6 +26,9 @@ const (
 	EventPull    = "pull"
 	EventPush    = "push"
 	EventDelete  = "delete"
+	// EventInvalid is a request the gateway could not classify as any
+	// registry request; it is always denied.
+	EventInvalid = "invalid"
 )
 
 // Decisions.

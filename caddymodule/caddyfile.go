@@ -1,0 +1,160 @@
+package caddymodule
+
+import (
+	"strconv"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+)
+
+func init() {
+	httpcaddyfile.RegisterHandlerDirective("registry_auth", parseCaddyfile)
+	// Before reverse_proxy, so that operators need no `order` line.
+	httpcaddyfile.RegisterDirectiveOrder("registry_auth", httpcaddyfile.Before, "reverse_proxy")
+}
+
+func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+	ra := new(RegistryAuth)
+	if err := ra.UnmarshalCaddyfile(h.Dispenser); err != nil {
+		return nil, err
+	}
+	return ra, nil
+}
+
+// UnmarshalCaddyfile sets up the handler from Caddyfile tokens. Syntax:
+//
+//	registry_auth {
+//		store           <url>
+//		store_key       <key>
+//		realm           <realm>
+//		cache_size      <entries>
+//		cache_ttl       <duration>
+//		negative_ttl    <duration>
+//		max_stale       <duration>
+//		timeout         <duration>
+//		retries         <count>
+//		revocation_poll <duration>
+//		anonymous_pull  <patterns...>
+//		max_page_size   <n>
+//	}
+//
+// `store` and `store_key` are required; every other option has a default.
+// `anonymous_pull` may be repeated; its patterns add up.
+func (ra *RegistryAuth) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	d.Next() // the directive name
+	if d.NextArg() {
+		return d.Errf("registry_auth takes no arguments on its line; put options in a block")
+	}
+	seen := map[string]bool{}
+	for d.NextBlock(0) {
+		opt := d.Val()
+		if seen[opt] && opt != "anonymous_pull" {
+			return d.Errf("%s given more than once", opt)
+		}
+		seen[opt] = true
+		switch opt {
+		case "store":
+			if err := oneString(d, &ra.Store); err != nil {
+				return err
+			}
+		case "store_key":
+			if err := oneString(d, &ra.StoreKey); err != nil {
+				return err
+			}
+		case "realm":
+			if err := oneString(d, &ra.Realm); err != nil {
+				return err
+			}
+		case "cache_size":
+			var n int
+			if err := oneInt(d, &n); err != nil {
+				return err
+			}
+			ra.CacheSize = int64(n)
+		case "cache_ttl":
+			if err := oneDuration(d, &ra.CacheTTL); err != nil {
+				return err
+			}
+		case "negative_ttl":
+			if err := oneDuration(d, &ra.NegativeTTL); err != nil {
+				return err
+			}
+		case "max_stale":
+			if err := oneDuration(d, &ra.MaxStale); err != nil {
+				return err
+			}
+		case "timeout":
+			if err := oneDuration(d, &ra.Timeout); err != nil {
+				return err
+			}
+		case "retries":
+			var n int
+			if err := oneInt(d, &n); err != nil {
+				return err
+			}
+			ra.Retries = &n
+		case "revocation_poll":
+			if err := oneDuration(d, &ra.RevocationPoll); err != nil {
+				return err
+			}
+		case "anonymous_pull":
+			patterns := d.RemainingArgs()
+			if len(patterns) == 0 {
+				return d.Errf("anonymous_pull needs at least one repository pattern, e.g. anonymous_pull acme/public/**")
+			}
+			ra.AnonymousPull = append(ra.AnonymousPull, patterns...)
+		case "max_page_size":
+			if err := oneInt(d, &ra.MaxPageSize); err != nil {
+				return err
+			}
+		default:
+			return d.Errf("unknown registry_auth option %q", opt)
+		}
+	}
+	return nil
+}
+
+func oneString(d *caddyfile.Dispenser, dst *string) error {
+	opt := d.Val()
+	if !d.NextArg() {
+		return d.Errf("%s needs a value", opt)
+	}
+	*dst = d.Val()
+	if d.NextArg() {
+		return d.Errf("%s takes one value, got another: %q", opt, d.Val())
+	}
+	return nil
+}
+
+func oneInt(d *caddyfile.Dispenser, dst *int) error {
+	opt := d.Val()
+	var s string
+	if err := oneString(d, &s); err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return d.Errf("%s %q: want a whole number, 0 or more", opt, s)
+	}
+	*dst = n
+	return nil
+}
+
+func oneDuration(d *caddyfile.Dispenser, dst *caddy.Duration) error {
+	opt := d.Val()
+	var s string
+	if err := oneString(d, &s); err != nil {
+		return err
+	}
+	dur, err := caddy.ParseDuration(s)
+	if err != nil || dur < 0 {
+		return d.Errf("%s %q: want a duration such as 30s, 5m or 1d", opt, s)
+	}
+	*dst = caddy.Duration(dur)
+	return nil
+}
+
+// Interface guard
+var _ caddyfile.Unmarshaler = (*RegistryAuth)(nil)

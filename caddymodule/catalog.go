@@ -1,0 +1,103 @@
+package caddymodule
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/oatgate/oatgate/caddymodule/access"
+	"github.com/oatgate/oatgate/caddymodule/catalog"
+	"github.com/oatgate/oatgate/caddymodule/registryerr"
+	"github.com/oatgate/oatgate/caddymodule/registryreq"
+	"github.com/oatgate/oatgate/caddymodule/scope"
+)
+
+const (
+	// maxCatalogPages bounds the registry pages one catalog request reads, so
+	// a token that may see few of many repositories cannot make one request
+	// walk the whole catalog; the client continues through Link.
+	maxCatalogPages = 20
+	// maxCatalogPageBytes bounds a buffered registry catalog page: 1000 names
+	// of at most 255 bytes, JSON-quoted, fit well within it.
+	maxCatalogPageBytes = 4 << 20
+)
+
+var errResponseTooLarge = errors.New("registry catalog page too large")
+
+// serveCatalog answers GET /v2/_catalog with only the repositories grants may
+// pull, reading the registry's catalog through next page by page.
+func (ra *RegistryAuth) serveCatalog(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, req *registryreq.Request, grants *scope.Grants) error {
+	n := req.N
+	if n <= 0 || n > ra.MaxPageSize {
+		n = ra.MaxPageSize
+	}
+	var upstreamFailure *bufferWriter
+	fetch := func(size int, last string) (catalog.Page, error) {
+		page := r.Clone(r.Context())
+		q := url.Values{"n": {strconv.Itoa(size)}}
+		if last != "" {
+			q.Set("last", last)
+		}
+		page.URL.RawQuery = q.Encode()
+		page.RequestURI = page.URL.RequestURI()
+		page.Body = http.NoBody
+		bw := newBufferWriter(maxCatalogPageBytes)
+		if err := next.ServeHTTP(bw, page); err != nil {
+			return catalog.Page{}, err
+		}
+		if bw.over {
+			return catalog.Page{}, errResponseTooLarge
+		}
+		if bw.status != http.StatusOK {
+			upstreamFailure = bw
+			return catalog.Page{}, errUpstreamStatus
+		}
+		return catalog.ParsePage(bw.body, bw.header.Get("Link") != "")
+	}
+	allow := func(name string) bool { return ra.allows(grants, access.Access{Repository: name, Action: access.Pull}) }
+
+	res, err := catalog.Filter(fetch, allow, n, req.Last, maxCatalogPages)
+	switch {
+	case upstreamFailure != nil:
+		// The registry's own refusal (e.g. catalog disabled) goes back as is.
+		copyHeader(w.Header(), upstreamFailure.header)
+		w.WriteHeader(upstreamFailure.status)
+		_, _ = w.Write(upstreamFailure.body)
+		return nil
+	case err != nil:
+		var herr caddyhttp.HandlerError
+		if errors.As(err, &herr) {
+			return err
+		}
+		ra.logger.Error("filtering the registry catalog", zap.Error(err))
+		registryerr.Write(w, registryerr.New(registryerr.Unavailable, "the registry's catalog could not be read"))
+		return nil
+	}
+
+	body := catalog.Body(res.Repositories)
+	h := w.Header()
+	h.Set(registryerr.APIVersionHeader, "registry/2.0")
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if res.More {
+		h.Set("Link", catalog.Link(n, res.Next))
+	}
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(body)
+	if err != nil {
+		return caddyhttp.Error(http.StatusInternalServerError, err)
+	}
+	return nil
+}
+
+var errUpstreamStatus = errors.New("registry catalog answered an error")
+
+func copyHeader(dst, src http.Header) {
+	for k, vv := range src {
+		dst[k] = append(dst[k][:0:0], vv...)
+	}
+}

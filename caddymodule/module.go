@@ -1,0 +1,277 @@
+// Package caddymodule is the registry_auth Caddy HTTP handler: it holds every
+// registry request to the scopes, organization and expiry of the
+// organization access token it carries, logs one usage event per request,
+// and hands allowed requests, without the token, to the next handler
+// (reverse_proxy to the registry). The parsing and policy it uses live in
+// its sub-packages, which do not import Caddy.
+package caddymodule
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/oatgate/oatgate/caddymodule/registryreq"
+	"github.com/oatgate/oatgate/caddymodule/scope"
+	"github.com/oatgate/oatgate/caddymodule/usage"
+	"github.com/oatgate/oatgate/caddymodule/verify"
+)
+
+func init() {
+	caddy.RegisterModule(RegistryAuth{})
+}
+
+// Defaults of the options that are not the verifier's.
+const (
+	DefaultRealm       = "oatgate"
+	DefaultMaxPageSize = 1000
+)
+
+// RegistryAuth enforces organization access tokens on a container registry's
+// /v2/ API. Clients log in with HTTP Basic credentials: the organization's
+// name as the username and an access token as the password, as in
+// `docker login <host> -u <org> -p <token>`.
+//
+// Every request is classified into the repositories and actions it needs;
+// anything that cannot be classified is refused and never forwarded. The
+// token is checked locally for format, then against a cache, then with the
+// token store (RFC 7662 introspection), and must grant every action inside
+// its organization's namespace. Allowed requests go to the next handler
+// without the client's Authorization header.
+//
+// Refusals are registry JSON errors: 401 UNAUTHORIZED with a Basic challenge
+// for missing or bad credentials, 403 DENIED when the token lacks the scope,
+// 400 NAME_INVALID, 404 NOT_FOUND and 405 UNSUPPORTED for requests that are
+// not registry requests, and 503 UNAVAILABLE with Retry-After when the token
+// store cannot be reached and nothing usable is cached.
+//
+// After a request is allowed these placeholders are set:
+//
+//	{http.auth.user.id}          the token id (as Caddy's own auth sets it)
+//	{registry_auth.token_id}     the token id
+//	{registry_auth.token_label}  the token label
+//	{registry_auth.org}          the token's organization
+//	{registry_auth.repository}   the repository the request acts on
+//	{registry_auth.action}       pull, push or delete (empty for /v2/ and the catalog)
+//
+// Every request, allowed or denied, yields one usage event on the logger
+// named "http.handlers.registry_auth.usage".
+type RegistryAuth struct {
+	// Store is the base URL of the token store (oatstore or any RFC 7662
+	// server that also serves the revocation feed). Required.
+	Store string `json:"store,omitempty"`
+
+	// StoreKey is the key the gateway presents to the token store.
+	// Placeholders are replaced at provision time, so
+	// `{env.OATSTORE_GATEWAY_KEY}` keeps it out of the config. Required.
+	StoreKey string `json:"store_key,omitempty"`
+
+	// Realm is the realm of the Basic challenge sent with 401 answers.
+	// Default: "oatgate".
+	Realm string `json:"realm,omitempty"`
+
+	// CacheSize is the most tokens (verified and refused together) the
+	// gateway remembers. Default: 100000.
+	CacheSize int64 `json:"cache_size,omitempty"`
+
+	// CacheTTL is how long a verified token is trusted before the store is
+	// asked again. Revocations reach the gateway through the revocation feed
+	// within RevocationPoll whatever this is. Default: 5m.
+	CacheTTL caddy.Duration `json:"cache_ttl,omitempty"`
+
+	// NegativeTTL is how long an unknown, revoked or expired token is
+	// remembered as refused, so that retries of a bad token do not reach
+	// the store. Default: 30s.
+	NegativeTTL caddy.Duration `json:"negative_ttl,omitempty"`
+
+	// MaxStale is how long after its last verification a token keeps working
+	// while the token store is unreachable. Must be at least cache_ttl.
+	// Default: 15m.
+	MaxStale caddy.Duration `json:"max_stale,omitempty"`
+
+	// Timeout bounds one verification with the token store, retries
+	// included. Default: 5s.
+	Timeout caddy.Duration `json:"timeout,omitempty"`
+
+	// Retries is how many times a verification is retried after a
+	// connection error or a 5xx answer from the store (never after a 4xx).
+	// 0 disables retries. Default: 2.
+	Retries *int `json:"retries,omitempty"`
+
+	// RevocationPoll is how often the store's revocation feed is read; a
+	// revoked, deactivated or narrowed token is refused within about this
+	// long. Default: 1s.
+	RevocationPoll caddy.Duration `json:"revocation_poll,omitempty"`
+
+	// AnonymousPull lists repository patterns anyone may pull without
+	// credentials, for public images: exact names or globs where `*` stays
+	// within one path component and `**` spans components
+	// (e.g. "acme/public/**"). Default: none.
+	AnonymousPull []string `json:"anonymous_pull,omitempty"`
+
+	// MaxPageSize caps the `n` a client may ask for on the catalog and tags
+	// lists. Default: 1000.
+	MaxPageSize int `json:"max_page_size,omitempty"`
+
+	verifier  *verify.Verifier
+	anonymous []scope.Scope
+	challenge string
+	classify  registryreq.Options
+	logger    *zap.Logger
+	usage     *zap.Logger
+}
+
+// CaddyModule returns the Caddy module information.
+func (RegistryAuth) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.handlers.registry_auth",
+		New: func() caddy.Module { return new(RegistryAuth) },
+	}
+}
+
+// Provision applies defaults, replaces placeholders and starts the verifier.
+func (ra *RegistryAuth) Provision(ctx caddy.Context) error {
+	ra.logger = ctx.Logger()
+	ra.usage = ra.logger.Named(usage.LoggerName)
+
+	repl := caddy.NewReplacer()
+	ra.Store = strings.TrimSpace(repl.ReplaceKnown(ra.Store, ""))
+	key := repl.ReplaceKnown(ra.StoreKey, "")
+	if err := ra.checkOptions(key); err != nil {
+		return err
+	}
+	if ra.Realm == "" {
+		ra.Realm = DefaultRealm
+	}
+	ra.challenge = `Basic realm="` + ra.Realm + `", charset="UTF-8"`
+	if ra.MaxPageSize == 0 {
+		ra.MaxPageSize = DefaultMaxPageSize
+	}
+	ra.classify = registryreq.Options{MaxPageSize: ra.MaxPageSize}
+
+	ra.anonymous = ra.anonymous[:0]
+	for _, pattern := range ra.AnonymousPull {
+		s, err := scope.Parse("repository:" + pattern + ":pull")
+		if err != nil {
+			return fmt.Errorf("anonymous_pull %q: %w", pattern, err)
+		}
+		ra.anonymous = append(ra.anonymous, s)
+	}
+
+	v, err := verify.New(ra.verifierConfig(key))
+	if err != nil {
+		return fmt.Errorf("setting up token verification: %w", err)
+	}
+	ra.verifier = v
+	v.Start()
+	return nil
+}
+
+// checkOptions refuses options that cannot work, naming the option.
+func (ra *RegistryAuth) checkOptions(key string) error {
+	if ra.Store == "" {
+		return fmt.Errorf("store is required: the URL of the token store, e.g. http://127.0.0.1:8081")
+	}
+	u, err := url.Parse(ra.Store)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("store %q: want an http:// or https:// URL with a host, e.g. http://127.0.0.1:8081", ra.Store)
+	}
+	if u.User != nil {
+		return fmt.Errorf("store: put the gateway key in store_key, not in the URL")
+	}
+	if strings.TrimSpace(key) == "" {
+		if ra.StoreKey == "" {
+			return fmt.Errorf("store_key is required: the gateway key of the token store, e.g. store_key {env.OATSTORE_GATEWAY_KEY}")
+		}
+		return fmt.Errorf("store_key %q is empty after replacing placeholders: set the environment variable it names", ra.StoreKey)
+	}
+	if strings.ContainsAny(ra.Realm, "\"\\\r\n") {
+		return fmt.Errorf("realm %q: quotes, backslashes and line breaks are not allowed", ra.Realm)
+	}
+	for _, d := range []struct {
+		name string
+		d    caddy.Duration
+	}{
+		{"cache_ttl", ra.CacheTTL}, {"negative_ttl", ra.NegativeTTL}, {"max_stale", ra.MaxStale},
+		{"timeout", ra.Timeout}, {"revocation_poll", ra.RevocationPoll},
+	} {
+		if d.d < 0 {
+			return fmt.Errorf("%s %s: must not be negative", d.name, time.Duration(d.d))
+		}
+	}
+	cacheTTL, maxStale := time.Duration(ra.CacheTTL), time.Duration(ra.MaxStale)
+	if cacheTTL == 0 {
+		cacheTTL = verify.DefaultCacheTTL
+	}
+	if maxStale == 0 {
+		maxStale = max(verify.DefaultMaxStale, cacheTTL)
+	}
+	if maxStale < cacheTTL {
+		return fmt.Errorf("max_stale %s is shorter than cache_ttl %s: raise max_stale or lower cache_ttl", maxStale, cacheTTL)
+	}
+	if ra.CacheSize < 0 {
+		return fmt.Errorf("cache_size %d: must not be negative", ra.CacheSize)
+	}
+	if ra.Retries != nil && *ra.Retries < 0 {
+		return fmt.Errorf("retries %d: must not be negative", *ra.Retries)
+	}
+	if ra.MaxPageSize < 0 {
+		return fmt.Errorf("max_page_size %d: must not be negative", ra.MaxPageSize)
+	}
+	return nil
+}
+
+func (ra *RegistryAuth) verifierConfig(key string) verify.Config {
+	cfg := verify.Config{
+		StoreURL:       ra.Store,
+		StoreKey:       key,
+		CacheSize:      ra.CacheSize,
+		CacheTTL:       time.Duration(ra.CacheTTL),
+		NegativeTTL:    time.Duration(ra.NegativeTTL),
+		MaxStale:       time.Duration(ra.MaxStale),
+		Timeout:        time.Duration(ra.Timeout),
+		RevocationPoll: time.Duration(ra.RevocationPoll),
+		Logger:         ra.logger,
+	}
+	if cfg.MaxStale == 0 && cfg.CacheTTL > verify.DefaultMaxStale {
+		cfg.MaxStale = cfg.CacheTTL
+	}
+	if ra.Retries != nil {
+		cfg.Retries = *ra.Retries
+		if cfg.Retries == 0 {
+			cfg.Retries = -1 // the verifier reads 0 as "default"
+		}
+	}
+	return cfg
+}
+
+// Validate checks the provisioned configuration.
+func (ra *RegistryAuth) Validate() error {
+	if ra.verifier == nil {
+		return fmt.Errorf("registry_auth was not provisioned")
+	}
+	return nil
+}
+
+// Cleanup stops the revocation poller and releases the cache.
+func (ra *RegistryAuth) Cleanup() error {
+	if ra.verifier == nil {
+		return nil
+	}
+	err := ra.verifier.Close()
+	ra.verifier = nil
+	return err
+}
+
+// Interface guards
+var (
+	_ caddy.Provisioner           = (*RegistryAuth)(nil)
+	_ caddy.Validator             = (*RegistryAuth)(nil)
+	_ caddy.CleanerUpper          = (*RegistryAuth)(nil)
+	_ caddyhttp.MiddlewareHandler = (*RegistryAuth)(nil)
+)

@@ -1,0 +1,305 @@
+package caddymodule
+
+import (
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/oatgate/oatgate/caddymodule/access"
+	"github.com/oatgate/oatgate/caddymodule/credentials"
+	"github.com/oatgate/oatgate/caddymodule/oat"
+	"github.com/oatgate/oatgate/caddymodule/registryerr"
+	"github.com/oatgate/oatgate/caddymodule/registryreq"
+	"github.com/oatgate/oatgate/caddymodule/scope"
+	"github.com/oatgate/oatgate/caddymodule/usage"
+)
+
+// forgeableHeaders are identity headers that registries or the proxies in
+// front of them may trust. A client could send them; the gateway removes them
+// so that only what it decided reaches the registry.
+var forgeableHeaders = []string{
+	"Authorization",
+	"Proxy-Authorization",
+	"X-Forwarded-User",
+	"X-Forwarded-Email",
+	"X-Forwarded-Preferred-Username",
+	"X-Forwarded-Groups",
+	"X-Remote-User",
+	"X-Remote-Group",
+	"Remote-User",
+	"X-Auth-Request-User",
+	"X-Auth-Request-Email",
+	"X-Auth-Request-Groups",
+	"X-Oatgate-Token-Id",
+	"X-Oatgate-Org",
+}
+
+// maxLoggedLen bounds what a hostile client can make a usage event carry.
+const maxLoggedLen = 512
+
+// ServeHTTP classifies, authenticates and authorizes the request, then hands
+// it to next or refuses it; either way it logs one usage event.
+func (ra *RegistryAuth) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	start := time.Now()
+	cw := &countingWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}}
+	ev := usage.Event{
+		Method:    truncate(r.Method),
+		Path:      truncate(r.URL.Path),
+		UserAgent: truncate(r.UserAgent()),
+		ClientIP:  clientIP(r),
+		RequestID: truncate(r.Header.Get("X-Request-Id")),
+	}
+	var body *countingBody
+	defer func() {
+		if ev.Status == 0 {
+			ev.Status = cw.status
+		}
+		ev.BytesOut = cw.bytes
+		if body != nil {
+			ev.BytesIn = body.bytes
+		}
+		ev.Duration = time.Since(start)
+		usage.Write(ra.usage, &ev)
+	}()
+
+	req, err := registryreq.Classify(registryreq.Input{
+		Method:      r.Method,
+		Path:        r.URL.Path,
+		RawPath:     r.URL.RawPath,
+		RawQuery:    r.URL.RawQuery,
+		ContentType: r.Header.Get("Content-Type"),
+	}, ra.classify)
+	if err != nil {
+		ev.Event = usage.EventInvalid
+		ra.refuse(cw, &ev, usage.ReasonInvalidRequest, asRegistryError(err))
+		return nil
+	}
+	ev.Event = eventOf(&req)
+	ev.Repository, ev.Reference, ev.Digest = req.Repository, truncate(req.Reference), req.Digest
+
+	grants, denial := ra.authenticate(r, &req, &ev)
+	if denial != nil {
+		ra.refuse(cw, &ev, denial.reason, denial.err)
+		return nil
+	}
+	if denial := ra.authorize(r, &req, grants); denial != nil {
+		ra.refuse(cw, &ev, denial.reason, denial.err)
+		return nil
+	}
+
+	ev.Decision = usage.Allow
+	for _, h := range forgeableHeaders {
+		r.Header.Del(h)
+	}
+	ra.setPlaceholders(r, &ev, &req)
+	if r.Body != nil && r.Body != http.NoBody {
+		body = &countingBody{ReadCloser: r.Body}
+		r.Body = body
+	}
+
+	if req.Kind == registryreq.Catalog {
+		err = ra.serveCatalog(cw, r, next, &req, grants)
+	} else {
+		err = next.ServeHTTP(cw, r)
+	}
+	if err != nil && cw.status == 0 {
+		ev.Status = http.StatusInternalServerError
+		var herr caddyhttp.HandlerError
+		if errors.As(err, &herr) && herr.StatusCode != 0 {
+			ev.Status = herr.StatusCode
+		}
+	}
+	return err
+}
+
+// denial is a refusal: the registry error sent to the client and the reason
+// recorded in the usage event.
+type denial struct {
+	reason string
+	err    *registryerr.Error
+}
+
+var (
+	errNoCredentials  = registryerr.New(registryerr.Unauthorized, "authentication required: log in with the organization name as username and an access token as password")
+	errBadCredentials = registryerr.New(registryerr.Unauthorized, "invalid credentials: log in with the organization name as username and an access token as password")
+	errUnavailable    = registryerr.New(registryerr.Unavailable, "")
+	errDenied         = registryerr.New(registryerr.Denied, "")
+)
+
+// authenticate finds who the request is from. It returns the token's grants,
+// or nil grants with no denial for an anonymous request that anonymous_pull
+// covers entirely.
+func (ra *RegistryAuth) authenticate(r *http.Request, req *registryreq.Request, ev *usage.Event) (*scope.Grants, *denial) {
+	cred, err := credentials.FromRequest(r.Header)
+	if errors.Is(err, credentials.ErrMissing) {
+		if ra.anonymousCovers(req) {
+			return nil, nil
+		}
+		return nil, &denial{usage.ReasonNoCredentials, errNoCredentials}
+	}
+	if err != nil {
+		return nil, &denial{usage.ReasonBadCredentials, errBadCredentials}
+	}
+	if oat.Check(cred.Password()) != nil {
+		return nil, &denial{usage.ReasonBadToken, errBadCredentials}
+	}
+	id, err := ra.verifier.Verify(r.Context(), cred.Password())
+	if err != nil {
+		return nil, &denial{usage.ReasonUnavailable, errUnavailable}
+	}
+	if id == nil {
+		return nil, &denial{usage.ReasonInactiveToken, errBadCredentials}
+	}
+	ev.TokenID, ev.TokenLabel, ev.Org = id.TokenID, id.Label, id.Org
+	if subtle.ConstantTimeCompare([]byte(id.Org), []byte(cred.Username)) != 1 {
+		return nil, &denial{usage.ReasonWrongOrg, errBadCredentials}
+	}
+	return id.Grants, nil
+}
+
+// authorize checks every (repository, action) pair the request needs. A
+// cross-repository mount whose source may not be pulled is turned into a plain
+// upload by removing mount and from, as the OCI spec allows, instead of
+// refusing the push (containerd and Docker fail a push on that 403).
+func (ra *RegistryAuth) authorize(r *http.Request, req *registryreq.Request, grants *scope.Grants) *denial {
+	if req.Kind == registryreq.Catalog && grants == nil {
+		return &denial{usage.ReasonNoCredentials, errNoCredentials}
+	}
+	needs := req.Needs()
+	for i, need := range needs {
+		if ra.allows(grants, need) {
+			continue
+		}
+		if i > 0 && req.Mount && need.Repository == req.MountFrom && need.Action == access.Pull {
+			continue // dropped below
+		}
+		return &denial{usage.ReasonScope, errDenied}
+	}
+	if req.Mount && (req.MountFrom == "" || !ra.allows(grants, access.Access{Repository: req.MountFrom, Action: access.Pull})) {
+		dropMount(r, req)
+	}
+	return nil
+}
+
+func (ra *RegistryAuth) allows(grants *scope.Grants, need access.Access) bool {
+	if grants != nil && grants.Allows(need.Repository, need.Action) {
+		return true
+	}
+	return need.Action == access.Pull && ra.anonymousMatch(need.Repository)
+}
+
+// anonymousCovers reports whether anonymous_pull allows everything the
+// request needs. /v2/ and the catalog always need credentials, so that
+// clients are challenged and log in.
+func (ra *RegistryAuth) anonymousCovers(req *registryreq.Request) bool {
+	needs := req.Needs()
+	if len(ra.anonymous) == 0 || len(needs) == 0 {
+		return false
+	}
+	for _, need := range needs {
+		if need.Action != access.Pull || !ra.anonymousMatch(need.Repository) {
+			return false
+		}
+	}
+	return true
+}
+
+func (ra *RegistryAuth) anonymousMatch(repository string) bool {
+	for _, s := range ra.anonymous {
+		if scope.Match(s.Pattern, repository) {
+			return true
+		}
+	}
+	return false
+}
+
+// dropMount removes mount and from, keeping every other parameter as sent.
+func dropMount(r *http.Request, req *registryreq.Request) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		// The classifier accepted this query; it parses.
+		q = url.Values{}
+	}
+	q.Del("mount")
+	q.Del("from")
+	r.URL.RawQuery = q.Encode()
+	r.RequestURI = r.URL.RequestURI()
+	req.Mount, req.MountFrom, req.Digest = false, "", ""
+}
+
+// refuse answers with a registry error. 401s carry the Basic challenge, and
+// 503s a Retry-After, as clients expect.
+func (ra *RegistryAuth) refuse(w http.ResponseWriter, ev *usage.Event, reason string, e *registryerr.Error) {
+	ev.Decision, ev.Reason = usage.Deny, reason
+	switch e.Code.Status {
+	case http.StatusUnauthorized:
+		w.Header().Set("WWW-Authenticate", ra.challenge)
+	case http.StatusServiceUnavailable:
+		w.Header().Set("Retry-After", retryAfterSeconds)
+	}
+	registryerr.Write(w, e)
+}
+
+// retryAfterSeconds is short: an outage of the store is usually a restart.
+const retryAfterSeconds = "5"
+
+func (ra *RegistryAuth) setPlaceholders(r *http.Request, ev *usage.Event, req *registryreq.Request) {
+	repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer)
+	if !ok {
+		return
+	}
+	action := ""
+	if a := req.Action(); a != 0 {
+		action = a.String()
+	}
+	repl.Set("http.auth.user.id", ev.TokenID)
+	repl.Set("registry_auth.token_id", ev.TokenID)
+	repl.Set("registry_auth.token_label", ev.TokenLabel)
+	repl.Set("registry_auth.org", ev.Org)
+	repl.Set("registry_auth.repository", req.Repository)
+	repl.Set("registry_auth.action", action)
+}
+
+func eventOf(req *registryreq.Request) string {
+	switch req.Kind {
+	case registryreq.Base:
+		return usage.EventLogin
+	case registryreq.Catalog:
+		return usage.EventCatalog
+	}
+	switch req.Action() {
+	case access.Push:
+		return usage.EventPush
+	case access.Delete:
+		return usage.EventDelete
+	}
+	return usage.EventPull
+}
+
+func asRegistryError(err error) *registryerr.Error {
+	var re *registryerr.Error
+	if errors.As(err, &re) {
+		return re
+	}
+	return registryerr.New(registryerr.BadRequest, "")
+}
+
+func clientIP(r *http.Request) string {
+	if ip, ok := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string); ok {
+		return ip
+	}
+	return r.RemoteAddr
+}
+
+func truncate(s string) string {
+	if len(s) > maxLoggedLen {
+		return s[:maxLoggedLen]
+	}
+	return s
+}
+
