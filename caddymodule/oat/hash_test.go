@@ -8,10 +8,22 @@ import (
 	"testing"
 )
 
-func TestHashOfIsTheSHA256OfTheWholeToken(t *testing.T) {
+func TestHashOfIsTheSHA256OfTheWholeString(t *testing.T) {
 	tok := generate(t)
-	if got, want := HashOf(tok), Hash(sha256.Sum256([]byte(tok))); got != want {
-		t.Errorf("HashOf(%q) = %v, want %v", tok, got, want)
+	tests := []struct {
+		name string
+		in   string
+	}{
+		{"a token", tok},
+		{"the empty string", ""},
+		{"a string longer than a token", tok + tok},
+	}
+	for _, tt := range tests {
+		t.Run("hashing "+tt.name, func(t *testing.T) {
+			if got, want := HashOf(tt.in), Hash(sha256.Sum256([]byte(tt.in))); got != want {
+				t.Errorf("HashOf(%q) = %v, want %v", tt.in, got, want)
+			}
+		})
 	}
 	parsed, err := Parse(tok)
 	if err != nil {
