@@ -1,0 +1,128 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oatgate/oatgate/cmd/oatstore/store"
+)
+
+type auditAnswer struct {
+	Entries    []store.AuditEntry `json:"entries"`
+	NextCursor string             `json:"next_cursor"`
+}
+
+func (e *env) audit(query string) auditAnswer {
+	e.t.Helper()
+	r := e.admin("GET", "/v1/orgs/acme/audit"+query, nil)
+	e.mustStatus(r, http.StatusOK)
+	var out auditAnswer
+	r.json(e.t, &out)
+	return out
+}
+
+func actions(es []store.AuditEntry) string {
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Action)
+	}
+	return strings.Join(out, " ")
+}
+
+func TestAudit(t *testing.T) {
+	e := newEnv(t, "")
+	e.putOrg("acme", `{}`)
+	e.putOrg("acme", `{"max_tokens":20}`)
+	r := e.admin("POST", "/v1/orgs/acme/tokens", ciToken("ci"), "X-Oatstore-Actor", "alice@example.com <script>")
+	e.mustStatus(r, http.StatusCreated)
+	var tok issued
+	r.json(t, &tok)
+	path := "/v1/orgs/acme/tokens/" + tok.ID
+	e.clock.Advance(time.Hour)
+	e.mustStatus(e.admin("PATCH", path, `{"description":"now described"}`), http.StatusOK)
+	e.mustStatus(e.admin("POST", path+"/deactivate", nil), http.StatusOK)
+	e.mustStatus(e.admin("POST", path+"/activate", nil), http.StatusOK)
+	e.mustStatus(e.admin("DELETE", path, nil), http.StatusOK)
+	e.mustStatus(e.admin("DELETE", path+"?purge=true", nil), http.StatusNoContent)
+
+	all := e.audit("")
+	t.Run("every management action is recorded, newest first", func(t *testing.T) {
+		want := "token.deleted token.revoked token.activated token.deactivated token.updated token.created org.updated org.created"
+		if got := actions(all.Entries); got != want {
+			t.Errorf("actions = %q, want %q", got, want)
+		}
+		if all.NextCursor != "" {
+			t.Errorf("next_cursor = %q on the only page", all.NextCursor)
+		}
+	})
+	t.Run("an entry says who, from where and what changed", func(t *testing.T) {
+		created := all.Entries[5]
+		if created.Actor != "alice@example.com_script" {
+			t.Errorf("actor = %q, want the sanitized header value", created.Actor)
+		}
+		if created.SourceIP != "127.0.0.1" || created.TokenID != tok.ID || string(created.Before) != "null" {
+			t.Errorf("entry = %+v, want source 127.0.0.1, token %s, no before", created, tok.ID)
+		}
+		var after store.Token
+		if err := json.Unmarshal(created.After, &after); err != nil || after.Label != "ci" {
+			t.Errorf("after = %s (%v), want the token snapshot", created.After, err)
+		}
+		updated := all.Entries[4]
+		if !strings.Contains(string(updated.Before), `"description":""`) || !strings.Contains(string(updated.After), `"description":"now described"`) {
+			t.Errorf("update entry before %s after %s, want the description change", updated.Before, updated.After)
+		}
+		if updated.Actor != "admin" {
+			t.Errorf("actor = %q, want admin when no header is sent", updated.Actor)
+		}
+	})
+	t.Run("entries are filtered by action", func(t *testing.T) {
+		if got := actions(e.on(t).audit("?action=token.revoked").Entries); got != "token.revoked" {
+			t.Errorf("actions = %q, want token.revoked", got)
+		}
+	})
+	t.Run("entries are filtered by time", func(t *testing.T) {
+		since := e.clock.Now().Add(-time.Minute).Format(time.RFC3339)
+		if got := len(e.on(t).audit("?since=" + since).Entries); got != 5 {
+			t.Errorf("entries since %s = %d, want 5", since, got)
+		}
+		if got := actions(e.on(t).audit("?until=" + since).Entries); got != "token.created org.updated org.created" {
+			t.Errorf("entries until %s = %q, want the first three", since, got)
+		}
+	})
+	t.Run("pages follow the cursor to the end", func(t *testing.T) {
+		e := e.on(t)
+		var got []store.AuditEntry
+		cursor := ""
+		for range 10 {
+			page := e.audit("?limit=3&cursor=" + cursor)
+			got = append(got, page.Entries...)
+			if cursor = page.NextCursor; cursor == "" {
+				break
+			}
+		}
+		if actions(got) != actions(all.Entries) {
+			t.Errorf("paged = %q, want %q", actions(got), actions(all.Entries))
+		}
+	})
+	for _, tc := range []struct{ name, query string }{
+		{"an unknown action filter is refused", "?action=token.stolen"},
+		{"a bad since is refused", "?since=yesterday"},
+		{"a zero limit is refused", "?limit=0"},
+		{"a huge limit is refused", "?limit=100000"},
+		{"a bad cursor is refused", "?cursor=x"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := e.on(t)
+			r := e.admin("GET", "/v1/orgs/acme/audit"+tc.query, nil)
+			e.mustStatus(r, http.StatusBadRequest)
+			r.errorCode(t)
+		})
+	}
+	t.Run("the audit log of an unknown org is 404", func(t *testing.T) {
+		e := e.on(t)
+		e.mustStatus(e.admin("GET", "/v1/orgs/nobody/audit", nil), http.StatusNotFound)
+	})
+}

@@ -1,0 +1,82 @@
+package server
+
+import (
+	"net/http"
+
+	"go.uber.org/zap"
+
+	"github.com/oatgate/oatgate/cmd/oatstore/store"
+)
+
+// Bounds of org settings.
+const (
+	maxMaxTokens     = 100000
+	maxMaxExpiryDays = 3650
+)
+
+// orgRequest is the PUT /v1/orgs/{org} body. Omitted fields keep their
+// current value (or the default, for a new org).
+type orgRequest struct {
+	MaxTokens         *int  `json:"max_tokens"`
+	MaxExpiryDays     *int  `json:"max_expiry_days"`
+	AllowNeverExpires *bool `json:"allow_never_expires"`
+}
+
+func (s *Server) putOrg(w http.ResponseWriter, r *http.Request) {
+	name := orgParam(w, r)
+	if name == "" {
+		return
+	}
+	var req orgRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.MaxTokens != nil && (*req.MaxTokens < 0 || *req.MaxTokens > maxMaxTokens) {
+		badRequest(w, "max_tokens must be between 0 and %d", maxMaxTokens)
+		return
+	}
+	if req.MaxExpiryDays != nil && (*req.MaxExpiryDays < 1 || *req.MaxExpiryDays > maxMaxExpiryDays) {
+		badRequest(w, "max_expiry_days must be between 1 and %d", maxMaxExpiryDays)
+		return
+	}
+	ev := s.event(r, store.ActionOrgUpdated)
+	o, created, err := s.store.PutOrg(r.Context(), name, func(cur store.Org, _ bool) (store.Org, error) {
+		if req.MaxTokens != nil {
+			cur.MaxTokens = *req.MaxTokens
+		}
+		if req.MaxExpiryDays != nil {
+			cur.MaxExpiryDays = *req.MaxExpiryDays
+		}
+		if req.AllowNeverExpires != nil {
+			cur.AllowNeverExpires = *req.AllowNeverExpires
+		}
+		return cur, nil
+	}, ev)
+	if err != nil {
+		s.fail(w, err, "")
+		return
+	}
+	status, action := http.StatusOK, store.ActionOrgUpdated
+	if created {
+		status, action = http.StatusCreated, store.ActionOrgCreated
+	}
+	s.log.Info("org changed", zap.String("action", action), zap.String("org", name), zap.String("actor", ev.Actor))
+	writeJSON(w, status, o)
+}
+
+func (s *Server) getOrg(w http.ResponseWriter, r *http.Request) {
+	name := orgParam(w, r)
+	if name == "" {
+		return
+	}
+	o, err := s.store.GetOrg(r.Context(), name)
+	if err != nil {
+		s.fail(w, err, orgNotFound(name))
+		return
+	}
+	writeJSON(w, http.StatusOK, o)
+}
+
+func orgNotFound(name string) string {
+	return "org \"" + name + "\" does not exist; create it with PUT /v1/orgs/" + name + " (oatstore org set " + name + ")"
+}

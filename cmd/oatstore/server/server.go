@@ -1,0 +1,146 @@
+// Package server is oatstore's HTTP API: the management calls an admin (or
+// the oatstore CLI) makes, and the introspection and revocation feed that
+// gateways poll.
+//
+// Every error answer has one shape:
+//
+//	{"error":{"code":"invalid_request","message":"label is required"}}
+//
+// with these codes: invalid_request (400), unauthorized (401), not_found
+// (404), method_not_allowed (405), conflict (409, duplicate label, revoked
+// token reactivated), limit_reached (409, org token limit),
+// too_large (413), unsupported_media_type (415), internal (500; details go
+// to the log, never to the client).
+package server
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/oatgate/oatgate/cmd/oatstore/store"
+)
+
+// ErrNoAdminKey is returned by New when no admin key is configured: the
+// management API would be open to anyone, or closed to everyone.
+var ErrNoAdminKey = errors.New("no admin key configured")
+
+// maxBody caps every request body; the largest legitimate one (50 scopes
+// and a description) is a few KiB.
+const maxBody = 64 << 10
+
+// Config configures a Server.
+type Config struct {
+	// Store holds orgs, tokens and the audit log. Required.
+	Store store.Store
+	// AdminKeys authorize the management API. At least one is required.
+	AdminKeys []string
+	// GatewayKeys authorize /v1/introspect and /v1/revocations; several may
+	// be set while rotating. Default none: gateways get 401.
+	GatewayKeys []string
+	// Logger receives request and management logs, never a secret.
+	// Default: a no-op logger.
+	Logger *zap.Logger
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// Server is the oatstore HTTP handler. Close it to stop its background
+// writer and release long polls.
+type Server struct {
+	store    store.Store
+	admin    keyring
+	gateway  keyring
+	log      *zap.Logger
+	now      func() time.Time
+	mux      *http.ServeMux
+	changes  *notifier
+	lastUsed *lastUsed
+	done     chan struct{}
+}
+
+// New checks cfg and returns a Server ready to serve.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("server config: no store")
+	}
+	admin := newKeyring(cfg.AdminKeys)
+	if admin.empty() {
+		return nil, ErrNoAdminKey
+	}
+	s := &Server{
+		store:   cfg.Store,
+		admin:   admin,
+		gateway: newKeyring(cfg.GatewayKeys),
+		log:     cfg.Logger,
+		now:     cfg.Now,
+		mux:     http.NewServeMux(),
+		changes: newNotifier(),
+		done:    make(chan struct{}),
+	}
+	if s.log == nil {
+		s.log = zap.NewNop()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.gateway.empty() {
+		s.log.Warn("no gateway key configured: introspection and the revocation feed answer 401; set OATSTORE_GATEWAY_KEY")
+	}
+	s.lastUsed = newLastUsed(s.store, s.now, s.log)
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+
+	s.mux.Handle("PUT /v1/orgs/{org}", s.asAdmin(s.putOrg))
+	s.mux.Handle("GET /v1/orgs/{org}", s.asAdmin(s.getOrg))
+	s.mux.Handle("POST /v1/orgs/{org}/tokens", s.asAdmin(s.createToken))
+	s.mux.Handle("GET /v1/orgs/{org}/tokens", s.asAdmin(s.listTokens))
+	s.mux.Handle("GET /v1/orgs/{org}/tokens/{id}", s.asAdmin(s.getToken))
+	s.mux.Handle("PATCH /v1/orgs/{org}/tokens/{id}", s.asAdmin(s.patchToken))
+	s.mux.Handle("DELETE /v1/orgs/{org}/tokens/{id}", s.asAdmin(s.deleteToken))
+	s.mux.Handle("POST /v1/orgs/{org}/tokens/{id}/deactivate", s.asAdmin(s.deactivateToken))
+	s.mux.Handle("POST /v1/orgs/{org}/tokens/{id}/activate", s.asAdmin(s.activateToken))
+	s.mux.Handle("POST /v1/orgs/{org}/tokens/{id}/revoke", s.asAdmin(s.revokeToken))
+	s.mux.Handle("GET /v1/orgs/{org}/audit", s.asAdmin(s.audit))
+
+	s.mux.Handle("POST /v1/introspect", s.asGateway(s.introspect))
+	s.mux.Handle("GET /v1/revocations", s.asGateway(s.revocations))
+}
+
+// ServeHTTP routes r, answering unknown routes and methods in the JSON
+// error shape rather than the mux's plain text.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := s.now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	// Handler finds the pattern without setting path values; ServeHTTP
+	// routes again and does.
+	h, pattern := s.mux.Handler(r)
+	if pattern == "" {
+		s.unrouted(rec, r, h)
+	} else {
+		s.mux.ServeHTTP(rec, r)
+	}
+	s.logRequest(r, pattern, rec.status, s.now().Sub(start))
+}
+
+// Close stops the background last-used writer (after flushing it) and
+// ends pending long polls. The caller shuts its http.Server down after.
+func (s *Server) Close() error {
+	select {
+	case <-s.done:
+		return nil
+	default:
+	}
+	close(s.done)
+	return s.lastUsed.close()
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}

@@ -1,0 +1,90 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/oatgate/oatgate/caddymodule/scope"
+)
+
+const (
+	// maxLabel bounds a token label; labels show up in every usage event.
+	maxLabel = 64
+	// maxDescription bounds a token description (DESIGN.md: 200 characters).
+	maxDescription = 200
+	// tokenIDPrefix starts every token id. It differs from the secret's
+	// "oat_" so that a secret scanner never flags an id.
+	tokenIDPrefix = "tok_"
+)
+
+// orgParam returns the {org} path value, or answers 400 and returns "".
+func orgParam(w http.ResponseWriter, r *http.Request) string {
+	org := r.PathValue("org")
+	if !scope.ValidOrg(org) {
+		badRequest(w, "invalid org name %q: want a lowercase repository path component (a-z, 0-9, separators . _ -)", org)
+		return ""
+	}
+	return org
+}
+
+// validTokenID reports whether id could be one we issued; anything else is
+// a 404 without a database round trip.
+func validTokenID(id string) bool {
+	if len(id) != len(tokenIDPrefix)+26 || !strings.HasPrefix(id, tokenIDPrefix) {
+		return false
+	}
+	for _, c := range id[len(tokenIDPrefix):] {
+		if !(c >= 'a' && c <= 'z' || c >= '2' && c <= '7') {
+			return false
+		}
+	}
+	return true
+}
+
+func checkLabel(label string) error {
+	switch {
+	case label == "":
+		return fmt.Errorf("label is required")
+	case !utf8.ValidString(label):
+		return fmt.Errorf("label is not valid UTF-8")
+	case utf8.RuneCountInString(label) > maxLabel:
+		return fmt.Errorf("label is longer than %d characters", maxLabel)
+	case strings.TrimSpace(label) != label:
+		return fmt.Errorf("label has leading or trailing spaces")
+	case strings.IndexFunc(label, unicode.IsControl) >= 0:
+		return fmt.Errorf("label contains control characters")
+	}
+	return nil
+}
+
+func checkDescription(d string) error {
+	switch {
+	case !utf8.ValidString(d):
+		return fmt.Errorf("description is not valid UTF-8")
+	case utf8.RuneCountInString(d) > maxDescription:
+		return fmt.Errorf("description is longer than %d characters", maxDescription)
+	case strings.IndexFunc(d, unicode.IsControl) >= 0:
+		return fmt.Errorf("description contains control characters")
+	}
+	return nil
+}
+
+// canonicalScopes validates scopes for org and returns their canonical
+// strings; scope.Validate's error names the offending entry.
+func canonicalScopes(org string, scopes []string) ([]string, error) {
+	if len(scopes) == 0 {
+		return nil, fmt.Errorf("at least one scope is required, e.g. \"repository:%s/app:pull\"", org)
+	}
+	parsed, err := scope.Validate(org, scopes)
+	if err != nil {
+		return nil, fmt.Errorf("invalid scopes: %w", err)
+	}
+	out := make([]string, len(parsed))
+	for i, p := range parsed {
+		out[i] = p.String()
+	}
+	return out, nil
+}

@@ -1,0 +1,90 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are applied in order; the database's PRAGMA user_version says
+// how many have run. Append, never edit: a shipped migration is history.
+var migrations = []string{
+	// 1: orgs, tokens, the revocation feed and the audit log. Times are unix
+	// milliseconds. Audit rows and feed rows name token ids without a
+	// foreign key, so they outlive a deleted token.
+	`CREATE TABLE orgs (
+		name                TEXT PRIMARY KEY,
+		max_tokens          INTEGER NOT NULL,
+		max_expiry_days     INTEGER NOT NULL,
+		allow_never_expires INTEGER NOT NULL,
+		created_at          INTEGER NOT NULL,
+		updated_at          INTEGER NOT NULL
+	) STRICT;
+	CREATE TABLE tokens (
+		id           TEXT PRIMARY KEY,
+		org          TEXT NOT NULL REFERENCES orgs(name),
+		label        TEXT NOT NULL,
+		description  TEXT NOT NULL,
+		scopes       TEXT NOT NULL,
+		hash         BLOB NOT NULL UNIQUE,
+		created_at   INTEGER NOT NULL,
+		created_by   TEXT NOT NULL,
+		expires_at   INTEGER,
+		active       INTEGER NOT NULL,
+		revoked_at   INTEGER,
+		last_used_at INTEGER,
+		UNIQUE (org, label)
+	) STRICT;
+	CREATE TABLE token_changes (
+		seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+		token_id   TEXT NOT NULL,
+		changed_at INTEGER NOT NULL
+	) STRICT;
+	CREATE TABLE audit (
+		id        INTEGER PRIMARY KEY AUTOINCREMENT,
+		org       TEXT NOT NULL,
+		at        INTEGER NOT NULL,
+		actor     TEXT NOT NULL,
+		source_ip TEXT NOT NULL,
+		action    TEXT NOT NULL,
+		token_id  TEXT NOT NULL,
+		before    TEXT,
+		after     TEXT
+	) STRICT;
+	CREATE INDEX audit_org_id ON audit (org, id);
+	-- The feed starts at 1, so a cursor is never 0: a gateway polling with
+	-- after=0 means "I am new", which must not also be the cursor of an
+	-- empty feed.
+	INSERT INTO token_changes (token_id, changed_at) VALUES ('', 0);`,
+}
+
+// migrate brings the schema to len(migrations), each step in its own
+// transaction together with the user_version bump.
+func migrate(ctx context.Context, db *sql.DB) error {
+	var version int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("reading schema version: %w", err)
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this oatstore (%d)", version, len(migrations))
+	}
+	for i := version; i < len(migrations); i++ {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("beginning migration %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("applying migration %d: %w", i+1, err)
+		}
+		// PRAGMA takes no bind parameters; i+1 is an int we control.
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("recording migration %d: %w", i+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("committing migration %d: %w", i+1, err)
+		}
+	}
+	return nil
+}

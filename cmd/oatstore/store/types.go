@@ -1,0 +1,114 @@
+package store
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Org defaults, applied when an org is created without them.
+const (
+	// DefaultMaxTokens is an org's token limit unless set.
+	DefaultMaxTokens = 100
+	// DefaultMaxExpiryDays is how far ahead a token may expire unless set.
+	DefaultMaxExpiryDays = 365
+)
+
+// Org is an organization and its token policy.
+type Org struct {
+	// Name is the org's name, which is also its repository namespace.
+	Name string `json:"name"`
+	// MaxTokens is how many non-deleted tokens the org may hold: active,
+	// deactivated, expired and revoked ones all count until deleted.
+	// Default 100.
+	MaxTokens int `json:"max_tokens"`
+	// MaxExpiryDays is how far ahead a token's expiry may be set. Default 365.
+	MaxExpiryDays int `json:"max_expiry_days"`
+	// AllowNeverExpires permits tokens without an expiry. Default true.
+	AllowNeverExpires bool `json:"allow_never_expires"`
+	// CreatedAt and UpdatedAt are set by the store.
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Defaults returns a new org's settings.
+func Defaults(name string) Org {
+	return Org{
+		Name:              name,
+		MaxTokens:         DefaultMaxTokens,
+		MaxExpiryDays:     DefaultMaxExpiryDays,
+		AllowNeverExpires: true,
+	}
+}
+
+// Token is a token's metadata. The secret is never part of it: the store
+// keeps only its SHA-256.
+type Token struct {
+	ID          string `json:"id"`
+	Org         string `json:"org"`
+	Label       string `json:"label"`
+	Description string `json:"description"`
+	// Scopes are canonical scope strings.
+	Scopes     []string   `json:"scopes"`
+	CreatedAt  time.Time  `json:"created_at"`
+	CreatedBy  string     `json:"created_by"`
+	ExpiresAt  *time.Time `json:"expires_at"`
+	Active     bool       `json:"active"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+}
+
+// Usable reports whether the token grants access at now: active, not
+// revoked, not expired.
+func (t Token) Usable(now time.Time) bool {
+	return t.Active && t.RevokedAt == nil && (t.ExpiresAt == nil || now.Before(*t.ExpiresAt))
+}
+
+// Audit actions.
+const (
+	ActionOrgCreated       = "org.created"
+	ActionOrgUpdated       = "org.updated"
+	ActionTokenCreated     = "token.created"
+	ActionTokenUpdated     = "token.updated"
+	ActionTokenDeactivated = "token.deactivated"
+	ActionTokenActivated   = "token.activated"
+	ActionTokenRevoked     = "token.revoked"
+	ActionTokenDeleted     = "token.deleted"
+)
+
+// Event is who did a change, when and from where; the store turns it into
+// an audit entry.
+type Event struct {
+	// Action is one of the Action constants; PutOrg picks created/updated
+	// itself and ignores it.
+	Action   string
+	Actor    string
+	SourceIP string
+	At       time.Time
+}
+
+// AuditEntry is one recorded management action.
+type AuditEntry struct {
+	ID       int64     `json:"id"`
+	Org      string    `json:"org"`
+	At       time.Time `json:"at"`
+	Actor    string    `json:"actor"`
+	SourceIP string    `json:"source_ip"`
+	Action   string    `json:"action"`
+	TokenID  string    `json:"token_id,omitempty"`
+	// Before and After are JSON snapshots of the org or token metadata
+	// (never a secret); null when there is none.
+	Before json.RawMessage `json:"before"`
+	After  json.RawMessage `json:"after"`
+}
+
+// AuditQuery selects audit entries. Zero fields do not filter.
+type AuditQuery struct {
+	Org    string
+	Since  time.Time
+	Until  time.Time
+	Action string
+	// Before returns only entries with an id below it (the next cursor).
+	Before int64
+	// Limit bounds the page size.
+	Limit int
+}
