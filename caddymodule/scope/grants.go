@@ -25,9 +25,10 @@ type Grants struct {
 
 // prefixed is a pattern with a literal prefix every name it matches has.
 type prefixed struct {
-	prefix string
-	// parts are the pattern's components, split once here rather than on
-	// every request.
+	pattern string
+	prefix  string
+	// parts are a glob's components, split once here rather than on every
+	// request.
 	parts   []string
 	actions access.Set
 }
@@ -39,9 +40,6 @@ func Compile(org string, scopes []Scope) *Grants {
 	if !ValidOrg(org) {
 		return g
 	}
-	subtrees := make(map[string]access.Set)
-	globs := make(map[string]access.Set)
-	var subtreeOrder, globOrder []string
 	for _, sc := range scopes {
 		if sc.Actions == 0 || !ValidPattern(sc.Pattern) || !InNamespace(org, sc.Pattern) {
 			continue
@@ -51,30 +49,27 @@ func Compile(org string, scopes []Scope) *Grants {
 		case first < 0:
 			g.exact[sc.Pattern] |= sc.Actions
 		case first == len(sc.Pattern)-2 && strings.HasSuffix(sc.Pattern, "/**"):
-			prefix := sc.Pattern[:first]
-			if _, seen := subtrees[prefix]; !seen {
-				subtreeOrder = append(subtreeOrder, prefix)
-			}
-			subtrees[prefix] |= sc.Actions
+			g.subtrees = merge(g.subtrees, sc.Pattern, sc.Pattern[:first], sc.Actions)
 		default:
-			if _, seen := globs[sc.Pattern]; !seen {
-				globOrder = append(globOrder, sc.Pattern)
-			}
-			globs[sc.Pattern] |= sc.Actions
+			g.globs = merge(g.globs, sc.Pattern, sc.Pattern[:first], sc.Actions)
 		}
 	}
-	for _, prefix := range subtreeOrder {
-		g.subtrees = append(g.subtrees, prefixed{prefix: prefix, actions: subtrees[prefix]})
-	}
-	for _, pattern := range globOrder {
-		first := strings.IndexByte(pattern, '*')
-		g.globs = append(g.globs, prefixed{
-			prefix:  pattern[:first],
-			parts:   splitPattern(nil, pattern),
-			actions: globs[pattern],
-		})
+	for i := range g.globs {
+		g.globs[i].parts = splitPattern(nil, g.globs[i].pattern)
 	}
 	return g
+}
+
+// merge adds actions for pattern to list, to the entry already there if any.
+// A token holds at most MaxScopes scopes, so a linear search is cheapest.
+func merge(list []prefixed, pattern, prefix string, actions access.Set) []prefixed {
+	for i := range list {
+		if list[i].pattern == pattern {
+			list[i].actions |= actions
+			return list
+		}
+	}
+	return append(list, prefixed{pattern: pattern, prefix: prefix, actions: actions})
 }
 
 // Allows reports whether the grants let a request do need on repository.

@@ -201,11 +201,16 @@ func BenchmarkAllows(b *testing.B) {
 }
 
 func BenchmarkCompile(b *testing.B) {
-	scopes := benchGrants(b)
-	_ = scopes
 	list := make([]Scope, 0, MaxScopes)
 	for i := range MaxScopes {
-		list = append(list, Scope{fmt.Sprintf("acme/team%d/**", i), set(access.Pull)})
+		p := fmt.Sprintf("acme/app%d", i)
+		switch i % 3 {
+		case 1:
+			p = fmt.Sprintf("acme/team%d/**", i)
+		case 2:
+			p = fmt.Sprintf("acme/svc%d-*/**/cache", i)
+		}
+		list = append(list, Scope{p, set(access.Pull)})
 	}
 	b.ReportAllocs()
 	for b.Loop() {
