@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/oatgate/oatgate/cmd/oatstore/store"
+)
+
+func auditCmd(args []string, env Env, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := clientFlags(fs, env, stdout)
+	org := fs.String("org", "", "the org (required)")
+	since := fs.String("since", "", "only entries at or after this RFC 3339 time")
+	until := fs.String("until", "", "only entries before this RFC 3339 time")
+	action := fs.String("action", "", "only this action, e.g. token.revoked")
+	limit := fs.Int("limit", 50, "entries per page (at most 500)")
+	cursor := fs.String("cursor", "", "the next cursor a previous page printed")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if *org == "" || len(pos) != 0 {
+		return usageErrorf("audit: want --org ORG and no other arguments")
+	}
+	q := url.Values{}
+	for k, v := range map[string]string{"since": *since, "until": *until, "action": *action, "cursor": *cursor} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	q.Set("limit", strconv.Itoa(*limit))
+	var page struct {
+		Entries    []store.AuditEntry
+		NextCursor string `json:"next_cursor"`
+	}
+	raw, err := c.call("GET", "/v1/orgs/"+url.PathEscape(*org)+"/audit?"+q.Encode(), nil, &page)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(raw)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tACTION\tACTOR\tSOURCE\tTOKEN")
+	for _, e := range page.Entries {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.At.Format("2006-01-02 15:04:05"), e.Action, e.Actor, e.SourceIP, e.TokenID)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if page.NextCursor != "" {
+		_, err = fmt.Fprintf(stdout, "more: --cursor %s\n", page.NextCursor)
+	}
+	return err
+}

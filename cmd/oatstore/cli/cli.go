@@ -1,0 +1,125 @@
+// Package cli is the oatstore command line: `oatstore serve` runs the
+// service, every other subcommand is an admin client of its HTTP API.
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitFail  = 1 // the call failed (the API said no, or the server is down)
+	exitUsage = 2 // the command line is wrong
+)
+
+// Env looks up an environment variable (os.Getenv in main, a map in tests).
+type Env func(string) string
+
+// Main runs the oatstore command line and returns the exit code.
+func Main(args []string, env Env, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(args[1:], env, stderr)
+	case "org":
+		err = orgCmd(args[1:], env, stdout, stderr)
+	case "token":
+		err = tokenCmd(args[1:], env, stdout, stderr)
+	case "audit":
+		err = auditCmd(args[1:], env, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		err = usageErrorf("unknown command %q", args[0])
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitUsage
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "oatstore: %v\n\n%s", err, usage)
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "oatstore: %v\n", err)
+		return exitFail
+	}
+}
+
+const usage = `usage:
+  oatstore serve --listen 127.0.0.1:8081 --db ./oatstore.db [--dev]
+  oatstore org set ORG [--max-tokens N] [--max-expiry-days N] [--allow-never-expires=BOOL]
+  oatstore org show ORG
+  oatstore token create --org ORG --label LABEL --scope SCOPE... [--expires 90d|none|RFC3339] [--description TEXT]
+  oatstore token list --org ORG
+  oatstore token show --org ORG ID
+  oatstore token update --org ORG ID [--label L] [--description D] [--scope S...] [--expires 30d|RFC3339]
+  oatstore token deactivate|activate|revoke|delete --org ORG ID
+  oatstore audit --org ORG [--since T] [--until T] [--action A] [--limit N] [--cursor C]
+
+Client commands take --server (or OATSTORE_SERVER, default http://127.0.0.1:8081),
+--admin-key (or OATSTORE_ADMIN_KEY), --actor (or OATSTORE_ACTOR) and --json.
+`
+
+// usageError is a command-line mistake; Main prints the usage after it.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// parse parses args with fs, allowing positional arguments between flags
+// (`token show ID --org acme` as well as `token show --org acme ID`).
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if rest[0] == "--" {
+			return append(pos, rest[1:]...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// multi is a repeatable string flag.
+type multi []string
+
+func (m *multi) String() string { return strings.Join(*m, " ") }
+
+func (m *multi) Set(v string) error {
+	*m = append(*m, v)
+	return nil
+}
+
+// optional records whether a string flag was given at all.
+type optional struct {
+	val string
+	set bool
+}
+
+func (o *optional) String() string { return o.val }
+
+func (o *optional) Set(v string) error {
+	o.val, o.set = v, true
+	return nil
+}

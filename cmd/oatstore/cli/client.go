@@ -1,0 +1,118 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// defaultServer is where the CLI looks for oatstore unless told otherwise.
+const defaultServer = "http://127.0.0.1:8081"
+
+// client speaks the management API for one subcommand.
+type client struct {
+	server string
+	key    string
+	actor  string
+	json   bool
+	http   *http.Client
+	stdout io.Writer
+}
+
+// clientFlags adds the flags every client subcommand shares to fs.
+func clientFlags(fs *flag.FlagSet, env Env, stdout io.Writer) *client {
+	c := &client{http: &http.Client{Timeout: 30 * time.Second}, stdout: stdout}
+	fs.StringVar(&c.server, "server", or(env("OATSTORE_SERVER"), defaultServer), "oatstore URL (env OATSTORE_SERVER)")
+	fs.StringVar(&c.key, "admin-key", env("OATSTORE_ADMIN_KEY"), "admin key (env OATSTORE_ADMIN_KEY)")
+	fs.StringVar(&c.actor, "actor", or(env("OATSTORE_ACTOR"), env("USER")), "who acts, for the audit log (env OATSTORE_ACTOR, default $USER)")
+	fs.BoolVar(&c.json, "json", false, "print the API's JSON answer")
+	return c
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// apiError is an error answer of the API.
+type apiError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *apiError) Error() string {
+	return fmt.Sprintf("%s (HTTP %d %s)", e.Message, e.Status, e.Code)
+}
+
+// call sends a request and decodes a 2xx answer into out (unless nil). It
+// returns the raw body too, for --json.
+func (c *client) call(method, path string, body, out any) ([]byte, error) {
+	if c.key == "" {
+		return nil, usageErrorf("no admin key: set OATSTORE_ADMIN_KEY or pass --admin-key")
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("encoding request: %w", err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, strings.TrimSuffix(c.server, "/")+path, rd)
+	if err != nil {
+		return nil, fmt.Errorf("building request: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.key)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.actor != "" {
+		req.Header.Set("X-Oatstore-Actor", c.actor)
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("calling oatstore at %s: %w", c.server, err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(res.Body, 16<<20))
+	if err != nil {
+		return nil, fmt.Errorf("reading answer: %w", err)
+	}
+	if res.StatusCode >= 300 {
+		var e struct {
+			Error struct{ Code, Message string }
+		}
+		if json.Unmarshal(raw, &e) != nil || e.Error.Message == "" {
+			return nil, &apiError{Status: res.StatusCode, Code: "unexpected", Message: strings.TrimSpace(string(raw))}
+		}
+		return nil, &apiError{Status: res.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
+	}
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			return nil, fmt.Errorf("decoding answer: %w", err)
+		}
+	}
+	return raw, nil
+}
+
+// printJSON writes a raw answer indented.
+func (c *client) printJSON(raw []byte) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+		return fmt.Errorf("formatting answer: %w", err)
+	}
+	buf.WriteByte('\n')
+	_, err := c.stdout.Write(buf.Bytes())
+	return err
+}

@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/oatgate/oatgate/cmd/oatstore/server"
+	"github.com/oatgate/oatgate/cmd/oatstore/store/sqlite"
+)
+
+// errNoAdminKey explains how to configure the one thing serve cannot
+// default.
+var errNoAdminKey = errors.New("no admin key: set one with\n\n\texport OATSTORE_ADMIN_KEY=$(openssl rand -hex 32)\n\nor pass --admin-key, or run with --dev to generate one for this run")
+
+func serve(args []string, env Env, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:8081", "address to listen on")
+	dbPath := fs.String("db", "./oatstore.db", "SQLite database file (created if missing)")
+	dev := fs.Bool("dev", false, "generate and print missing admin and gateway keys (never in production)")
+	adminKey := fs.String("admin-key", env("OATSTORE_ADMIN_KEY"), "admin key (env OATSTORE_ADMIN_KEY)")
+	var gatewayKeys multi
+	fs.Var(&gatewayKeys, "gateway-key", "gateway key; repeat while rotating (env OATSTORE_GATEWAY_KEY, comma-separated)")
+	level := zapcore.InfoLevel
+	fs.Var(&level, "log-level", "log level: debug, info, warn, error")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usageErrorf("serve: unexpected argument %q", pos[0])
+	}
+	if len(gatewayKeys) == 0 {
+		for _, k := range strings.Split(env("OATSTORE_GATEWAY_KEY"), ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				gatewayKeys = append(gatewayKeys, k)
+			}
+		}
+	}
+	if *dev {
+		// Printed to stderr directly, not logged: a log pipeline must never
+		// carry a key, and in dev mode the operator needs to see it once.
+		if *adminKey == "" {
+			*adminKey = randomKey()
+			fmt.Fprintf(stderr, "dev mode: generated admin key (this run only):\n\texport OATSTORE_ADMIN_KEY=%s\n", *adminKey)
+		}
+		if len(gatewayKeys) == 0 {
+			gatewayKeys = multi{randomKey()}
+			fmt.Fprintf(stderr, "dev mode: generated gateway key (this run only):\n\texport OATSTORE_GATEWAY_KEY=%s\n", gatewayKeys[0])
+		}
+	}
+	if strings.TrimSpace(*adminKey) == "" {
+		return errNoAdminKey
+	}
+
+	logger := newLogger(stderr, level)
+	defer logger.Sync()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	st, err := sqlite.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv, err := server.New(server.Config{Store: st, AdminKeys: []string{*adminKey}, GatewayKeys: gatewayKeys, Logger: logger})
+	if err != nil {
+		return fmt.Errorf("starting server: %w", err)
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		srv.Close()
+		return fmt.Errorf("listening on %s: %w", *listen, err)
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		// Long polls of the revocation feed last up to a minute.
+		WriteTimeout: 90 * time.Second,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     zap.NewStdLog(logger.Named("http")),
+	}
+	logger.Info("oatstore listening", zap.String("addr", ln.Addr().String()), zap.String("db", *dbPath), zap.Int("gateway_keys", len(gatewayKeys)))
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		srv.Close()
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("oatstore shutting down")
+	srv.Close() // ends long polls so Shutdown does not wait for them
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	return nil
+}
+
+func randomKey() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
+}
+
+func newLogger(w io.Writer, level zapcore.Level) *zap.Logger {
+	enc := zap.NewProductionEncoderConfig()
+	enc.EncodeTime = zapcore.ISO8601TimeEncoder
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.Lock(zapcore.AddSync(w)), level)
+	return zap.New(core).Named("oatstore")
+}
