@@ -49,10 +49,11 @@ type answer struct {
 	Exp     *json.Number `json:"exp"`
 }
 
-// parseAnswer reads an introspection answer body. It returns (nil, nil) for
-// an inactive token and an error for anything it cannot trust; it never
-// returns an identity without a token id and an org.
-func parseAnswer(body []byte) (*Identity, error) {
+// parseAnswer reads an introspection answer body, compiling scopes through
+// pool (which may be nil). It returns (nil, nil) for an inactive token and an
+// error for anything it cannot trust; it never returns an identity without a
+// token id and an org.
+func parseAnswer(body []byte, pool *grantsPool) (*Identity, error) {
 	var a answer
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -88,6 +89,6 @@ func parseAnswer(body []byte) (*Identity, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: scope: %w", ErrMalformedAnswer, err)
 	}
-	id.Grants = scope.Compile(a.Org, scopes)
+	id.Grants = pool.compile(a.Org, a.Scope, scopes)
 	return id, nil
 }

@@ -37,7 +37,7 @@ func TestParseAnswer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			id, err := parseAnswer([]byte(tt.body))
+			id, err := parseAnswer([]byte(tt.body), nil)
 			if tt.wantErr {
 				if err == nil || !errors.Is(err, ErrMalformedAnswer) || id != nil {
 					t.Fatalf("got (%+v, %v), want (nil, ErrMalformedAnswer)", id, err)
@@ -58,7 +58,7 @@ func TestParseAnswer(t *testing.T) {
 }
 
 func TestParsedScopesGrantWithinTheOrg(t *testing.T) {
-	id, err := parseAnswer([]byte(`{"active":true,"token_id":"t1","org":"acme","scope":"repository:acme/app:pull repository:other/app:pull,push,delete"}`))
+	id, err := parseAnswer([]byte(`{"active":true,"token_id":"t1","org":"acme","scope":"repository:acme/app:pull repository:other/app:pull,push,delete"}`), newGrantsPool())
 	if err != nil || id == nil {
 		t.Fatalf("parseAnswer: got (%+v, %v), want an identity", id, err)
 	}
@@ -96,7 +96,7 @@ func FuzzParseAnswer(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		id, err := parseAnswer(body)
+		id, err := parseAnswer(body, nil)
 		if err != nil && id != nil {
 			t.Fatalf("got both an identity %+v and an error %v", id, err)
 		}

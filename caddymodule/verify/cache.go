@@ -101,9 +101,15 @@ func (c *cache) get(h oat.Hash) *entry {
 // asking the store and hands it to put.
 func (c *cache) currentEpoch() uint64 { return c.epoch.Load() }
 
-// put caches e for ttl unless its token was revoked after startEpoch, in
-// which case the answer may predate the revocation and put returns false.
-func (c *cache) put(e *entry, startEpoch uint64, ttl time.Duration) bool {
+// put caches e unless its token was revoked after startEpoch, in which case
+// the answer may predate the revocation and put returns false.
+//
+// Entries carry no ristretto TTL: Verify checks freshness, the stale window
+// and the token's expiry on every hit anyway, so an entry past its life is
+// never used, only replaced or evicted by size. A TTL would cost a second
+// clock read on every hit (the larger part of a hit on virtual machines with
+// a slow clock) and ristretto's expiry index (~25 MiB per million entries).
+func (c *cache) put(e *entry, startEpoch uint64) bool {
 	if e.id != nil {
 		c.mu.Lock()
 		if startEpoch < c.floor.Load() {
@@ -125,7 +131,7 @@ func (c *cache) put(e *entry, startEpoch uint64, ttl time.Duration) bool {
 	if c.closed {
 		return true
 	}
-	if c.rc.SetWithTTL(keyOf(e.hash), e, 1, ttl) {
+	if c.rc.Set(keyOf(e.hash), e, 1) {
 		c.rc.Wait()
 	} else {
 		c.forget(e)

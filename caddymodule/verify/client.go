@@ -45,6 +45,7 @@ type client struct {
 	introspectURL  string
 	revocationsURL string
 	authorization  string
+	grants         *grantsPool
 }
 
 func newClient(cfg Config) *client {
@@ -69,6 +70,7 @@ func newClient(cfg Config) *client {
 		introspectURL:  root + "/v1/introspect",
 		revocationsURL: root + "/v1/revocations",
 		authorization:  "Bearer " + cfg.StoreKey,
+		grants:         newGrantsPool(),
 	}
 }
 
@@ -107,7 +109,7 @@ func (c *client) introspect(ctx context.Context, token string) (*Identity, error
 	if err != nil {
 		return nil, fmt.Errorf("introspecting token: %w", err)
 	}
-	id, err := parseAnswer(raw)
+	id, err := parseAnswer(raw, c.grants)
 	if err != nil {
 		return nil, fmt.Errorf("introspecting token: %w", err)
 	}

@@ -8,6 +8,7 @@ package verify
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -77,15 +78,21 @@ func New(cfg Config) (*Verifier, error) {
 //
 // Expiry is checked against Config.Now on every call, cached or not.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Identity, error) {
-	h := oat.HashOf(token)
+	h := hashToken(token)
 	now := v.cfg.Now()
-	stale := v.cache.get(h)
-	if stale != nil && v.fresh(stale, now) {
+	e := v.cache.get(h)
+	if e != nil && v.fresh(e, now) {
 		v.obs.CacheHit()
-		return activeAt(stale, now), nil
+		return activeAt(e, now), nil
 	}
 	v.obs.CacheMiss()
+	return v.miss(ctx, h, token, e)
+}
 
+// miss asks the store, through the one introspection in flight for this
+// token, and falls back to stale if the store cannot answer. It is a method
+// of its own so that the closure's captures stay off the hit path's stack.
+func (v *Verifier) miss(ctx context.Context, h oat.Hash, token string, stale *entry) (*Identity, error) {
 	ch := v.flight.DoChan(string(h[:]), func() (any, error) { return v.introspect(h, token) })
 	select {
 	case res := <-ch:
@@ -96,11 +103,27 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Identity, error) 
 		// The shared introspection goes on for the other callers and fills
 		// the cache; this caller gives up.
 	}
-	now = v.cfg.Now()
+	now := v.cfg.Now()
 	if stale != nil && stale.id != nil && now.Sub(stale.verifiedAt) < v.cfg.MaxStale {
 		return activeAt(stale, now), nil
 	}
 	return nil, ErrUnavailable
+}
+
+// maxStackToken is the longest token hashToken hashes without allocating;
+// real tokens are about 50 bytes.
+const maxStackToken = 128
+
+// hashToken is oat.HashOf without its allocation: converting a string of
+// more than 32 bytes to []byte allocates, copying it to a stack buffer does
+// not.
+func hashToken(token string) oat.Hash {
+	if len(token) > maxStackToken {
+		return oat.HashOf(token)
+	}
+	var buf [maxStackToken]byte
+	n := copy(buf[:], token)
+	return sha256.Sum256(buf[:n])
 }
 
 // fresh reports whether e may be used without asking the store.
@@ -144,18 +167,10 @@ func (v *Verifier) introspect(h oat.Hash, token string) (*entry, error) {
 
 		now := v.cfg.Now()
 		e = &entry{hash: h, id: id, verifiedAt: now}
-		ttl := v.cfg.NegativeTTL
-		if id != nil {
-			if id.expiredAt(now) {
-				e.id = nil
-			} else {
-				ttl = v.cfg.MaxStale
-				if !id.Expires.IsZero() {
-					ttl = min(ttl, id.Expires.Sub(now))
-				}
-			}
+		if id != nil && id.expiredAt(now) {
+			e.id = nil
 		}
-		if v.cache.put(e, epoch, ttl) {
+		if v.cache.put(e, epoch) {
 			return e, nil
 		}
 	}

@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -263,5 +264,19 @@ func TestVerifyAfterCloseStillAnswers(t *testing.T) {
 	}
 	if id := verifyOK(t, v, tok); id == nil {
 		t.Fatal("Verify after Close: got nil, want an identity from the store")
+	}
+}
+
+func TestHashTokenIsTheTokenHash(t *testing.T) {
+	tok, err := oat.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"", "oat_x", tok.Reveal(), strings.Repeat("a", maxStackToken), strings.Repeat("b", maxStackToken+1)} {
+		t.Run(fmt.Sprintf("a %d-byte token hashes as oat.HashOf does", len(s)), func(t *testing.T) {
+			if got, want := hashToken(s), oat.HashOf(s); got != want {
+				t.Fatalf("got %s, want %s", got, want)
+			}
+		})
 	}
 }
