@@ -302,4 +302,3 @@ func truncate(s string) string {
 	}
 	return s
 }
-

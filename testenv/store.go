@@ -1,0 +1,84 @@
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+
+	"go.uber.org/zap"
+
+	"github.com/oatgate/oatgate/cmd/oatstore/server"
+	"github.com/oatgate/oatgate/cmd/oatstore/store/sqlite"
+)
+
+// Store is an oatstore serving on loopback with a database under the
+// environment's folder.
+type Store struct {
+	URL  string
+	Addr string
+	// DBPath is the SQLite database file.
+	DBPath string
+
+	db     *sqlite.Store
+	srv    *server.Server
+	server *http.Server
+	ln     net.Listener
+}
+
+func startStore(ln net.Listener, dir, adminKey, gatewayKey string, logger *zap.Logger) (*Store, error) {
+	st := &Store{URL: "http://" + ln.Addr().String(), Addr: ln.Addr().String(), DBPath: filepath.Join(dir, "oatstore.db"), ln: ln}
+	db, err := sqlite.Open(context.Background(), st.DBPath)
+	if err != nil {
+		return nil, fmt.Errorf("opening oatstore database: %w", err)
+	}
+	srv, err := server.New(server.Config{
+		Store:       db,
+		AdminKeys:   []string{adminKey},
+		GatewayKeys: []string{gatewayKey},
+		Logger:      logger,
+	})
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("starting oatstore: %w", err)
+	}
+	st.db, st.srv = db, srv
+	st.server = &http.Server{Handler: srv, ErrorLog: discardLog()}
+	go func() { _ = st.server.Serve(ln) }()
+	return st, nil
+}
+
+func (st *Store) close(ctx context.Context) error {
+	if st.server == nil {
+		return nil
+	}
+	err := st.server.Shutdown(ctx)
+	if cerr := st.srv.Close(); err == nil {
+		err = cerr
+	}
+	if cerr := st.db.Close(); err == nil {
+		err = cerr
+	}
+	st.server = nil
+	return err
+}
+
+// Stop takes the store off the network, as an outage would; Restart brings it
+// back on the same address with the same database.
+func (st *Store) Stop() error { return st.close(context.Background()) }
+
+// Restart brings a stopped store back on its address.
+func (st *Store) Restart(adminKey, gatewayKey string, logger *zap.Logger) error {
+	ln, err := net.Listen("tcp", st.Addr)
+	if err != nil {
+		return fmt.Errorf("listening again on %s: %w", st.Addr, err)
+	}
+	again, err := startStore(ln, filepath.Dir(st.DBPath), adminKey, gatewayKey, logger)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	*st = *again
+	return nil
+}
