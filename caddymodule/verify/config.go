@@ -43,7 +43,8 @@ type Config struct {
 	// cached. Negative answers are never used stale. Default 30s.
 	NegativeTTL time.Duration
 	// MaxStale is how long, when the store cannot be asked, a token verified
-	// that long ago keeps working. Must be at least CacheTTL. Default 15m.
+	// that long ago keeps working. Must be at least CacheTTL. Default 15m, or
+	// CacheTTL if that is longer.
 	MaxStale time.Duration
 	// Timeout bounds one whole introspection, retries included. Default 5s.
 	Timeout time.Duration
@@ -110,7 +111,7 @@ func (c Config) withDefaults() (Config, error) {
 	}{
 		{"CacheTTL", &c.CacheTTL, DefaultCacheTTL},
 		{"NegativeTTL", &c.NegativeTTL, DefaultNegativeTTL},
-		{"MaxStale", &c.MaxStale, DefaultMaxStale},
+		{"MaxStale", &c.MaxStale, max(DefaultMaxStale, c.CacheTTL, DefaultCacheTTL)},
 		{"Timeout", &c.Timeout, DefaultTimeout},
 		{"RevocationPoll", &c.RevocationPoll, DefaultRevocationPoll},
 	}

@@ -24,7 +24,8 @@ func TestNewChecksTheConfig(t *testing.T) {
 		{"a negative cache size is refused", func(c *Config) { c.CacheSize = -1 }, "CacheSize"},
 		{"a negative cache TTL is refused", func(c *Config) { c.CacheTTL = -time.Second }, "CacheTTL"},
 		{"a negative timeout is refused", func(c *Config) { c.Timeout = -time.Second }, "Timeout"},
-		{"a max stale below the cache TTL is refused", func(c *Config) { c.CacheTTL = time.Hour }, "MaxStale"},
+		{"a cache TTL above the default max stale raises its default", func(c *Config) { c.CacheTTL = time.Hour }, ""},
+		{"a max stale below the cache TTL is refused", func(c *Config) { c.CacheTTL, c.MaxStale = time.Hour, time.Minute }, "MaxStale"},
 		{"a max stale equal to the cache TTL is accepted", func(c *Config) { c.CacheTTL, c.MaxStale = time.Minute, time.Minute }, ""},
 	}
 	for _, tt := range tests {
