@@ -10,6 +10,9 @@ package registryreq
 
 import (
 	"net/http"
+	"strings"
+
+	"github.com/distribution/reference"
 
 	"github.com/oatgate/oatgate/caddymodule/access"
 	"github.com/oatgate/oatgate/caddymodule/registryerr"
@@ -60,61 +63,61 @@ type Options struct {
 // function of its arguments, safe for concurrent use, and does not allocate
 // unless a query value is percent-encoded or the request is refused.
 func Classify(in Input, opts Options) (Request, error) {
-	r, err := classify(in, opts)
-	if err != nil {
-		// A typed nil would read as an error; return a true nil interface.
+	var r Request
+	if err := r.classify(&in, opts); err != nil {
+		// Returned as error only here, so that no typed nil ever reads as a
+		// refusal.
 		return Request{}, err
 	}
 	return r, nil
 }
 
-func classify(in Input, opts Options) (Request, *registryerr.Error) {
-	var r Request
+func (r *Request) classify(in *Input, opts Options) *registryerr.Error {
 	if len(in.Path) > MaxPathLength || len(in.RawPath) > MaxPathLength {
-		return r, ErrPathTooLong
+		return ErrPathTooLong
 	}
 	if len(in.RawQuery) > MaxQueryLength {
-		return r, ErrQueryTooLong
+		return ErrQueryTooLong
 	}
 	if err := checkPath(in.Path, in.RawPath); err != nil {
-		return r, err
+		return err
 	}
-	if len(in.Path) < len(v2Prefix) || in.Path[:len(v2Prefix)] != v2Prefix {
-		return r, ErrUnknownRoute
+	rest, ok := strings.CutPrefix(in.Path, v2Prefix)
+	if !ok {
+		return ErrUnknownRoute
 	}
-	rt, err := splitRoute(in.Path[len(v2Prefix):])
+	rt, err := splitRoute(rest)
 	if err != nil {
-		return r, err
+		return err
 	}
 	r.Kind = rt.kind
 	if r.Kind != Base && r.Kind != Catalog {
-		if len(rt.name) > 255 {
-			return r, ErrNameTooLong
+		if len(rt.name) > reference.RepositoryNameTotalLengthMax {
+			return ErrNameTooLong
 		}
 		if !validName(rt.name) {
-			return r, nameInvalid(rt.name)
+			return nameInvalid(rt.name)
 		}
 		r.Repository = rt.name
 	}
 	action, ok := actionFor(r.Kind, in.Method)
 	if !ok {
-		return r, ErrMethod
+		return ErrMethod
 	}
 	if err := r.setTarget(rt.last); err != nil {
-		return r, err
+		return err
 	}
-	if err := checkControl(in.RawQuery); err != nil {
-		return r, err
-	}
-	q, err := parseQuery(in.RawQuery)
-	if err != nil {
-		return r, err
+	if in.RawQuery != "" {
+		q, err := parseQuery(in.RawQuery)
+		if err != nil {
+			return err
+		}
+		if err := r.setParams(&q, in.Method, opts); err != nil {
+			return err
+		}
 	}
 	if isWrite(in.Method) && formBody(in.ContentType) {
-		return r, ErrFormBody
-	}
-	if err := r.setParams(&q, in.Method, opts); err != nil {
-		return r, err
+		return ErrFormBody
 	}
 	if action != 0 {
 		r.need(r.Repository, action)
@@ -122,7 +125,7 @@ func classify(in Input, opts Options) (Request, *registryerr.Error) {
 	if r.MountFrom != "" {
 		r.need(r.MountFrom, access.Pull)
 	}
-	return r, nil
+	return nil
 }
 
 // setTarget validates and records the path's final variable: the manifest
@@ -211,15 +214,6 @@ func (r *Request) setParams(q *query, method string, opts Options) *registryerr.
 // isWrite reports whether Go's form parsing reads the body for method.
 func isWrite(method string) bool {
 	return method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
-}
-
-func checkControl(s string) *registryerr.Error {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f {
-			return ErrControlCharacter
-		}
-	}
-	return nil
 }
 
 func containsByte(s string, c byte) bool {

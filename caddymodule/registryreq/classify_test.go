@@ -221,7 +221,8 @@ func TestClassifyRefusesControlCharactersInTheRawInput(t *testing.T) {
 	}{
 		{"a NUL in the decoded path is refused", Input{Method: "GET", Path: "/v2/a\x00/manifests/t"}},
 		{"a newline in the decoded path is refused", Input{Method: "GET", Path: "/v2/a/manifests/t\n"}},
-		{"a DEL in the query is refused", Input{Method: "GET", Path: "/v2/a/manifests/t", RawQuery: "x=\x7f"}},
+		{"a DEL in a parameter that matters is refused", Input{Method: "POST", Path: "/v2/a/blobs/uploads/", RawQuery: "mount=" + sha + "&from=b\x7f"}},
+		{"a NUL in a parameter that matters is refused", Input{Method: "GET", Path: "/v2/a/tags/list", RawQuery: "last=\x00"}},
 		{"a raw path that differs only in case of escapes is refused", Input{Method: "GET", Path: "/v2/a/b/manifests/t", RawPath: "/v2/a%2fb/manifests/t"}},
 	}
 	for _, tt := range tests {

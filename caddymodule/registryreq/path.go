@@ -28,26 +28,44 @@ var pathByte = func() (t [256]bool) {
 // checkPath refuses paths the registry could read differently from the
 // decoded Path we classify: any percent-encoding (RawPath set and different,
 // or a '%' left after decoding), control characters, and bytes no route
-// uses.
+// uses. In the same pass it refuses empty components (other than a final
+// one, as in /v2/ and the upload start's trailing slash) and "." or ".."
+// components, which the router cleans and redirects rather than serves.
 func checkPath(path, rawPath string) *registryerr.Error {
 	if rawPath != "" && rawPath != path {
 		return ErrPercentEncoded
 	}
-	for i := 0; i < len(path); i++ {
+	if path == "" || path[0] != '/' {
+		return ErrUnknownRoute
+	}
+	segStart := 1
+	for i := 1; i < len(path); i++ {
 		c := path[i]
-		if pathByte[c] {
+		if !pathByte[c] {
+			switch {
+			case c == '%':
+				return ErrPercentEncoded
+			case c < 0x20 || c == 0x7f:
+				return ErrControlCharacter
+			}
+			return ErrUnknownRoute
+		}
+		if c != '/' {
 			continue
 		}
-		switch {
-		case c == '%':
-			return ErrPercentEncoded
-		case c < 0x20 || c == 0x7f:
-			return ErrControlCharacter
+		if n := i - segStart; n == 0 || n <= 2 && isDots(path[segStart:i]) {
+			return ErrNotCanonical
 		}
-		return ErrUnknownRoute
+		segStart = i + 1
+	}
+	if isDots(path[segStart:]) && segStart < len(path) {
+		return ErrNotCanonical
 	}
 	return nil
 }
+
+// isDots reports whether seg is "." or "..".
+func isDots(seg string) bool { return seg == "." || seg == ".." }
 
 const (
 	uploadsSuffix = "/blobs/uploads/"
@@ -72,9 +90,6 @@ func splitRoute(rest string) (route, *registryerr.Error) {
 		return route{kind: Base}, nil
 	case "_catalog":
 		return route{kind: Catalog}, nil
-	}
-	if err := checkSegments(rest); err != nil {
-		return route{}, err
 	}
 	if strings.HasSuffix(rest, "/") {
 		// Only the upload start route ends in '/'; elsewhere the router
@@ -116,26 +131,4 @@ func splitRoute(rest string) (route, *registryerr.Error) {
 		}
 	}
 	return route{}, ErrUnknownRoute
-}
-
-// checkSegments refuses empty components (other than the upload start's
-// trailing slash) and "." or ".." components, which the router would clean
-// and redirect rather than serve.
-func checkSegments(rest string) *registryerr.Error {
-	start := 0
-	for i := 0; i <= len(rest); i++ {
-		if i < len(rest) && rest[i] != '/' {
-			continue
-		}
-		switch seg := rest[start:i]; seg {
-		case "":
-			if i != len(rest) || start == 0 {
-				return ErrNotCanonical
-			}
-		case ".", "..":
-			return ErrNotCanonical
-		}
-		start = i + 1
-	}
-	return nil
 }

@@ -20,50 +20,54 @@ const (
 	paramCount
 )
 
-var paramNames = [paramCount]string{
-	paramMount:        "mount",
-	paramFrom:         "from",
-	paramDigest:       "digest",
-	paramN:            "n",
-	paramLast:         "last",
-	paramArtifactType: "artifactType",
-}
-
 // query holds the decoded values of the parameters that matter. An empty
 // value counts as absent, as it does for the registry's r.FormValue checks,
 // but still counts toward the given-twice rule.
 type query struct {
 	values [paramCount]string
-	seen   uint8 // bit p set once paramNames[p] was given
+	seen   uint8 // bit p set once parameter p was given
 }
 
 func (q *query) get(p param) string { return q.values[p] }
 
 // parseQuery reads raw the way net/url.ParseQuery (and so the registry's
-// r.FormValue) does, but refuses instead of skipping what ParseQuery would
-// skip or merge: ';' separators, invalid escapes in keys or in values that
-// matter, and any parameter that matters given twice. Keys are compared
-// after decoding, so %6Dount is mount, exactly as for the registry. Only
-// escaped values allocate.
+// r.FormValue) does: pairs split on '&', key and value split on the first
+// '=', both decoded, so %6Dount is mount exactly as for the registry. Where
+// ParseQuery would skip a pair that matters (a ';' in it, an invalid escape)
+// or keep the first of two, it refuses instead: any parameter that matters
+// given twice is refused. Control characters in a pair that matters are
+// refused too; net/url never leaves them in RawQuery, so that check only
+// keeps hand-built inputs honest. Pairs that do not matter are skipped
+// without reading their values, because upload URLs carry long opaque state;
+// only escaped values that matter allocate.
 func parseQuery(raw string) (query, *registryerr.Error) {
 	var q query
 	for raw != "" {
 		var pair string
-		pair, raw, _ = strings.Cut(raw, "&")
-		if pair == "" {
-			continue
+		if i := strings.IndexByte(raw, '&'); i >= 0 {
+			pair, raw = raw[:i], raw[i+1:]
+		} else {
+			pair, raw = raw, ""
 		}
-		if strings.IndexByte(pair, ';') >= 0 {
-			return q, ErrQueryMalformed
+		key, value := pair, ""
+		if i := strings.IndexByte(pair, '='); i >= 0 {
+			key, value = pair[:i], pair[i+1:]
 		}
-		key, value, _ := strings.Cut(pair, "=")
 		key, ok := unescape(key)
 		if !ok {
 			return q, ErrQueryMalformed
 		}
 		p := lookupParam(key)
 		if p == paramCount {
-			continue
+			continue // the registry skips or ignores it; so may we
+		}
+		for i := 0; i < len(pair); i++ {
+			switch c := pair[i]; {
+			case c == ';':
+				return q, ErrQueryMalformed
+			case c < 0x20 || c == 0x7f:
+				return q, ErrControlCharacter
+			}
 		}
 		if q.seen&(1<<p) != 0 {
 			return q, ErrDuplicateParameter
@@ -77,10 +81,19 @@ func parseQuery(raw string) (query, *registryerr.Error) {
 }
 
 func lookupParam(key string) param {
-	for p, name := range paramNames {
-		if key == name {
-			return param(p)
-		}
+	switch key {
+	case "mount":
+		return paramMount
+	case "from":
+		return paramFrom
+	case "digest":
+		return paramDigest
+	case "n":
+		return paramN
+	case "last":
+		return paramLast
+	case "artifactType":
+		return paramArtifactType
 	}
 	return paramCount
 }
