@@ -100,12 +100,14 @@ func (r *Request) classify(in *Input, opts Options) *registryerr.Error {
 		}
 		r.Repository = rt.name
 	}
+	if err := r.setTarget(rt.last); err != nil {
+		return err
+	}
+	// The method last among path checks: UNSUPPORTED then always means a
+	// route the registry has, asked with the wrong method.
 	action, ok := actionFor(r.Kind, in.Method)
 	if !ok {
 		return ErrMethod
-	}
-	if err := r.setTarget(rt.last); err != nil {
-		return err
 	}
 	if in.RawQuery != "" {
 		q, err := parseQuery(in.RawQuery)

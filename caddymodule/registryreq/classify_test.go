@@ -319,3 +319,32 @@ func TestActionIsTheActionOnTheRepository(t *testing.T) {
 		t.Errorf("zero Request Needs() = %v, want none", got)
 	}
 }
+
+func TestDropMountLeavesAPlainUpload(t *testing.T) {
+	tests := []struct {
+		name   string
+		target string
+	}{
+		{"a mount with from drops both pairs down to push", "/v2/a/blobs/uploads/?mount=" + sha + "&from=b"},
+		{"a mount without from drops to push", "/v2/a/blobs/uploads/?mount=" + sha},
+		{"a plain upload is unchanged", "/v2/a/blobs/uploads/"},
+		{"a monolithic upload keeps its digest", "/v2/a/blobs/uploads/?digest=" + sha},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Classify(inputFor(t, "POST", tt.target, ""), Options{})
+			if err != nil {
+				t.Fatalf("Classify error: %v", err)
+			}
+			wantDigest := ""
+			if !r.Mount {
+				wantDigest = r.Digest
+			}
+			r.DropMount()
+			want := []access.Access{{Repository: "a", Action: access.Push}}
+			if got := r.Needs(); !slices.Equal(got, want) || r.Mount || r.MountFrom != "" || r.Digest != wantDigest {
+				t.Errorf("after DropMount: needs %v, Mount %v, MountFrom %q, Digest %q; want needs %v, no mount, Digest %q", got, r.Mount, r.MountFrom, r.Digest, want, wantDigest)
+			}
+		})
+	}
+}

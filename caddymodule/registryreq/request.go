@@ -60,6 +60,18 @@ func (r *Request) Action() access.Action {
 	return r.needs[0].Action
 }
 
+// DropMount turns a mount into the plain upload start the registry makes of
+// an upload without mount and from: Mount, MountFrom and Digest are cleared
+// and only the push on Repository is left in Needs. The gateway calls it
+// when it strips mount and from from the query.
+func (r *Request) DropMount() {
+	if !r.Mount {
+		return
+	}
+	r.Mount, r.MountFrom, r.Digest = false, "", ""
+	r.nNeeds = min(r.nNeeds, 1)
+}
+
 // need appends one pair to r's needs.
 func (r *Request) need(repository string, a access.Action) {
 	r.needs[r.nNeeds] = access.Access{Repository: repository, Action: a}
