@@ -61,7 +61,8 @@ type Options struct {
 // PAGINATION_NUMBER_INVALID, or the 400 BadRequest code) and whose detail
 // repeats at most a short, printable piece of the input. Classify is a plain
 // function of its arguments, safe for concurrent use, and does not allocate
-// unless a query value is percent-encoded or the request is refused.
+// unless a query parameter that matters is percent-encoded (as from= usually
+// is) or the request is refused.
 func Classify(in Input, opts Options) (Request, error) {
 	var r Request
 	if err := r.classify(&in, opts); err != nil {
@@ -136,7 +137,7 @@ func (r *Request) setTarget(last string) *registryerr.Error {
 	switch r.Kind {
 	case Manifest:
 		// The router's reference pattern is tag|digest; a tag holds no ':'.
-		if containsByte(last, ':') {
+		if strings.IndexByte(last, ':') >= 0 {
 			if !validDigest(last) {
 				return digestInvalid(last)
 			}
@@ -216,13 +217,4 @@ func (r *Request) setParams(q *query, method string, opts Options) *registryerr.
 // isWrite reports whether Go's form parsing reads the body for method.
 func isWrite(method string) bool {
 	return method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
-}
-
-func containsByte(s string, c byte) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return true
-		}
-	}
-	return false
 }
