@@ -80,16 +80,16 @@ func (r *Request) classify(in *Input, opts Options) *registryerr.Error {
 	if len(in.RawQuery) > MaxQueryLength {
 		return ErrQueryTooLong
 	}
-	if err := checkPath(in.Path, in.RawPath); err != nil {
-		return err
+	if in.RawPath != "" && in.RawPath != in.Path {
+		return ErrPercentEncoded
 	}
 	rest, ok := strings.CutPrefix(in.Path, v2Prefix)
 	if !ok {
-		return ErrUnknownRoute
+		return refine(in.Path, ErrUnknownRoute)
 	}
 	rt, err := splitRoute(rest)
 	if err != nil {
-		return err
+		return refine(in.Path, err)
 	}
 	r.Kind = rt.kind
 	if r.Kind != Base && r.Kind != Catalog {
@@ -97,12 +97,12 @@ func (r *Request) classify(in *Input, opts Options) *registryerr.Error {
 			return ErrNameTooLong
 		}
 		if !validName(rt.name) {
-			return nameInvalid(rt.name)
+			return refine(in.Path, nameInvalid(rt.name))
 		}
 		r.Repository = rt.name
 	}
 	if err := r.setTarget(rt.last); err != nil {
-		return err
+		return refine(in.Path, err)
 	}
 	// The method last among path checks: UNSUPPORTED then always means a
 	// route the registry has, asked with the wrong method.
@@ -131,6 +131,15 @@ func (r *Request) classify(in *Input, opts Options) *registryerr.Error {
 	return nil
 }
 
+// refine returns the more precise refusal checkPath finds in path, if any,
+// else err: "percent-encoding refused" says more than "invalid name".
+func refine(path string, err *registryerr.Error) *registryerr.Error {
+	if perr := checkPath(path); perr != nil {
+		return perr
+	}
+	return err
+}
+
 // setTarget validates and records the path's final variable: the manifest
 // reference, the blob or subject digest, or the upload session id.
 func (r *Request) setTarget(last string) *registryerr.Error {
@@ -153,6 +162,9 @@ func (r *Request) setTarget(last string) *registryerr.Error {
 	case UploadSession:
 		if !validSessionID(last) {
 			return ErrUnknownRoute
+		}
+		if isDots(last) {
+			return ErrNotCanonical // the session id grammar allows "." and ".."
 		}
 		r.SessionID = last
 	}

@@ -32,7 +32,7 @@ func validComponent(c string) bool {
 	i := 0
 	for {
 		run := i
-		for i < len(c) && isLowerAlnum(c[i]) {
+		for i < len(c) && byteClass[c[i]]&clsLowerAlnum != 0 {
 			i++
 		}
 		if i == run {
@@ -58,5 +58,3 @@ func validComponent(c string) bool {
 		}
 	}
 }
-
-func isLowerAlnum(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' }

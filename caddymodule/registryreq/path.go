@@ -6,42 +6,22 @@ import (
 	"github.com/oatgate/oatgate/caddymodule/registryerr"
 )
 
-// pathByte marks the bytes a registry path may hold: the union of the name,
-// tag, digest and session id grammars. Anything else cannot be part of a
-// route, and refusing it early keeps every later check byte-simple.
-var pathByte = func() (t [256]bool) {
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-	}
-	for c := 'A'; c <= 'Z'; c++ {
-		t[c] = true
-	}
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for _, c := range "/._-:+=" {
-		t[c] = true
-	}
-	return t
-}()
-
-// checkPath refuses paths the registry could read differently from the
-// decoded Path we classify: any percent-encoding (RawPath set and different,
-// or a '%' left after decoding), control characters, and bytes no route
-// uses. In the same pass it refuses empty components (other than a final
-// one, as in /v2/ and the upload start's trailing slash) and "." or ".."
-// components, which the router cleans and redirects rather than serves.
-func checkPath(path, rawPath string) *registryerr.Error {
-	if rawPath != "" && rawPath != path {
-		return ErrPercentEncoded
-	}
+// checkPath finds what makes a path one the registry could read differently
+// from the decoded Path we classify: any percent-encoding (a '%' left after
+// decoding), control characters, bytes no route uses, empty components
+// (other than a final one, as in /v2/ and the upload start's trailing slash)
+// and "." or ".." components, which the router cleans and redirects rather
+// than serves. Classify runs it only on paths it is about to refuse, to name
+// the precise reason: on an accepted path every byte after /v2/ has already
+// passed a stricter check (name, tag, digest or session id grammar).
+func checkPath(path string) *registryerr.Error {
 	if path == "" || path[0] != '/' {
 		return ErrUnknownRoute
 	}
 	segStart := 1
 	for i := 1; i < len(path); i++ {
 		c := path[i]
-		if !pathByte[c] {
+		if byteClass[c]&clsPath == 0 {
 			switch {
 			case c == '%':
 				return ErrPercentEncoded

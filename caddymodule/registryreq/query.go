@@ -129,30 +129,41 @@ func parsePageSize(s string, limit int) (int, *registryerr.Error) {
 
 // formBody reports whether a Content-Type makes Go's (and so the registry's)
 // r.FormValue read the body: form-encoded or multipart. It matches anywhere
-// in the header, case-insensitively, so that no parameter or spacing trick
+// in the header, ignoring ASCII case, so that no parameter or spacing trick
 // gets a form past it; no legitimate registry upload type contains either.
 func formBody(contentType string) bool {
-	return containsFold(contentType, "x-www-form-urlencoded") || containsFold(contentType, "multipart/")
-}
-
-// containsFold reports whether sub (lowercase ASCII) occurs in s, ignoring
-// ASCII case, without allocating.
-func containsFold(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		j := 0
-		for j < len(sub) && lower(s[i+j]) == sub[j] {
-			j++
-		}
-		if j == len(sub) {
-			return true
+	if contentType == "application/octet-stream" {
+		return false // what every blob upload sends; skip the scan
+	}
+	for i := 0; i < len(contentType); i++ {
+		switch contentType[i] | 0x20 { // ASCII lowercase for letters
+		case 'x':
+			if hasPrefixFold(contentType[i:], "x-www-form-urlencoded") {
+				return true
+			}
+		case 'm':
+			if hasPrefixFold(contentType[i:], "multipart/") {
+				return true
+			}
 		}
 	}
 	return false
 }
 
-func lower(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
+// hasPrefixFold reports whether s starts with prefix (lowercase ASCII),
+// ignoring ASCII case, without allocating.
+func hasPrefixFold(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
 	}
-	return c
+	for i := 0; i < len(prefix); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -4,11 +4,11 @@ import "strings"
 
 // validTag reports whether s matches the tag grammar [\w][\w.-]{0,127}.
 func validTag(s string) bool {
-	if s == "" || len(s) > 128 || !isWord(s[0]) {
+	if s == "" || len(s) > 128 || byteClass[s[0]]&clsWord == 0 {
 		return false
 	}
 	for i := 1; i < len(s); i++ {
-		if c := s[i]; !isWord(c) && c != '.' && c != '-' {
+		if c := s[i]; byteClass[c]&clsWord == 0 && c != '.' && c != '-' {
 			return false
 		}
 	}
@@ -40,30 +40,9 @@ func validDigest(s string) bool {
 	if len(enc) != want {
 		return false
 	}
-	for i := 0; i < len(enc); i++ {
-		if c := enc[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
+	return all(enc, clsHex)
 }
 
 // validSessionID reports whether s matches the router's upload session id
 // grammar [a-zA-Z0-9-_.=]+.
-func validSessionID(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !isAlnum(c) && c != '-' && c != '_' && c != '.' && c != '=' {
-			return false
-		}
-	}
-	return true
-}
-
-func isAlnum(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
-}
-
-func isWord(c byte) bool { return isAlnum(c) || c == '_' }
+func validSessionID(s string) bool { return s != "" && all(s, clsSession) }
