@@ -38,7 +38,7 @@ func checkPath(path string) *registryerr.Error {
 		}
 		segStart = i + 1
 	}
-	if isDots(path[segStart:]) && segStart < len(path) {
+	if isDots(path[segStart:]) {
 		return ErrNotCanonical
 	}
 	return nil
