@@ -1,0 +1,158 @@
+// Package e2e proves the gateway end to end: the real registry, the real
+// oatstore and Caddy with registry_auth, driven by go-containerregistry as a
+// registry client.
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/oatgate/oatgate/testenv"
+)
+
+// env is shared by the package's tests; each test uses its own org so that
+// they do not see each other's tokens or repositories.
+var env *testenv.Env
+
+func TestMain(m *testing.M) {
+	var err error
+	env, err = testenv.Start(testenv.Options{
+		Gateway: map[string]any{
+			// Long enough that only the revocation feed, never expiry of
+			// the cache entry, can explain a refusal within 2 s.
+			"cache_ttl": "1h",
+			"max_stale": "2h",
+			// Reactivation widens access, so it is not in the revocation
+			// feed: a gateway that cached the refusal learns of it when the
+			// negative entry expires.
+			"negative_ttl": "2s",
+		},
+	})
+	if err != nil {
+		println("starting testenv:", err.Error())
+		os.Exit(1)
+	}
+	code := m.Run()
+	if err := env.Close(); err != nil {
+		println("stopping testenv:", err.Error())
+	}
+	os.Exit(code)
+}
+
+func ctx(t *testing.T) context.Context {
+	t.Helper()
+	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+// newOrg creates an org named for the test.
+func newOrg(t *testing.T, org string) {
+	t.Helper()
+	if err := env.Admin.SetOrg(ctx(t), org, 100); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var labels atomic.Int64
+
+func newToken(t *testing.T, org string, scopes ...string) testenv.Token {
+	t.Helper()
+	tok, err := env.Admin.CreateToken(ctx(t), org, testenv.TokenRequest{
+		Label:  fmt.Sprintf("e2e-%d", labels.Add(1)),
+		Scopes: scopes,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func ref(t *testing.T, repo string) name.Reference {
+	t.Helper()
+	r, err := name.ParseReference(env.GatewayHost+"/"+repo, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func auth(user, password string) remote.Option {
+	return remote.WithAuth(&authn.Basic{Username: user, Password: password})
+}
+
+func randomImage(t *testing.T, layers int) v1.Image {
+	t.Helper()
+	img, err := random.Image(2048, int64(layers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// call makes one raw request to the gateway with Basic credentials.
+func call(t *testing.T, method, path, user, password string, header http.Header) *http.Response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx(t), method, env.GatewayURL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	if user != "" || password != "" {
+		req.SetBasicAuth(user, password)
+	}
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// wantError checks a registry error answer.
+func wantError(t *testing.T, resp *http.Response, status int, code string) {
+	t.Helper()
+	if resp.StatusCode != status {
+		t.Fatalf("%s %s: status %d, want %d", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, status)
+	}
+	var env struct {
+		Errors []struct{ Code string } `json:"errors"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
+		t.Fatalf("%s %s: body is not a registry error: %v", resp.Request.Method, resp.Request.URL.Path, err)
+	}
+	if len(env.Errors) == 0 || env.Errors[0].Code != code {
+		t.Fatalf("%s %s: errors %+v, want code %s", resp.Request.Method, resp.Request.URL.Path, env.Errors, code)
+	}
+	if status == http.StatusUnauthorized && !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Basic realm=") {
+		t.Errorf("401 without a Basic challenge: %q", resp.Header.Get("WWW-Authenticate"))
+	}
+}
+
+// eventually retries check until it passes or the limit is reached.
+func eventually(t *testing.T, limit time.Duration, what string, check func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !check() {
+		if time.Since(start) > limit {
+			t.Fatalf("%s: not within %s", what, limit)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return time.Since(start)
+}
