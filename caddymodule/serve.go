@@ -128,7 +128,9 @@ var (
 	errNoCredentials  = registryerr.New(registryerr.Unauthorized, "authentication required: log in with the organization name as username and an access token as password")
 	errBadCredentials = registryerr.New(registryerr.Unauthorized, "invalid credentials: log in with the organization name as username and an access token as password")
 	errUnavailable    = registryerr.New(registryerr.Unavailable, "")
-	errDenied         = registryerr.New(registryerr.Denied, "")
+	// Not the code's default message: Docker's client reduces that to a
+	// bare code, which dockerd retries for 50 s and shows as just "denied".
+	errDenied = registryerr.New(registryerr.Denied, registryerr.Denied.Message+": the token does not grant this action on this repository")
 )
 
 // authenticate finds who the request is from. It returns the token's grants,
