@@ -47,7 +47,8 @@ func parseExpiresIn(s string) (expiry, error) {
 		return expiry{set: true, never: true}, nil
 	}
 	bad := fmt.Errorf("expires_in %q: want \"none\", days like \"30d\" or \"90d\", or hours like \"12h\"", s)
-	if len(s) < 2 || len(s) > 8 {
+	// At most five digits: 99999d still fits a time.Duration.
+	if len(s) < 2 || len(s) > 6 {
 		return expiry{}, bad
 	}
 	unit := map[byte]time.Duration{'d': 24 * time.Hour, 'h': time.Hour}[s[len(s)-1]]

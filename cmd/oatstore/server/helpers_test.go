@@ -67,7 +67,7 @@ func (s *syncBuffer) String() string {
 
 // env is one oatstore on a loopback port with a temp database.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	dbPath string
 	clock  *clock
@@ -79,7 +79,7 @@ type env struct {
 
 // newEnv starts a server on a fresh database (or dbPath, if given) with a
 // debug-level logger writing to env.logs.
-func newEnv(t *testing.T, dbPath string) *env {
+func newEnv(t testing.TB, dbPath string) *env {
 	t.Helper()
 	if dbPath == "" {
 		dbPath = filepath.Join(t.TempDir(), "oatstore.db")
@@ -108,7 +108,7 @@ func newEnv(t *testing.T, dbPath string) *env {
 }
 
 // on returns a view of e that reports failures to t (a subtest).
-func (e *env) on(t *testing.T) *env {
+func (e *env) on(t testing.TB) *env {
 	c := *e
 	c.t = t
 	return &c
@@ -132,7 +132,7 @@ type response struct {
 	body   []byte
 }
 
-func (r response) json(t *testing.T, v any) {
+func (r response) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decoding %s: %v", r.body, err)
@@ -140,7 +140,7 @@ func (r response) json(t *testing.T, v any) {
 }
 
 // errorCode returns the code of a JSON error answer.
-func (r response) errorCode(t *testing.T) (code, msg string) {
+func (r response) errorCode(t testing.TB) (code, msg string) {
 	t.Helper()
 	var e struct {
 		Error struct{ Code, Message string }
@@ -272,4 +272,15 @@ func quoteAll(ss []string) string {
 
 func newServer(e *env, adminKeys []string) (*server.Server, error) {
 	return server.New(server.Config{Store: e.st, AdminKeys: adminKeys})
+}
+
+// reopen opens a stopped env's database again.
+func reopen(t *testing.T, path string) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("reopening %s: %v", path, err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }

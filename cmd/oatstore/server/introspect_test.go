@@ -128,3 +128,28 @@ func TestLastUsed(t *testing.T) {
 		}
 	})
 }
+
+func FuzzIntrospectBody(f *testing.F) {
+	e := newEnv(f, "")
+	e.putOrg("acme", `{}`)
+	tok := e.create("acme", ciToken("ci"))
+	for _, s := range []string{"token=" + tok.Secret, "token=", "token=oat_x", "token=%zz", "a=b&token=" + tok.Secret + "&token=x", "", "token=" + strings.Repeat("a", 100)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		e := e.on(t)
+		r := e.do("POST", "/v1/introspect", gatewayKey, "application/x-www-form-urlencoded", strings.NewReader(body))
+		switch r.status {
+		case http.StatusOK:
+			var in introspection
+			r.json(t, &in)
+			if in.Active && in.TokenID != tok.ID {
+				t.Fatalf("body %q introspects active as %+v", body, in)
+			}
+		case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+			r.errorCode(t)
+		default:
+			t.Fatalf("body %q: status %d %s", body, r.status, r.body)
+		}
+	})
+}
