@@ -4,7 +4,7 @@ PKGS      ?= ./...
 FUZZTIME  ?= 60s
 RUN_DIR   ?= .oatgate
 
-.PHONY: all test check fmt-check vet staticcheck unit fuzz bench run build clean
+.PHONY: all test check fmt-check vet staticcheck unit fuzz bench run build clean conformance
 
 all: build
 
@@ -13,7 +13,7 @@ build:
 	$(GO) build -o bin/oatstore ./cmd/oatstore
 
 ## test: every quality gate and every test, as CI runs them.
-test: check unit
+test: check conformance unit
 
 check: fmt-check vet staticcheck
 
@@ -29,6 +29,15 @@ staticcheck:
 
 unit:
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+## conformance: the OCI distribution-spec conformance suite against the bare
+## registry and through the gateway (full and pull-only tokens); fails on any
+## step that passes bare but not through the gateway. Reports: CONFORMANCE_REPORTS.
+CONFORMANCE_REPORTS ?= $(CURDIR)/conformance-reports
+conformance:
+	@echo "conformance reports: $(CONFORMANCE_REPORTS)"
+	OATGATE_CONFORMANCE_REPORTS=$(CONFORMANCE_REPORTS) $(GO) test -race -count=1 -timeout 20m -run '^TestConformance$$' -v ./testenv/conformance
+	@echo "conformance reports: $(CONFORMANCE_REPORTS)"
 
 ## fuzz: every fuzz target for FUZZTIME each.
 fuzz:
