@@ -1,0 +1,89 @@
+package docker_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/oatgate/oatgate/testenv"
+	"github.com/oatgate/oatgate/testenv/docker"
+)
+
+// The package shares one stack and one dockerd: starting dockerd is the
+// slow part, and Caddy is one per process anyway.
+var (
+	env    *testenv.Env
+	daemon *docker.Daemon
+	// unavailable says why the clients cannot run here ("" when they can);
+	// notRoot is set when that is because the tests are not root.
+	unavailable string
+	notRoot     bool
+	// startErr is a failure to start what is installed: always a failure.
+	startErr error
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(runTests(m))
+}
+
+func runTests(m *testing.M) int {
+	unavailable, notRoot = missingPrerequisite()
+	if unavailable == "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+		daemon, startErr = docker.StartDaemon(ctx, "")
+		cancel()
+		if startErr == nil {
+			env, startErr = testenv.Start(testenv.Options{})
+		}
+		defer func() {
+			if env != nil {
+				if err := env.Close(); err != nil {
+					fmt.Fprintln(os.Stderr, "stopping testenv:", err)
+				}
+			}
+			if daemon != nil {
+				if err := daemon.Stop(); err != nil {
+					fmt.Fprintln(os.Stderr, "stopping dockerd:", err)
+				}
+			}
+		}()
+	} else {
+		fmt.Fprintf(os.Stderr, "\n!!! testenv/docker: every test SKIPPED: %s !!!\n\n", unavailable)
+	}
+	return m.Run()
+}
+
+// missingPrerequisite names what is missing for real clients to run here.
+func missingPrerequisite() (reason string, notRoot bool) {
+	if os.Geteuid() != 0 {
+		return "dockerd needs root and these tests do not run as root", true
+	}
+	for _, bin := range []string{"dockerd", "docker", "ctr"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			return bin + " is not installed (apt-get install docker.io; .ci/run does)", false
+		}
+	}
+	return "", false
+}
+
+// need stops a test that cannot run: loudly skipped when not root or, outside
+// CI, when Docker is not installed; failed under CI=true, where .ci/run
+// installs it and a skip would hide that nothing was tested.
+func need(t *testing.T) {
+	t.Helper()
+	switch {
+	case startErr != nil:
+		t.Fatalf("starting the stack and dockerd: %v", startErr)
+	case unavailable == "":
+		return
+	case notRoot:
+		t.Skipf("SKIPPED, NOTHING TESTED: %s; run as root to test real docker and ctr against the gateway", unavailable)
+	case os.Getenv("CI") == "true":
+		t.Fatalf("CI=true but %s", unavailable)
+	default:
+		t.Skipf("SKIPPED, NOTHING TESTED: %s", unavailable)
+	}
+}
