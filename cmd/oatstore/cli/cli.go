@@ -42,11 +42,17 @@ func Main(args []string, env Env, stdout, stderr io.Writer) int {
 	default:
 		err = usageErrorf("unknown command %q", args[0])
 	}
-	var ue usageError
+	var (
+		ue usageError
+		fe flagError
+	)
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
+		return exitUsage
+	case errors.As(err, &fe):
+		// The flag package has printed the error and the flags already.
 		return exitUsage
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "oatstore: %v\n\n%s", err, usage)
@@ -87,7 +93,10 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, flagError{err}
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -100,6 +109,9 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		args = rest[1:]
 	}
 }
+
+// flagError is a flag parsing error the flag package has already printed.
+type flagError struct{ error }
 
 // multi is a repeatable string flag.
 type multi []string

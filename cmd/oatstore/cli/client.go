@@ -18,6 +18,7 @@ const defaultServer = "http://127.0.0.1:8081"
 type client struct {
 	server string
 	key    string
+	envKey string
 	actor  string
 	json   bool
 	http   *http.Client
@@ -28,7 +29,10 @@ type client struct {
 func clientFlags(fs *flag.FlagSet, env Env, stdout io.Writer) *client {
 	c := &client{http: &http.Client{Timeout: 30 * time.Second}, stdout: stdout}
 	fs.StringVar(&c.server, "server", or(env("OATSTORE_SERVER"), defaultServer), "oatstore URL (env OATSTORE_SERVER)")
-	fs.StringVar(&c.key, "admin-key", env("OATSTORE_ADMIN_KEY"), "admin key (env OATSTORE_ADMIN_KEY)")
+	// The env value is not the flag's default: usage output prints
+	// defaults, and a key must never reach a terminal or a CI log that way.
+	fs.StringVar(&c.key, "admin-key", "", "admin key (default $OATSTORE_ADMIN_KEY)")
+	c.envKey = env("OATSTORE_ADMIN_KEY")
 	fs.StringVar(&c.actor, "actor", or(env("OATSTORE_ACTOR"), env("USER")), "who acts, for the audit log (env OATSTORE_ACTOR, default $USER)")
 	fs.BoolVar(&c.json, "json", false, "print the API's JSON answer")
 	return c
@@ -55,6 +59,9 @@ func (e *apiError) Error() string {
 // call sends a request and decodes a 2xx answer into out (unless nil). It
 // returns the raw body too, for --json.
 func (c *client) call(method, path string, body, out any) ([]byte, error) {
+	if c.key == "" {
+		c.key = c.envKey
+	}
 	if c.key == "" {
 		return nil, usageErrorf("no admin key: set OATSTORE_ADMIN_KEY or pass --admin-key")
 	}

@@ -33,7 +33,8 @@ func serve(args []string, env Env, stderr io.Writer) error {
 	listen := fs.String("listen", "127.0.0.1:8081", "address to listen on")
 	dbPath := fs.String("db", "./oatstore.db", "SQLite database file (created if missing)")
 	dev := fs.Bool("dev", false, "generate and print missing admin and gateway keys (never in production)")
-	adminKey := fs.String("admin-key", env("OATSTORE_ADMIN_KEY"), "admin key (env OATSTORE_ADMIN_KEY)")
+	// Not the env value as default: usage output would print it.
+	adminKey := fs.String("admin-key", "", "admin key (default $OATSTORE_ADMIN_KEY)")
 	var gatewayKeys multi
 	fs.Var(&gatewayKeys, "gateway-key", "gateway key; repeat while rotating (env OATSTORE_GATEWAY_KEY, comma-separated)")
 	level := zapcore.InfoLevel
@@ -44,6 +45,9 @@ func serve(args []string, env Env, stderr io.Writer) error {
 	}
 	if len(pos) != 0 {
 		return usageErrorf("serve: unexpected argument %q", pos[0])
+	}
+	if *adminKey == "" {
+		*adminKey = env("OATSTORE_ADMIN_KEY")
 	}
 	if len(gatewayKeys) == 0 {
 		for _, k := range strings.Split(env("OATSTORE_GATEWAY_KEY"), ",") {
