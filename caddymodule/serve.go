@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -220,18 +222,29 @@ func (ra *RegistryAuth) anonymousMatch(repository string) bool {
 	return false
 }
 
-// dropMount removes mount and from, keeping every other parameter as sent.
+// dropMount removes mount and from, keeping every other parameter byte for
+// byte as sent.
 func dropMount(r *http.Request, req *registryreq.Request) {
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		// The classifier accepted this query; it parses.
-		q = url.Values{}
-	}
-	q.Del("mount")
-	q.Del("from")
-	r.URL.RawQuery = q.Encode()
+	r.URL.RawQuery = withoutParams(r.URL.RawQuery, "mount", "from")
 	r.RequestURI = r.URL.RequestURI()
-	req.Mount, req.MountFrom, req.Digest = false, "", ""
+	req.DropMount()
+}
+
+// withoutParams removes the query pairs whose decoded name is one of names.
+// A pair whose name does not decode is kept: the registry skips it as well.
+func withoutParams(rawQuery string, names ...string) string {
+	var b strings.Builder
+	for pair := range strings.SplitSeq(rawQuery, "&") {
+		key, _, _ := strings.Cut(pair, "=")
+		if k, err := url.QueryUnescape(key); err == nil && slices.Contains(names, k) {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(pair)
+	}
+	return b.String()
 }
 
 // refuse answers with a registry error. 401s carry the Basic challenge, and
