@@ -25,8 +25,9 @@ type Org struct {
 	MaxExpiryDays int `json:"max_expiry_days"`
 	// AllowNeverExpires permits tokens without an expiry. Default true.
 	AllowNeverExpires bool `json:"allow_never_expires"`
-	// CreatedAt and UpdatedAt are set by the store.
+	// CreatedAt is set by the store when the org is created.
 	CreatedAt time.Time `json:"created_at"`
+	// UpdatedAt is set by the store at every change.
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
@@ -43,17 +44,31 @@ func Defaults(name string) Org {
 // Token is a token's metadata. The secret is never part of it: the store
 // keeps only its SHA-256.
 type Token struct {
-	ID          string `json:"id"`
-	Org         string `json:"org"`
-	Label       string `json:"label"`
+	// ID names the token in the API, the audit log and usage events
+	// ("tok_" + 26 base32 characters); it is not a secret.
+	ID string `json:"id"`
+	// Org owns the token; its scopes stay inside the org's namespace.
+	Org string `json:"org"`
+	// Label is required and unique among the org's non-deleted tokens
+	// (revoked ones included, until deleted).
+	Label string `json:"label"`
+	// Description is free text, at most 200 characters.
 	Description string `json:"description"`
 	// Scopes are canonical scope strings.
-	Scopes     []string   `json:"scopes"`
-	CreatedAt  time.Time  `json:"created_at"`
-	CreatedBy  string     `json:"created_by"`
-	ExpiresAt  *time.Time `json:"expires_at"`
-	Active     bool       `json:"active"`
-	RevokedAt  *time.Time `json:"revoked_at"`
+	Scopes []string `json:"scopes"`
+	// CreatedAt and CreatedBy (the audit actor) never change.
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by"`
+	// ExpiresAt is nil when the token never expires. It can move earlier,
+	// never later.
+	ExpiresAt *time.Time `json:"expires_at"`
+	// Active is false while the token is deactivated.
+	Active bool `json:"active"`
+	// RevokedAt is set once, when the token is revoked; a revoked token
+	// cannot be reactivated.
+	RevokedAt *time.Time `json:"revoked_at"`
+	// LastUsedAt is the last introspection that found the token usable,
+	// written at most once a minute.
 	LastUsedAt *time.Time `json:"last_used_at"`
 }
 
@@ -63,7 +78,7 @@ func (t Token) Usable(now time.Time) bool {
 	return t.Active && t.RevokedAt == nil && (t.ExpiresAt == nil || now.Before(*t.ExpiresAt))
 }
 
-// Audit actions.
+// Audit actions, as the audit log and its action filter name them.
 const (
 	ActionOrgCreated       = "org.created"
 	ActionOrgUpdated       = "org.updated"
@@ -80,21 +95,31 @@ const (
 type Event struct {
 	// Action is one of the Action constants; PutOrg picks created/updated
 	// itself and ignores it.
-	Action   string
-	Actor    string
+	Action string
+	// Actor is who acts (see AuditEntry.Actor).
+	Actor string
+	// SourceIP is where the request came from.
 	SourceIP string
-	At       time.Time
+	// At is the time of the change; it also stamps the token's times.
+	At time.Time
 }
 
 // AuditEntry is one recorded management action.
 type AuditEntry struct {
-	ID       int64     `json:"id"`
-	Org      string    `json:"org"`
-	At       time.Time `json:"at"`
-	Actor    string    `json:"actor"`
-	SourceIP string    `json:"source_ip"`
-	Action   string    `json:"action"`
-	TokenID  string    `json:"token_id,omitempty"`
+	// ID orders entries; pages continue below the last one.
+	ID int64 `json:"id"`
+	// Org is the org the action concerned.
+	Org string `json:"org"`
+	// At is when the change committed.
+	At time.Time `json:"at"`
+	// Actor is "admin" or what the client named in X-Oatstore-Actor.
+	Actor string `json:"actor"`
+	// SourceIP is the peer address of the request.
+	SourceIP string `json:"source_ip"`
+	// Action is one of the Action constants.
+	Action string `json:"action"`
+	// TokenID is the token concerned; empty for org actions.
+	TokenID string `json:"token_id,omitempty"`
 	// Before and After are JSON snapshots of the org or token metadata
 	// (never a secret); null when there is none.
 	Before json.RawMessage `json:"before"`
@@ -103,9 +128,12 @@ type AuditEntry struct {
 
 // AuditQuery selects audit entries. Zero fields do not filter.
 type AuditQuery struct {
-	Org    string
-	Since  time.Time
-	Until  time.Time
+	// Org is required.
+	Org string
+	// Since and Until bound the time (Since inclusive, Until exclusive).
+	Since time.Time
+	Until time.Time
+	// Action keeps only entries of that action.
 	Action string
 	// Before returns only entries with an id below it (the next cursor).
 	Before int64

@@ -24,6 +24,9 @@ import (
 type Store struct {
 	w *sql.DB // writer: one connection, immediate transactions
 	r *sql.DB // readers
+	// byHash is introspection's query, prepared once: parsing SQL was a
+	// tenth of the time of a warm introspection.
+	byHash *sql.Stmt
 }
 
 var _ store.Store = (*Store)(nil)
@@ -54,7 +57,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("opening %s for reading: %w", path, err)
 	}
-	return &Store{w: w, r: r}, nil
+	byHash, err := r.PrepareContext(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = ?`)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("preparing lookup: %w", err)
+	}
+	return &Store{w: w, r: r, byHash: byHash}, nil
 }
 
 // dsn builds the connection string. busy_timeout still matters with one Go
@@ -75,6 +84,7 @@ func dsn(path string, writer bool) string {
 
 // Close closes both connection pools.
 func (s *Store) Close() error {
+	s.byHash.Close()
 	rerr := s.r.Close()
 	werr := s.w.Close()
 	if werr != nil {

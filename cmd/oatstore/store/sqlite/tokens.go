@@ -186,7 +186,7 @@ func (s *Store) DeleteToken(ctx context.Context, org, id string, ev store.Event)
 
 // TokenByHash finds a token by its secret's SHA-256; see store.Store.
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
-	t, err := scanToken(s.r.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = ?`, hash))
+	t, err := scanToken(s.byHash.QueryRowContext(ctx, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Token{}, store.ErrNotFound
 	}
