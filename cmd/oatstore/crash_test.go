@@ -28,15 +28,43 @@ const (
 	testGatewayKey = "crash-test-gateway-key-0123456789abcdef"
 )
 
-// buildBinary compiles oatstore into a temp dir once per test.
+var built struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+// buildBinary compiles oatstore once per test binary, with -race when the
+// tests run with it so that the build reuses the test's compiled packages.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "oatstore")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "oatstore-bin"); built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "oatstore")
+		args := []string{"build", "-o", built.bin}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
+		if err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return bin
+	return built.bin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
 }
 
 // child is a running `oatstore serve`.
@@ -52,10 +80,13 @@ var listening = regexp.MustCompile(`"msg":"oatstore listening","addr":"([^"]+)"`
 
 // startChild runs oatstore serve on a free loopback port and waits until it
 // listens.
-func startChild(t *testing.T, bin, db string) *child {
+func startChild(t *testing.T, bin, db string, extraArgs ...string) *child {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--db", db, "--log-level", "debug")
-	cmd.Env = append(os.Environ(), "OATSTORE_ADMIN_KEY="+testAdminKey, "OATSTORE_GATEWAY_KEY="+testGatewayKey)
+	cmd := exec.Command(bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--db", db, "--log-level", "debug"}, extraArgs...)...)
+	cmd.Env = os.Environ()
+	if len(extraArgs) == 0 {
+		cmd.Env = append(cmd.Env, "OATSTORE_ADMIN_KEY="+testAdminKey, "OATSTORE_GATEWAY_KEY="+testGatewayKey)
+	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatalf("stderr pipe: %v", err)

@@ -1,0 +1,6 @@
+//go:build !race
+
+package main
+
+// raceEnabled makes the crash test build its child with -race too.
+const raceEnabled = false
