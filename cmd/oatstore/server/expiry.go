@@ -72,7 +72,9 @@ func (e expiry) resolve(o store.Org, now time.Time) (*time.Time, error) {
 	if e.in > 0 {
 		at = now.Add(e.in)
 	}
-	at = at.UTC().Truncate(time.Millisecond)
+	// Whole seconds: introspection reports exp in seconds, and the gateway
+	// and the store must agree on the instant a token stops working.
+	at = at.UTC().Truncate(time.Second)
 	if !at.After(now) {
 		return nil, store.Invalidf("expiry %s is not in the future", at.Format(time.RFC3339))
 	}
