@@ -16,6 +16,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -59,6 +60,8 @@ type Server struct {
 	changes  *notifier
 	lastUsed *lastUsed
 	done     chan struct{}
+
+	closeOnce sync.Once
 }
 
 // New checks cfg and returns a Server ready to serve.
@@ -132,13 +135,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Close stops the background last-used writer (after flushing it) and
 // ends pending long polls. The caller shuts its http.Server down after.
 func (s *Server) Close() error {
-	select {
-	case <-s.done:
-		return nil
-	default:
-	}
-	close(s.done)
-	return s.lastUsed.close()
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.done)
+		err = s.lastUsed.close()
+	})
+	return err
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
