@@ -1,0 +1,181 @@
+package caddymodule
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/oatgate/oatgate/caddymodule/usage"
+	"github.com/oatgate/oatgate/cmd/oatstore/server"
+	"github.com/oatgate/oatgate/cmd/oatstore/store/sqlite"
+)
+
+// benchStore is a real oatstore (SQLite in a temp folder) on a loopback
+// httptest server that counts the introspections it answers.
+type benchStore struct {
+	URL, adminKey, gatewayKey string
+	introspections, feedPolls atomic.Int64
+}
+
+func startBenchStore(b *testing.B) *benchStore {
+	b.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "oatstore.db"))
+	if err != nil {
+		b.Fatalf("opening the store's database: %v", err)
+	}
+	bs := &benchStore{adminKey: "bench-admin-key", gatewayKey: "bench-gateway-key"}
+	srv, err := server.New(server.Config{Store: db, AdminKeys: []string{bs.adminKey}, GatewayKeys: []string{bs.gatewayKey}})
+	if err != nil {
+		b.Fatalf("starting oatstore: %v", err)
+	}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/introspect" {
+			bs.introspections.Add(1)
+		}
+		srv.ServeHTTP(w, r)
+		if r.URL.Path == "/v1/revocations" {
+			bs.feedPolls.Add(1)
+		}
+	}))
+	b.Cleanup(func() {
+		ts.Close()
+		_ = srv.Close()
+		_ = db.Close()
+	})
+	bs.URL = ts.URL
+	return bs
+}
+
+// admin calls the store's management API and decodes the answer into out.
+func (bs *benchStore) admin(b *testing.B, method, path, body string, out any) {
+	b.Helper()
+	req, err := http.NewRequest(method, bs.URL+path, strings.NewReader(body))
+	if err != nil {
+		b.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+bs.adminKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		b.Fatalf("%s %s: got %s %s, want success", method, path, resp.Status, data)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			b.Fatalf("%s %s: decoding %s: %v", method, path, data, err)
+		}
+	}
+}
+
+// discardWriter is a ResponseWriter that keeps nothing, as cheap as a
+// response writer can be, so that the benchmark measures the module.
+type discardWriter struct{ h http.Header }
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+func (w *discardWriter) WriteHeader(int)             {}
+
+// BenchmarkServeHTTPCacheHit is the module's whole hot path for a pull whose
+// token is cached: classify, parse the Basic credentials, check the token's
+// checksum, cache lookup, authorize, set placeholders, hand to a no-op next
+// handler and log the usage event (JSON, to a discarded writer). The store
+// must see exactly the one introspection of the warm-up request.
+func BenchmarkServeHTTPCacheHit(b *testing.B) {
+	bs := startBenchStore(b)
+	bs.admin(b, http.MethodPut, "/v1/orgs/acme", `{"max_tokens":10}`, nil)
+	var tok struct {
+		Token string `json:"token"`
+	}
+	bs.admin(b, http.MethodPost, "/v1/orgs/acme/tokens",
+		`{"label":"ci","scopes":["repository:acme/**:pull,push"],"expires_in":"30d"}`, &tok)
+
+	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
+	defer cancel()
+	ra := &RegistryAuth{Store: bs.URL, StoreKey: bs.gatewayKey, CacheTTL: caddy.Duration(3600e9)}
+	if err := ra.Provision(ctx); err != nil {
+		b.Fatalf("Provision: %v", err)
+	}
+	defer ra.Cleanup()
+	// Caddy's production JSON encoder, writing nowhere: the event is encoded
+	// in full, as in production, without timing a disk.
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zapcore.InfoLevel)
+	ra.logger = zap.New(core)
+	ra.usage = ra.logger.Named(usage.LoggerName)
+
+	auth := []string{"Basic " + base64.StdEncoding.EncodeToString([]byte("acme:"+tok.Token))}
+	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		w.WriteHeader(http.StatusOK)
+		return nil
+	})
+	newRequest := func() *http.Request {
+		r := httptest.NewRequest(http.MethodGet, "/v2/acme/app/manifests/latest", nil)
+		repl := caddy.NewReplacer()
+		rctx := context.WithValue(r.Context(), caddy.ReplacerCtxKey, repl)
+		rctx = context.WithValue(rctx, caddyhttp.VarsCtxKey, map[string]any{caddyhttp.ClientIPVarKey: "127.0.0.1"})
+		r = r.WithContext(rctx)
+		r.Header.Set("User-Agent", "docker/27.0 go/go1.22 os/linux arch/amd64")
+		return r
+	}
+	serve := func(r *http.Request, w *discardWriter) error {
+		r.Header["Authorization"] = auth // the module strips it on the way
+		return ra.ServeHTTP(w, r, next)
+	}
+
+	// The verifier distrusts everything it cached before its first read of
+	// the revocation feed; the second read proves the first was applied.
+	for i := 0; bs.feedPolls.Load() < 2; i++ {
+		if i == 100 {
+			b.Fatalf("the revocation feed was read %d times in 5 s, want 2", bs.feedPolls.Load())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	warm := httptest.NewRecorder()
+	r := newRequest()
+	r.Header["Authorization"] = auth
+	if err := ra.ServeHTTP(warm, r, next); err != nil || warm.Code != http.StatusOK {
+		b.Fatalf("warm-up request: got %d %v %s, want 200", warm.Code, err, bytes.TrimSpace(warm.Body.Bytes()))
+	}
+
+	b.Run("one goroutine", func(b *testing.B) {
+		r, w := newRequest(), &discardWriter{h: make(http.Header)}
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := serve(r, w); err != nil {
+				b.Fatalf("ServeHTTP: %v", err)
+			}
+		}
+	})
+	b.Run("all cores", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			r, w := newRequest(), &discardWriter{h: make(http.Header)}
+			for pb.Next() {
+				if err := serve(r, w); err != nil {
+					b.Errorf("ServeHTTP: %v", err)
+					return
+				}
+			}
+		})
+	})
+	if n := bs.introspections.Load(); n != 1 {
+		b.Errorf("the store answered %d introspections, want 1 (the warm-up): a cache hit must not reach the store", n)
+	}
+}
