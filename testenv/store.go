@@ -53,9 +53,11 @@ func (st *Store) close(ctx context.Context) error {
 	if st.server == nil {
 		return nil
 	}
-	err := st.server.Shutdown(ctx)
-	if cerr := st.srv.Close(); err == nil {
-		err = cerr
+	// Close first: it ends pending revocation long-polls, which Shutdown
+	// would otherwise wait for.
+	err := st.srv.Close()
+	if serr := st.server.Shutdown(ctx); err == nil {
+		err = serr
 	}
 	if cerr := st.db.Close(); err == nil {
 		err = cerr
