@@ -3,9 +3,55 @@ package caddymodule
 import (
 	"io"
 	"net/http"
+	"sync"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/oatgate/oatgate/caddymodule/usage"
 )
+
+// exchange is ServeHTTP's per-request state, pooled so that a request costs
+// no allocation for it: the response writer that counts what goes out, the
+// usage event, and the buffer the event's log fields are built in.
+//
+// Nothing may keep a pointer into an exchange after ServeHTTP returns (the
+// next handler may not use the ResponseWriter after it returns, by
+// http.Handler's contract). The request body counter is therefore not part
+// of it: http.Transport may still read a request body after RoundTrip
+// returns.
+type exchange struct {
+	cw     countingWriter
+	ev     usage.Event
+	fields [usage.NumFields]zap.Field
+}
+
+var exchanges = sync.Pool{New: func() any { return new(exchange) }}
+
+func getExchange(w http.ResponseWriter) *exchange {
+	x := exchanges.Get().(*exchange)
+	x.cw.ResponseWriter = w
+	return x
+}
+
+// putExchange clears x, so that the pool holds no response writer, request
+// data or token identity, and returns it to the pool.
+func putExchange(x *exchange) {
+	*x = exchange{}
+	exchanges.Put(x)
+}
+
+// logUsage writes x's usage event, as usage.Write does, building its fields
+// in x instead of in a buffer that escapes to the heap through zap's
+// variadic Write.
+func (ra *RegistryAuth) logUsage(x *exchange) {
+	ce := ra.usage.Check(zapcore.InfoLevel, usage.Message)
+	if ce == nil {
+		return
+	}
+	ce.Write(x.ev.Fields(x.fields[:0])...)
+}
 
 // countingWriter records the status and counts the bytes of a response as it
 // streams through; it never buffers the body.
