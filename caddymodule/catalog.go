@@ -60,7 +60,12 @@ func (ra *RegistryAuth) serveCatalog(w http.ResponseWriter, r *http.Request, nex
 	}
 	allow := func(name string) bool { return ra.allows(grants, access.Access{Repository: name, Action: access.Pull}) }
 
-	res, err := catalog.Filter(fetch, allow, n, req.Last, maxCatalogPages)
+	last, ok := ra.cursor.Open(req.Last)
+	if !ok {
+		registryerr.Write(w, errBadCursor)
+		return nil
+	}
+	res, err := catalog.Filter(fetch, allow, n, last, maxCatalogPages)
 	switch {
 	case upstreamFailure != nil:
 		// The registry's own refusal (e.g. catalog disabled) goes back as is.
@@ -84,7 +89,13 @@ func (ra *RegistryAuth) serveCatalog(w http.ResponseWriter, r *http.Request, nex
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	if res.More {
-		h.Set("Link", catalog.Link(n, res.Next))
+		next := res.Next
+		if !allow(next) {
+			// The walk stopped on a name the token may not see; the
+			// client gets an opaque place to resume, not the name.
+			next = ra.cursor.Seal(next)
+		}
+		h.Set("Link", catalog.Link(n, next))
 	}
 	w.WriteHeader(http.StatusOK)
 	_, err = w.Write(body)
@@ -93,6 +104,8 @@ func (ra *RegistryAuth) serveCatalog(w http.ResponseWriter, r *http.Request, nex
 	}
 	return nil
 }
+
+var errBadCursor = registryerr.New(registryerr.PaginationInvalid, "last is not a name nor a cursor this gateway issued")
 
 var errUpstreamStatus = errors.New("registry catalog answered an error")
 

@@ -16,6 +16,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
+	"github.com/oatgate/oatgate/caddymodule/catalog"
 	"github.com/oatgate/oatgate/caddymodule/registryreq"
 	"github.com/oatgate/oatgate/caddymodule/scope"
 	"github.com/oatgate/oatgate/caddymodule/usage"
@@ -119,6 +120,7 @@ type RegistryAuth struct {
 	MaxPageSize int `json:"max_page_size,omitempty"`
 
 	verifier  *verify.Verifier
+	cursor    *catalog.Cursor
 	anonymous []scope.Scope
 	challenge string
 	classify  registryreq.Options
@@ -162,6 +164,14 @@ func (ra *RegistryAuth) Provision(ctx caddy.Context) error {
 		}
 		ra.anonymous = append(ra.anonymous, s)
 	}
+
+	// The store key is shared by every replica of a deployment, so each can
+	// open the catalog cursors another sealed.
+	cursor, err := catalog.NewCursor(key)
+	if err != nil {
+		return fmt.Errorf("setting up catalog cursors: %w", err)
+	}
+	ra.cursor = cursor
 
 	v, err := verify.New(ra.verifierConfig(key))
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,27 +42,6 @@ var forgeableHeaders = []string{
 	"X-Oatgate-Org",
 }
 
-// stripForgeable deletes forgeableHeaders from h. Header keys are canonical
-// (the server canonicalizes them, Header.Set does too), so this is
-// h.Del(name) for each name, in one pass over the few headers a request has
-// instead of a canonicalization and a map lookup for each of 14 names.
-func stripForgeable(h http.Header) {
-	for k := range h {
-		if slices.Contains(forgeableHeaders, k) {
-			delete(h, k)
-		}
-	}
-}
-
-// headerValue is h.Get(key) for a key already in canonical form, without
-// the canonicalization.
-func headerValue(h http.Header, key string) string {
-	if v := h[key]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
-
 // maxLoggedLen bounds what a hostile client can make a usage event carry.
 const maxLoggedLen = 512
 
@@ -69,14 +49,13 @@ const maxLoggedLen = 512
 // it to next or refuses it; either way it logs one usage event.
 func (ra *RegistryAuth) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	start := time.Now()
-	x := getExchange(w)
-	cw, ev := &x.cw, &x.ev
-	*ev = usage.Event{
+	cw := &countingWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}}
+	ev := usage.Event{
 		Method:    truncate(r.Method),
 		Path:      truncate(r.URL.Path),
-		UserAgent: truncate(headerValue(r.Header, "User-Agent")),
+		UserAgent: truncate(r.UserAgent()),
 		ClientIP:  clientIP(r),
-		RequestID: truncate(headerValue(r.Header, "X-Request-Id")),
+		RequestID: truncate(r.Header.Get("X-Request-Id")),
 	}
 	var body *countingBody
 	defer func() {
@@ -88,8 +67,7 @@ func (ra *RegistryAuth) ServeHTTP(w http.ResponseWriter, r *http.Request, next c
 			ev.BytesIn = body.bytes
 		}
 		ev.Duration = time.Since(start)
-		ra.logUsage(x)
-		putExchange(x)
+		usage.Write(ra.usage, &ev)
 	}()
 
 	req, err := registryreq.Classify(registryreq.Input{
@@ -97,34 +75,39 @@ func (ra *RegistryAuth) ServeHTTP(w http.ResponseWriter, r *http.Request, next c
 		Path:        r.URL.Path,
 		RawPath:     r.URL.RawPath,
 		RawQuery:    r.URL.RawQuery,
-		ContentType: headerValue(r.Header, "Content-Type"),
+		ContentType: r.Header.Get("Content-Type"),
 	}, ra.classify)
 	if err != nil {
 		ev.Event = usage.EventInvalid
-		ra.refuse(cw, ev, usage.ReasonInvalidRequest, asRegistryError(err))
+		ra.refuse(cw, &ev, usage.ReasonInvalidRequest, asRegistryError(err))
 		return nil
 	}
 	ev.Event = eventOf(&req)
 	ev.Repository, ev.Reference, ev.Digest = req.Repository, truncate(req.Reference), req.Digest
 
-	grants, denial := ra.authenticate(r, &req, ev)
+	grants, denial := ra.authenticate(r, &req, &ev)
 	if denial != nil {
-		ra.refuse(cw, ev, denial.reason, denial.err)
+		ra.refuse(cw, &ev, denial.reason, denial.err)
 		return nil
 	}
 	if denial := ra.authorize(r, &req, grants); denial != nil {
-		ra.refuse(cw, ev, denial.reason, denial.err)
+		ra.refuse(cw, &ev, denial.reason, denial.err)
 		return nil
 	}
 
 	ev.Decision = usage.Allow
-	stripForgeable(r.Header)
-	ra.setPlaceholders(r, ev, &req)
+	for _, h := range forgeableHeaders {
+		r.Header.Del(h)
+	}
+	ra.setPlaceholders(r, &ev, &req)
 	if r.Body != nil && r.Body != http.NoBody {
 		body = &countingBody{ReadCloser: r.Body}
 		r.Body = body
 	}
 
+	if req.Kind == registryreq.TagsList {
+		clampPageSize(r, req.N)
+	}
 	if req.Kind == registryreq.Catalog {
 		err = ra.serveCatalog(cw, r, next, &req, grants)
 	} else {
@@ -251,6 +234,21 @@ func dropMount(r *http.Request, req *registryreq.Request) {
 	req.DropMount()
 }
 
+// clampPageSize makes the registry see ?n= as the classifier read it, capped
+// at max_page_size; a query without n, or with n within the cap, is left byte
+// for byte as sent.
+func clampPageSize(r *http.Request, n int) {
+	if n <= 0 || r.URL.Query().Get("n") == strconv.Itoa(n) {
+		return
+	}
+	q := withoutParams(r.URL.RawQuery, "n")
+	if q != "" {
+		q += "&"
+	}
+	r.URL.RawQuery = q + "n=" + strconv.Itoa(n)
+	r.RequestURI = r.URL.RequestURI()
+}
+
 // withoutParams removes the query pairs whose decoded name is one of names.
 // A pair whose name does not decode is kept: the registry skips it as well.
 func withoutParams(rawQuery string, names ...string) string {
@@ -289,31 +287,16 @@ func (ra *RegistryAuth) setPlaceholders(r *http.Request, ev *usage.Event, req *r
 	if !ok {
 		return
 	}
-	// Each conversion of a string to any allocates: the token id is
-	// converted once for its two names, and actions are converted up front.
-	var tokenID any = ev.TokenID
-	repl.Set("http.auth.user.id", tokenID)
-	repl.Set("registry_auth.token_id", tokenID)
+	action := ""
+	if a := req.Action(); a != 0 {
+		action = a.String()
+	}
+	repl.Set("http.auth.user.id", ev.TokenID)
+	repl.Set("registry_auth.token_id", ev.TokenID)
 	repl.Set("registry_auth.token_label", ev.TokenLabel)
 	repl.Set("registry_auth.org", ev.Org)
 	repl.Set("registry_auth.repository", req.Repository)
-	repl.Set("registry_auth.action", actionValue(req.Action()))
-}
-
-// actionValues are the values of {registry_auth.action}, already converted
-// to any: empty for no action (/v2/ and the catalog).
-var actionValues = [...]any{
-	0:             "",
-	access.Pull:   access.Pull.String(),
-	access.Push:   access.Push.String(),
-	access.Delete: access.Delete.String(),
-}
-
-func actionValue(a access.Action) any {
-	if int(a) < len(actionValues) {
-		return actionValues[a]
-	}
-	return a.String()
+	repl.Set("registry_auth.action", action)
 }
 
 func eventOf(req *registryreq.Request) string {

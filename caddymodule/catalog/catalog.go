@@ -58,7 +58,7 @@ func Filter(fetch Fetcher, allow func(string) bool, n int, last string, maxPages
 			return Result{}, err
 		}
 		for i, name := range p.Repositories {
-			if cursor != "" && name <= cursor {
+			if cursor != "" && !pathLess(cursor, name) {
 				return Result{}, ErrNotAdvancing
 			}
 			cursor = name
@@ -80,6 +80,26 @@ func Filter(fetch Fetcher, allow func(string) bool, n int, last string, maxPages
 	}
 	res.More, res.Next = true, cursor
 	return res, nil
+}
+
+// pathLess orders repository names as distribution's catalog walks them:
+// component by component, as if '/' were the lowest byte, so "acme/x" comes
+// before "acme-corp/x" although '-' sorts before '/' in plain string order.
+func pathLess(a, b string) bool {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := a[i], b[i]
+		if ca == cb {
+			continue
+		}
+		if ca == '/' {
+			return true
+		}
+		if cb == '/' {
+			return false
+		}
+		return ca < cb
+	}
+	return len(a) < len(b)
 }
 
 // Link builds the Link header value for the next page, as distribution writes it.

@@ -116,3 +116,43 @@ func TestLinkAndBody(t *testing.T) {
 		t.Error("ParsePage of a truncated body succeeded")
 	}
 }
+
+func TestFilterFollowsTheRegistrysPathOrder(t *testing.T) {
+	// distribution lists "acme/..." before "acme-corp/...": '/' sorts first
+	// component-wise, though '-' < '/' as bytes.
+	registry := []string{"a-corp/r1", "acme/app", "acme/zz", "acme-corp/x", "acme.io/y", "acme_z/w", "globex/app"}
+	fetch := func(n int, last string) (Page, error) {
+		i := 0
+		if last != "" {
+			i = slices.Index(registry, last) + 1
+		}
+		end := min(i+n, len(registry))
+		return Page{Repositories: registry[i:end], More: end < len(registry)}, nil
+	}
+	res, err := Filter(fetch, inAcme, 10, "", 10)
+	if err != nil {
+		t.Fatalf("Filter over the registry's own order: got error %v, want none", err)
+	}
+	if want := []string{"acme/app", "acme/zz"}; !slices.Equal(res.Repositories, want) {
+		t.Errorf("Filter: got %q, want %q", res.Repositories, want)
+	}
+}
+
+func TestPathLess(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"acme/x", "acme-corp/x", true},
+		{"acme-corp/x", "acme/x", false},
+		{"acme/a", "acme/b", true},
+		{"acme", "acme/a", true},
+		{"acme/a", "acme/a", false},
+		{"acme/a/b", "acme/a-b", true},
+	}
+	for _, tt := range tests {
+		if got := pathLess(tt.a, tt.b); got != tt.want {
+			t.Errorf("pathLess(%q, %q): got %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
