@@ -42,6 +42,27 @@ var forgeableHeaders = []string{
 	"X-Oatgate-Org",
 }
 
+// stripForgeable deletes forgeableHeaders from h. Header keys are canonical
+// (the server canonicalizes them, Header.Set does too), so this is
+// h.Del(name) for each name, in one pass over the few headers a request has
+// instead of a canonicalization and a map lookup for each of 14 names.
+func stripForgeable(h http.Header) {
+	for k := range h {
+		if slices.Contains(forgeableHeaders, k) {
+			delete(h, k)
+		}
+	}
+}
+
+// headerValue is h.Get(key) for a key already in canonical form, without
+// the canonicalization.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 // maxLoggedLen bounds what a hostile client can make a usage event carry.
 const maxLoggedLen = 512
 
@@ -49,13 +70,14 @@ const maxLoggedLen = 512
 // it to next or refuses it; either way it logs one usage event.
 func (ra *RegistryAuth) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	start := time.Now()
-	cw := &countingWriter{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}}
-	ev := usage.Event{
+	x := getExchange(w)
+	cw, ev := &x.cw, &x.ev
+	*ev = usage.Event{
 		Method:    truncate(r.Method),
 		Path:      truncate(r.URL.Path),
-		UserAgent: truncate(r.UserAgent()),
+		UserAgent: truncate(headerValue(r.Header, "User-Agent")),
 		ClientIP:  clientIP(r),
-		RequestID: truncate(r.Header.Get("X-Request-Id")),
+		RequestID: truncate(headerValue(r.Header, "X-Request-Id")),
 	}
 	var body *countingBody
 	defer func() {
@@ -67,7 +89,8 @@ func (ra *RegistryAuth) ServeHTTP(w http.ResponseWriter, r *http.Request, next c
 			ev.BytesIn = body.bytes
 		}
 		ev.Duration = time.Since(start)
-		usage.Write(ra.usage, &ev)
+		ra.logUsage(x)
+		putExchange(x)
 	}()
 
 	req, err := registryreq.Classify(registryreq.Input{
@@ -75,31 +98,29 @@ func (ra *RegistryAuth) ServeHTTP(w http.ResponseWriter, r *http.Request, next c
 		Path:        r.URL.Path,
 		RawPath:     r.URL.RawPath,
 		RawQuery:    r.URL.RawQuery,
-		ContentType: r.Header.Get("Content-Type"),
+		ContentType: headerValue(r.Header, "Content-Type"),
 	}, ra.classify)
 	if err != nil {
 		ev.Event = usage.EventInvalid
-		ra.refuse(cw, &ev, usage.ReasonInvalidRequest, asRegistryError(err))
+		ra.refuse(cw, ev, usage.ReasonInvalidRequest, asRegistryError(err))
 		return nil
 	}
 	ev.Event = eventOf(&req)
 	ev.Repository, ev.Reference, ev.Digest = req.Repository, truncate(req.Reference), req.Digest
 
-	grants, denial := ra.authenticate(r, &req, &ev)
+	grants, denial := ra.authenticate(r, &req, ev)
 	if denial != nil {
-		ra.refuse(cw, &ev, denial.reason, denial.err)
+		ra.refuse(cw, ev, denial.reason, denial.err)
 		return nil
 	}
 	if denial := ra.authorize(r, &req, grants); denial != nil {
-		ra.refuse(cw, &ev, denial.reason, denial.err)
+		ra.refuse(cw, ev, denial.reason, denial.err)
 		return nil
 	}
 
 	ev.Decision = usage.Allow
-	for _, h := range forgeableHeaders {
-		r.Header.Del(h)
-	}
-	ra.setPlaceholders(r, &ev, &req)
+	stripForgeable(r.Header)
+	ra.setPlaceholders(r, ev, &req)
 	if r.Body != nil && r.Body != http.NoBody {
 		body = &countingBody{ReadCloser: r.Body}
 		r.Body = body
@@ -287,16 +308,31 @@ func (ra *RegistryAuth) setPlaceholders(r *http.Request, ev *usage.Event, req *r
 	if !ok {
 		return
 	}
-	action := ""
-	if a := req.Action(); a != 0 {
-		action = a.String()
-	}
-	repl.Set("http.auth.user.id", ev.TokenID)
-	repl.Set("registry_auth.token_id", ev.TokenID)
+	// Each conversion of a string to any allocates: the token id is
+	// converted once for its two names, and actions are converted up front.
+	var tokenID any = ev.TokenID
+	repl.Set("http.auth.user.id", tokenID)
+	repl.Set("registry_auth.token_id", tokenID)
 	repl.Set("registry_auth.token_label", ev.TokenLabel)
 	repl.Set("registry_auth.org", ev.Org)
 	repl.Set("registry_auth.repository", req.Repository)
-	repl.Set("registry_auth.action", action)
+	repl.Set("registry_auth.action", actionValue(req.Action()))
+}
+
+// actionValues are the values of {registry_auth.action}, already converted
+// to any: empty for no action (/v2/ and the catalog).
+var actionValues = [...]any{
+	0:             "",
+	access.Pull:   access.Pull.String(),
+	access.Push:   access.Push.String(),
+	access.Delete: access.Delete.String(),
+}
+
+func actionValue(a access.Action) any {
+	if int(a) < len(actionValues) {
+		return actionValues[a]
+	}
+	return a.String()
 }
 
 func eventOf(req *registryreq.Request) string {
