@@ -133,7 +133,7 @@ func Start(opts Options) (env *Env, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("oatstore: %w", err)
 	}
-	if e.Store, err = startStore(storeLn, filepath.Join(e.Dir, "store"), e.AdminKey, e.GatewayKey, e.logger); err != nil {
+	if e.Store, err = startStore(storeLn, filepath.Join(e.Dir, "store"), e.AdminKey, e.GatewayKey, e.logger, &storeCalls{}); err != nil {
 		return nil, err
 	}
 	e.Admin = &Admin{URL: e.Store.URL, Key: e.AdminKey}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"sync/atomic"
 
 	"go.uber.org/zap"
 
@@ -25,10 +26,34 @@ type Store struct {
 	srv    *server.Server
 	server *http.Server
 	ln     net.Listener
+	// calls counts introspections and feed reads; it survives Restart.
+	calls *storeCalls
 }
 
-func startStore(ln net.Listener, dir, adminKey, gatewayKey string, logger *zap.Logger) (*Store, error) {
-	st := &Store{URL: "http://" + ln.Addr().String(), Addr: ln.Addr().String(), DBPath: filepath.Join(dir, "oatstore.db"), ln: ln}
+type storeCalls struct{ introspections, feedReads atomic.Int64 }
+
+// Introspections is how many introspection calls the store has answered
+// since the environment started.
+func (st *Store) Introspections() int64 { return st.calls.introspections.Load() }
+
+// FeedReads is how many revocation feed reads the store has answered since
+// the environment started.
+func (st *Store) FeedReads() int64 { return st.calls.feedReads.Load() }
+
+func (c *storeCalls) count(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r)
+		switch r.URL.Path {
+		case "/v1/introspect":
+			c.introspections.Add(1)
+		case "/v1/revocations":
+			c.feedReads.Add(1)
+		}
+	})
+}
+
+func startStore(ln net.Listener, dir, adminKey, gatewayKey string, logger *zap.Logger, calls *storeCalls) (*Store, error) {
+	st := &Store{URL: "http://" + ln.Addr().String(), Addr: ln.Addr().String(), DBPath: filepath.Join(dir, "oatstore.db"), ln: ln, calls: calls}
 	db, err := sqlite.Open(context.Background(), st.DBPath)
 	if err != nil {
 		return nil, fmt.Errorf("opening oatstore database: %w", err)
@@ -44,7 +69,7 @@ func startStore(ln net.Listener, dir, adminKey, gatewayKey string, logger *zap.L
 		return nil, fmt.Errorf("starting oatstore: %w", err)
 	}
 	st.db, st.srv = db, srv
-	st.server = &http.Server{Handler: srv, ErrorLog: discardLog()}
+	st.server = &http.Server{Handler: calls.count(srv), ErrorLog: discardLog()}
 	go func() { _ = st.server.Serve(ln) }()
 	return st, nil
 }
@@ -76,7 +101,7 @@ func (st *Store) Restart(adminKey, gatewayKey string, logger *zap.Logger) error 
 	if err != nil {
 		return fmt.Errorf("listening again on %s: %w", st.Addr, err)
 	}
-	again, err := startStore(ln, filepath.Dir(st.DBPath), adminKey, gatewayKey, logger)
+	again, err := startStore(ln, filepath.Dir(st.DBPath), adminKey, gatewayKey, logger, st.calls)
 	if err != nil {
 		_ = ln.Close()
 		return err
