@@ -38,6 +38,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		revocation_poll <duration>
 //		anonymous_pull  <patterns...>
 //		max_page_size   <n>
+//		metrics_token_ids
 //	}
 //
 // `store` and `store_key` are required; every other option has a default.
@@ -109,6 +110,11 @@ func (ra *RegistryAuth) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			if err := oneInt(d, &ra.MaxPageSize); err != nil {
 				return err
 			}
+		case "metrics_token_ids":
+			if d.NextArg() {
+				return d.Errf("metrics_token_ids takes no value")
+			}
+			ra.MetricsTokenIDs = true
 		default:
 			return d.Errf("unknown registry_auth option %q", opt)
 		}

@@ -119,6 +119,11 @@ type RegistryAuth struct {
 	// lists. Default: 1000.
 	MaxPageSize int `json:"max_page_size,omitempty"`
 
+	// MetricsTokenIDs adds oatgate_token_requests_total, requests by org,
+	// token id, event and decision, to the metrics. Off by default because
+	// every token then becomes its own series. Default: false.
+	MetricsTokenIDs bool `json:"metrics_token_ids,omitempty"`
+
 	verifier  *verify.Verifier
 	cursor    *catalog.Cursor
 	anonymous []scope.Scope
@@ -126,6 +131,7 @@ type RegistryAuth struct {
 	classify  registryreq.Options
 	logger    *zap.Logger
 	usage     *zap.Logger
+	metrics   *metrics
 }
 
 // CaddyModule returns the Caddy module information.
@@ -173,6 +179,11 @@ func (ra *RegistryAuth) Provision(ctx caddy.Context) error {
 	}
 	ra.cursor = cursor
 
+	metrics, err := newMetrics(ctx, ra.MetricsTokenIDs)
+	if err != nil {
+		return err
+	}
+	ra.metrics = metrics
 	v, err := verify.New(ra.verifierConfig(key))
 	if err != nil {
 		return fmt.Errorf("setting up token verification: %w", err)
@@ -247,6 +258,9 @@ func (ra *RegistryAuth) verifierConfig(key string) verify.Config {
 		Timeout:        time.Duration(ra.Timeout),
 		RevocationPoll: time.Duration(ra.RevocationPoll),
 		Logger:         ra.logger,
+	}
+	if ra.metrics != nil {
+		cfg.Observer = ra.metrics
 	}
 	if cfg.MaxStale == 0 && cfg.CacheTTL > verify.DefaultMaxStale {
 		cfg.MaxStale = cfg.CacheTTL

@@ -90,6 +90,7 @@ func (ra *RegistryAuth) ServeHTTP(w http.ResponseWriter, r *http.Request, next c
 		}
 		ev.Duration = time.Since(start)
 		ra.logUsage(x)
+		ra.metrics.request(ev)
 		putExchange(x)
 	}()
 

@@ -1,0 +1,148 @@
+package caddymodule
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/oatgate/oatgate/caddymodule/usage"
+)
+
+func TestMetricsRegisterOncePerRegistry(t *testing.T) {
+	c := newCollectors()
+	reg := prometheus.NewPedanticRegistry()
+	if err := c.register(reg, false); err != nil {
+		t.Fatalf("first registration: %v", err)
+	}
+	t.Run("a second handler in the same config shares the collectors", func(t *testing.T) {
+		if err := c.register(reg, true); err != nil {
+			t.Errorf("second registration: %v", err)
+		}
+	})
+	t.Run("a reloaded config registers the same collectors, keeping their values", func(t *testing.T) {
+		c.cacheHits.Add(3)
+		next := prometheus.NewPedanticRegistry()
+		if err := c.register(next, false); err != nil {
+			t.Fatal(err)
+		}
+		if got := value(t, c.cacheHits); got != 3 {
+			t.Errorf("cache hits after reload: got %v, want 3", got)
+		}
+	})
+	t.Run("another collector under the same name is an error", func(t *testing.T) {
+		other := newCollectors()
+		err := other.register(reg, false)
+		var are prometheus.AlreadyRegisteredError
+		if !errors.As(err, &are) {
+			t.Errorf("got %v, want AlreadyRegisteredError", err)
+		}
+	})
+	// A pedantic registry checks every metric against its description.
+	if _, err := reg.Gather(); err != nil {
+		t.Errorf("gathering: %v", err)
+	}
+}
+
+func TestMetricsCountRequestsAndVerifierHooks(t *testing.T) {
+	m := &metrics{c: newCollectors(), tokenIDs: true}
+	events := []usage.Event{
+		{Event: usage.EventPull, Decision: usage.Allow, Org: "acme", TokenID: "t1"},
+		{Event: usage.EventPull, Decision: usage.Allow, Org: "acme", TokenID: "t1"},
+		{Event: usage.EventPush, Decision: usage.Deny, Reason: usage.ReasonScope, Org: "acme", TokenID: "t1"},
+		{Event: usage.EventLogin, Decision: usage.Deny, Reason: usage.ReasonNoCredentials},
+		{Event: usage.EventInvalid, Decision: usage.Deny, Reason: usage.ReasonInvalidRequest},
+		{Event: usage.EventCatalog, Decision: usage.Allow, Org: "globex", TokenID: "t2"},
+	}
+	for i := range events {
+		m.request(&events[i])
+	}
+	m.CacheHit()
+	m.CacheHit()
+	m.CacheMiss()
+	m.CacheEvicted()
+	m.Introspected(20*time.Millisecond, nil)
+	m.Introspected(time.Second, errors.New("connection refused"))
+	m.RevocationsApplied(4)
+	m.StoreReachable(false)
+
+	tests := []struct {
+		name string
+		c    prometheus.Metric
+		want float64
+	}{
+		{"allowed pulls of acme", m.c.requests.WithLabelValues("acme", "pull", "allow"), 2},
+		{"denied pushes of acme", m.c.requests.WithLabelValues("acme", "push", "deny"), 1},
+		{"denied logins without a token have an empty org", m.c.requests.WithLabelValues("", "login", "deny"), 1},
+		{"invalid requests", m.c.requests.WithLabelValues("", "invalid", "deny"), 1},
+		{"globex catalog", m.c.requests.WithLabelValues("globex", "catalog", "allow"), 1},
+		{"scope denials", m.c.denials.WithLabelValues(usage.ReasonScope), 1},
+		{"no-credential denials", m.c.denials.WithLabelValues(usage.ReasonNoCredentials), 1},
+		{"denials not seen yet are exported at zero", m.c.denials.WithLabelValues(usage.ReasonUnavailable), 0},
+		{"token t1 pulls with metrics_token_ids", m.c.tokenRequests.WithLabelValues("acme", "t1", "pull", "allow"), 2},
+		{"cache hits", m.c.cacheHits, 2},
+		{"cache misses", m.c.cacheMisses, 1},
+		{"cache evictions", m.c.cacheEvictions, 1},
+		{"introspections", m.c.introspections, 2},
+		{"introspection errors", m.c.introspectErrs, 1},
+		{"revocations applied", m.c.revocations, 4},
+		{"store reachable after a failure", m.c.storeUp, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := value(t, tt.c); got != tt.want {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+	var h dto.Metric
+	if err := m.c.introspectTime.Write(&h); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.GetHistogram().GetSampleCount(); got != 2 {
+		t.Errorf("introspection latency samples: got %d, want 2", got)
+	}
+}
+
+func TestCountingARequestDoesNotAllocate(t *testing.T) {
+	m := &metrics{c: newCollectors()}
+	allow := usage.Event{Event: usage.EventPull, Decision: usage.Allow, Org: "acme", TokenID: "t1"}
+	deny := usage.Event{Event: usage.EventPush, Decision: usage.Deny, Reason: usage.ReasonScope, Org: "acme"}
+	m.request(&allow) // the first request of an org creates its counters
+	for name, ev := range map[string]*usage.Event{"an allowed request": &allow, "a denied request": &deny} {
+		t.Run(name, func(t *testing.T) {
+			if got := testing.AllocsPerRun(1000, func() { m.request(ev) }); got != 0 {
+				t.Errorf("allocations per request: got %v, want 0", got)
+			}
+		})
+	}
+}
+
+func TestUnprovisionedHandlerHasNoMetrics(t *testing.T) {
+	var m *metrics
+	m.request(&usage.Event{Event: usage.EventPull}) // must not panic
+}
+
+func BenchmarkMetricsRequest(b *testing.B) {
+	b.ReportAllocs()
+	m := &metrics{c: newCollectors()}
+	ev := usage.Event{Event: usage.EventPull, Decision: usage.Allow, Org: "acme", TokenID: "t1"}
+	for b.Loop() {
+		m.request(&ev)
+	}
+}
+
+// value reads a counter's or gauge's current value.
+func value(t *testing.T, m prometheus.Metric) float64 {
+	t.Helper()
+	var out dto.Metric
+	if err := m.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	if c := out.GetCounter(); c != nil {
+		return c.GetValue()
+	}
+	return out.GetGauge().GetValue()
+}
