@@ -48,6 +48,10 @@ type Options struct {
 	LogsToStderr bool
 	// LogLevel is Caddy's default log level. Default: INFO.
 	LogLevel string
+	// Metrics adds a server with Caddy's metrics handler at Env.MetricsURL.
+	Metrics bool
+
+	metricsAddr string
 }
 
 func (o *Options) logLevel() string {
@@ -67,6 +71,8 @@ type Env struct {
 	// GatewayURL is http://host:port of the gateway; GatewayHost is host:port,
 	// as docker login takes it. BareURL is set with Options.Bare.
 	GatewayURL, GatewayHost, BareURL string
+	// MetricsURL is Caddy's /metrics, set with Options.Metrics.
+	MetricsURL string
 	AdminKey, GatewayKey             string
 
 	// UsageLog is the file usage events go to; CaddyLog and StoreLog hold
@@ -148,6 +154,12 @@ func Start(opts Options) (env *Env, err error) {
 			return nil, fmt.Errorf("bare proxy: %w", err)
 		}
 		e.BareURL = "http://" + bareAddr
+	}
+	if opts.Metrics {
+		if opts.metricsAddr, err = freeAddr(""); err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+		e.MetricsURL = "http://" + opts.metricsAddr + "/metrics"
 	}
 	cfg, err := gatewayConfig(&opts, gatewayAddr, bareAddr, e.Registry.Addr, e.Store.URL, e.GatewayKey,
 		e.UsageLog, e.CaddyLog, filepath.Join(e.Dir, "caddy"))

@@ -41,6 +41,9 @@ func gatewayConfig(o *Options, gatewayAddr, bareAddr, registryAddr, storeURL, ga
 	if bareAddr != "" {
 		servers["bare"] = server(bareAddr, proxy)
 	}
+	if o.metricsAddr != "" {
+		servers["metrics"] = server(o.metricsAddr, map[string]any{"handler": "metrics"})
+	}
 	usageLogger := "http.handlers.registry_auth.usage"
 	logs := map[string]any{
 		"default": map[string]any{
