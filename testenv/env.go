@@ -72,8 +72,8 @@ type Env struct {
 	// as docker login takes it. BareURL is set with Options.Bare.
 	GatewayURL, GatewayHost, BareURL string
 	// MetricsURL is Caddy's /metrics, set with Options.Metrics.
-	MetricsURL string
-	AdminKey, GatewayKey             string
+	MetricsURL           string
+	AdminKey, GatewayKey string
 
 	// UsageLog is the file usage events go to; CaddyLog and StoreLog hold
 	// every other log line (unless Options.LogsToStderr).
