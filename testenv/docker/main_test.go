@@ -51,7 +51,7 @@ func runTests(m *testing.M) int {
 			}
 		}()
 	} else {
-		fmt.Fprintf(os.Stderr, "\n!!! testenv/docker: every test SKIPPED: %s !!!\n\n", unavailable)
+		fmt.Fprintf(os.Stderr, "\n!!! testenv/docker: real docker and ctr cannot run: %s; every test skips (fails under CI=true unless not root) !!!\n\n", unavailable)
 	}
 	return m.Run()
 }
