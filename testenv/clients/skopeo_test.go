@@ -1,0 +1,122 @@
+package clients
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+)
+
+// skopeo returns the skopeo binary. CI installs it (.ci/run), so there a
+// missing skopeo fails the test; elsewhere it skips, loudly.
+func skopeo(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("skopeo")
+	if err == nil {
+		return bin
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("skopeo is not installed, and CI must run this test: .ci/run installs Debian's skopeo")
+	}
+	t.Skip("SKIPPED: skopeo is not installed (apt-get install skopeo); CI installs it and runs this test")
+	return ""
+}
+
+// runSkopeo runs skopeo with args, without any user policy or auth file.
+func runSkopeo(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	bin := skopeo(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	// --insecure-policy: the image is ours, built in this test; no
+	// signature policy applies.
+	cmd := exec.CommandContext(ctx, bin, append([]string{"--insecure-policy"}, args...)...)
+	cmd.Env = append(os.Environ(), "REGISTRY_AUTH_FILE="+filepath.Join(t.TempDir(), "auth.json"))
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func skopeoVersion(t *testing.T) string {
+	out, err := runSkopeo(t, "--version")
+	if err != nil {
+		t.Fatalf("skopeo --version: %v: %s", err, out)
+	}
+	return strings.TrimSpace(out)
+}
+
+func TestSkopeo(t *testing.T) {
+	t.Logf("client: %s", skopeoVersion(t))
+	dest := "docker://" + env.GatewayHost + "/acme/skopeo:v1"
+	creds := "acme:" + pusher.Secret
+
+	t.Run("copies a multi-layer image in and back out with the same digest", func(t *testing.T) {
+		if out, err := runSkopeo(t, "copy", "--dest-creds", creds, "--dest-tls-verify=false",
+			"oci:"+layoutDir+":"+refName, dest); err != nil {
+			t.Fatalf("skopeo copy into the gateway: %v\n%s", err, out)
+		}
+		outDir := filepath.Join(t.TempDir(), "back")
+		if out, err := runSkopeo(t, "copy", "--src-creds", creds, "--src-tls-verify=false",
+			dest, "oci:"+outDir+":"+refName); err != nil {
+			t.Fatalf("skopeo copy out of the gateway: %v\n%s", err, out)
+		}
+		p, err := layout.FromPath(outDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx, err := p.ImageIndex()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := idx.IndexManifest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Manifests) != 1 {
+			t.Fatalf("the copied-out layout holds %d manifests, want 1", len(m.Manifests))
+		}
+		back, err := p.Image(m.Manifests[0].Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := digestOf(t, back), digestOf(t, img); got != want {
+			t.Errorf("digest after the round trip: got %s, want %s", got, want)
+		}
+		if got, want := layerDigests(t, back), layerDigests(t, img); strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("layers after the round trip: got %v, want %v", got, want)
+		}
+	})
+
+	t.Run("a pull-only token's copy in fails and skopeo shows the denial", func(t *testing.T) {
+		out, err := runSkopeo(t, "copy", "--dest-creds", "acme:"+puller.Secret, "--dest-tls-verify=false",
+			"oci:"+layoutDir+":"+refName, "docker://"+env.GatewayHost+"/acme/skopeo-denied:v1")
+		if err == nil {
+			t.Fatalf("skopeo copy with a pull-only token: got success, want a failure\n%s", out)
+		}
+		if !strings.Contains(strings.ToLower(out), "denied") {
+			t.Errorf("skopeo's output does not show the denial: got\n%s\nwant it to mention \"denied\"", out)
+		}
+		t.Logf("skopeo reports: %s", lastLine(out))
+	})
+
+	t.Run("a copy with no credentials is challenged and fails", func(t *testing.T) {
+		out, err := runSkopeo(t, "copy", "--dest-tls-verify=false",
+			"oci:"+layoutDir+":"+refName, "docker://"+env.GatewayHost+"/acme/skopeo-anon:v1")
+		if err == nil {
+			t.Fatalf("skopeo copy without credentials: got success, want a failure\n%s", out)
+		}
+		if !strings.Contains(strings.ToLower(out), "unauthorized") && !strings.Contains(strings.ToLower(out), "authentication required") {
+			t.Errorf("skopeo's output does not show the challenge: got\n%s", out)
+		}
+		t.Logf("skopeo reports: %s", lastLine(out))
+	})
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
