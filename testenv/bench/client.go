@@ -26,9 +26,9 @@ func newClient(conns int) *http.Client {
 	}
 }
 
-// basicAuth is the Authorization header a registry client sends after
+// BasicAuth is the Authorization header a registry client sends after
 // docker login: org as username, token as password.
-func basicAuth(org, secret string) string {
+func BasicAuth(org, secret string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(org+":"+secret))
 }
 
@@ -42,14 +42,20 @@ func send(ctx context.Context, c *http.Client, method, url, auth string) (int, i
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
+	return do(c, req)
+}
+
+// do sends req, reads the answer's body to its end and returns the status
+// and the number of body bytes.
+func do(c *http.Client, req *http.Request) (int, int64, error) {
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, 0, fmt.Errorf("%s %s: %w", method, url, err)
+		return 0, 0, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
 	}
 	defer resp.Body.Close()
 	n, err := io.Copy(io.Discard, resp.Body)
 	if err != nil {
-		return resp.StatusCode, n, fmt.Errorf("%s %s: reading the body: %w", method, url, err)
+		return resp.StatusCode, n, fmt.Errorf("%s %s: reading the body: %w", req.Method, req.URL.Path, err)
 	}
 	return resp.StatusCode, n, nil
 }

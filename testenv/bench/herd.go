@@ -50,7 +50,7 @@ func FreshTokenHerd(ctx context.Context, env *testenv.Env, org string, n int) (H
 	if err != nil {
 		return HerdResult{}, fmt.Errorf("creating the herd's token: %w", err)
 	}
-	auth := basicAuth(org, tok.Secret)
+	auth := BasicAuth(org, tok.Secret)
 	client := newClient(n)
 	defer client.CloseIdleConnections()
 	res := HerdResult{Requests: n, Tokens: 1, Statuses: map[int]int{}}
@@ -140,7 +140,7 @@ func herdOf(ctx context.Context, env *testenv.Env, org string, n, conc, tokens i
 	var mu sync.Mutex
 	before := env.Store.Introspections()
 	err := forEach(n, conc, func(i int) error {
-		status, _, err := send(ctx, client, http.MethodGet, env.GatewayURL+"/v2/", basicAuth(org, secretOf(i)))
+		status, _, err := send(ctx, client, http.MethodGet, env.GatewayURL+"/v2/", BasicAuth(org, secretOf(i)))
 		if err != nil {
 			return err
 		}
