@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,7 +14,9 @@ import (
 )
 
 // The package shares one stack and one dockerd: starting dockerd is the
-// slow part, and Caddy is one per process anyway.
+// slow part, and Caddy is one per process anyway. Both start on the first
+// test that needs them, so that fuzz workers and runs of the plain unit
+// tests start nothing.
 var (
 	env    *testenv.Env
 	daemon *docker.Daemon
@@ -22,7 +25,8 @@ var (
 	unavailable string
 	notRoot     bool
 	// startErr is a failure to start what is installed: always a failure.
-	startErr error
+	startErr  error
+	startOnce sync.Once
 )
 
 func TestMain(m *testing.M) {
@@ -31,29 +35,29 @@ func TestMain(m *testing.M) {
 
 func runTests(m *testing.M) int {
 	unavailable, notRoot = missingPrerequisite()
-	if unavailable == "" {
-		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-		daemon, startErr = docker.StartDaemon(ctx, "")
-		cancel()
-		if startErr == nil {
-			env, startErr = testenv.Start(testenv.Options{})
-		}
-		defer func() {
-			if env != nil {
-				if err := env.Close(); err != nil {
-					fmt.Fprintln(os.Stderr, "stopping testenv:", err)
-				}
-			}
-			if daemon != nil {
-				if err := daemon.Stop(); err != nil {
-					fmt.Fprintln(os.Stderr, "stopping dockerd:", err)
-				}
-			}
-		}()
-	} else {
+	if unavailable != "" {
 		fmt.Fprintf(os.Stderr, "\n!!! testenv/docker: real docker and ctr cannot run: %s; every test skips (fails under CI=true unless not root) !!!\n\n", unavailable)
 	}
-	return m.Run()
+	code := m.Run()
+	if env != nil {
+		if err := env.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "stopping testenv:", err)
+		}
+	}
+	if daemon != nil {
+		if err := daemon.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "stopping dockerd:", err)
+		}
+	}
+	return code
+}
+
+func startStack() {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if daemon, startErr = docker.StartDaemon(ctx, ""); startErr == nil {
+		env, startErr = testenv.Start(testenv.Options{})
+	}
 }
 
 // missingPrerequisite names what is missing for real clients to run here.
@@ -75,10 +79,11 @@ func missingPrerequisite() (reason string, notRoot bool) {
 func need(t *testing.T) {
 	t.Helper()
 	switch {
-	case startErr != nil:
-		t.Fatalf("starting the stack and dockerd: %v", startErr)
 	case unavailable == "":
-		return
+		startOnce.Do(startStack)
+		if startErr != nil {
+			t.Fatalf("starting the stack and dockerd: %v", startErr)
+		}
 	case notRoot:
 		t.Skipf("SKIPPED, NOTHING TESTED: %s; run as root to test real docker and ctr against the gateway", unavailable)
 	case os.Getenv("CI") == "true":
