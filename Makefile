@@ -48,9 +48,20 @@ fuzz:
 	  done; \
 	done
 
-## bench: hot-path micro-benchmarks.
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+## bench: hot-path micro-benchmarks, the million-token cache, then the
+## side-by-side load run, the 1 GiB streaming run and the herds on the real
+## stack; prints one table with the core count (a few minutes on 2 cores).
+## Outputs, and the table as Markdown for BENCHMARKS.md: BENCH_DIR.
+BENCH_DIR ?= $(RUN_DIR)/bench
+bench: build
+	@mkdir -p $(BENCH_DIR)
+	$(GO) test -run '^$$' -bench 'ServeHTTPCacheHit|Classify|Allows|VerifyCacheHit' -benchmem -benchtime 1s \
+	  ./caddymodule ./caddymodule/registryreq ./caddymodule/scope ./caddymodule/verify > $(BENCH_DIR)/micro.txt \
+	  || { cat $(BENCH_DIR)/micro.txt; exit 1; }; cat $(BENCH_DIR)/micro.txt
+	$(GO) test -run '^$$' -bench 'CacheWithAMillionTokens' -benchmem -benchtime 200000x -timeout 10m \
+	  ./caddymodule/verify > $(BENCH_DIR)/cache.txt || { cat $(BENCH_DIR)/cache.txt; exit 1; }; cat $(BENCH_DIR)/cache.txt
+	$(GO) run ./testenv/bench/cmd/oatgate-bench -oatgate bin/oatgate \
+	  -micro $(BENCH_DIR)/micro.txt,$(BENCH_DIR)/cache.txt -markdown $(BENCH_DIR)/table.md
 
 ## run: the whole stack on fixed local ports, data under $(RUN_DIR).
 run:
