@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
@@ -60,12 +61,24 @@ func (ra *RegistryAuth) serveCatalog(w http.ResponseWriter, r *http.Request, nex
 	}
 	allow := func(name string) bool { return ra.allows(grants, access.Access{Repository: name, Action: access.Pull}) }
 
-	last, ok := ra.cursor.Open(req.Last)
-	if !ok {
+	last, sealed, ok := ra.cursor.Open(req.Last)
+	if !ok || (!sealed && last != "" && !allow(last)) {
+		// A plain last must be a name the token may see: resuming after an
+		// arbitrary name would let a client probe where others' names are.
 		registryerr.Write(w, errBadCursor)
 		return nil
 	}
-	res, err := catalog.Filter(fetch, allow, n, last, maxCatalogPages)
+	walk := catalog.Walk{Fetch: fetch, Allow: allow, PageSize: ra.MaxPageSize, MaxPages: maxCatalogPages}
+	if org := grants.Org(); org != "" && len(ra.anonymous) == 0 {
+		// Everything the token may see is in its org's namespace, one run
+		// of the registry's path-ordered catalog: read only that run.
+		prefix := org + "/"
+		walk.Within = func(name string) bool { return strings.HasPrefix(name, prefix) }
+		if last == "" || catalog.PathLess(last, org) {
+			last = org
+		}
+	}
+	res, err := walk.Filter(n, last)
 	switch {
 	case upstreamFailure != nil:
 		// The registry's own refusal (e.g. catalog disabled) goes back as is.
@@ -105,7 +118,7 @@ func (ra *RegistryAuth) serveCatalog(w http.ResponseWriter, r *http.Request, nex
 	return nil
 }
 
-var errBadCursor = registryerr.New(registryerr.PaginationInvalid, "last is not a name nor a cursor this gateway issued")
+var errBadCursor = registryerr.New(registryerr.PaginationInvalid, "last must be a repository this token may pull or a cursor from a Link this gateway sent")
 
 var errUpstreamStatus = errors.New("registry catalog answered an error")
 

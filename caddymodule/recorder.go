@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
@@ -88,15 +89,17 @@ func (cw *countingWriter) ReadFrom(r io.Reader) (int64, error) {
 	return n, err
 }
 
-// countingBody counts the request body bytes the next handler reads.
+// countingBody counts the request body bytes the next handler reads. The
+// count is atomic: the proxy's transport may still be reading the body in
+// its own goroutine when an early response ends the handler.
 type countingBody struct {
 	io.ReadCloser
-	bytes int64
+	bytes atomic.Int64
 }
 
 func (cb *countingBody) Read(p []byte) (int, error) {
 	n, err := cb.ReadCloser.Read(p)
-	cb.bytes += int64(n)
+	cb.bytes.Add(int64(n))
 	return n, err
 }
 

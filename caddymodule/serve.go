@@ -86,7 +86,7 @@ func (ra *RegistryAuth) ServeHTTP(w http.ResponseWriter, r *http.Request, next c
 		}
 		ev.BytesOut = cw.bytes
 		if body != nil {
-			ev.BytesIn = body.bytes
+			ev.BytesIn = body.bytes.Load()
 		}
 		ev.Duration = time.Since(start)
 		ra.logUsage(x)
@@ -94,6 +94,14 @@ func (ra *RegistryAuth) ServeHTTP(w http.ResponseWriter, r *http.Request, next c
 		putExchange(x)
 	}()
 
+	if len(r.Trailer) > 0 || len(r.Header["Trailer"]) > 0 {
+		// Registry clients never send trailers, and a proxy would forward
+		// them unfiltered: an Authorization or identity header could ride
+		// to the registry in one.
+		ev.Event = usage.EventInvalid
+		ra.refuse(cw, ev, usage.ReasonInvalidRequest, errTrailers)
+		return nil
+	}
 	req, err := registryreq.Classify(registryreq.Input{
 		Method:      r.Method,
 		Path:        r.URL.Path,
@@ -153,6 +161,7 @@ type denial struct {
 }
 
 var (
+	errTrailers       = registryerr.New(registryerr.BadRequest, "request trailers are not accepted")
 	errNoCredentials  = registryerr.New(registryerr.Unauthorized, "authentication required: log in with the organization name as username and an access token as password")
 	errBadCredentials = registryerr.New(registryerr.Unauthorized, "invalid credentials: log in with the organization name as username and an access token as password")
 	errUnavailable    = registryerr.New(registryerr.Unavailable, "")

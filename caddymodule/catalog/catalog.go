@@ -44,35 +44,57 @@ type Result struct {
 	Next         string
 }
 
-// Filter collects up to n names allowed by allow, starting after last, asking
-// fetch for pages of n names and reading at most maxPages of them. When it
-// stops at maxPages it reports More with Next set to the last name it read
-// (allowed or not), so a client that follows Link sees every allowed name
-// exactly once, in order, and the registry is never read twice for one name.
-func Filter(fetch Fetcher, allow func(string) bool, n int, last string, maxPages int) (Result, error) {
+// Walk is one filtered read of the registry's catalog.
+type Walk struct {
+	// Fetch reads one page of the registry's catalog.
+	Fetch Fetcher
+	// Allow reports whether the client may see a name.
+	Allow func(string) bool
+	// Within, when set, confines the walk to the names it accepts. The
+	// registry lists names in path order, so Within must accept one
+	// contiguous run of them (one org's namespace); the walk ends at the
+	// first name past that run instead of reading other orgs' names.
+	Within func(string) bool
+	// PageSize is how many names each registry page asks for. It does not
+	// depend on the client's n, so that how far a walk reads says nothing
+	// the client chose to probe.
+	PageSize int
+	// MaxPages bounds the registry pages one walk reads.
+	MaxPages int
+}
+
+// Filter collects up to n allowed names after last. It reports More only
+// when it saw another allowed name after them, or when it ran out of pages
+// before reaching the end; Next is then where the client resumes: the last
+// name returned, or the last name read when the page budget ran out (the
+// caller seals a name the client may not see). A client that follows Link
+// sees every allowed name exactly once, in order.
+func (w Walk) Filter(n int, last string) (Result, error) {
 	res := Result{Repositories: make([]string, 0, min(n, 128))}
 	cursor := last
-	for range maxPages {
-		p, err := fetch(n, cursor)
+	for range w.MaxPages {
+		p, err := w.Fetch(w.PageSize, cursor)
 		if err != nil {
 			return Result{}, err
 		}
-		for i, name := range p.Repositories {
+		for _, name := range p.Repositories {
 			if cursor != "" && !pathLess(cursor, name) {
 				return Result{}, ErrNotAdvancing
 			}
-			cursor = name
-			if !allow(name) {
-				continue
-			}
-			res.Repositories = append(res.Repositories, name)
-			if len(res.Repositories) == n {
-				res.More = i < len(p.Repositories)-1 || p.More
-				if res.More {
-					res.Next = name
-				}
+			if w.Within != nil && !w.Within(name) {
 				return res, nil
 			}
+			if !w.Allow(name) {
+				cursor = name
+				continue
+			}
+			if len(res.Repositories) == n {
+				// One more allowed name exists: the client has a next page.
+				res.More, res.Next = true, cursor
+				return res, nil
+			}
+			res.Repositories = append(res.Repositories, name)
+			cursor = name
 		}
 		if !p.More || len(p.Repositories) == 0 {
 			return res, nil
@@ -81,6 +103,14 @@ func Filter(fetch Fetcher, allow func(string) bool, n int, last string, maxPages
 	res.More, res.Next = true, cursor
 	return res, nil
 }
+
+// Filter is Walk.Filter with pages of n names and no namespace bound.
+func Filter(fetch Fetcher, allow func(string) bool, n int, last string, maxPages int) (Result, error) {
+	return Walk{Fetch: fetch, Allow: allow, PageSize: n, MaxPages: maxPages}.Filter(n, last)
+}
+
+// PathLess reports whether the registry lists a before b.
+func PathLess(a, b string) bool { return pathLess(a, b) }
 
 // pathLess orders repository names as distribution's catalog walks them:
 // component by component, as if '/' were the lowest byte, so "acme/x" comes

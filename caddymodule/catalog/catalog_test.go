@@ -156,3 +156,55 @@ func TestPathLess(t *testing.T) {
 		}
 	}
 }
+
+func TestWalkWithinANamespaceReadsNoOtherOrgsNames(t *testing.T) {
+	names := []string{"aaa/x", "acme/a", "acme/b", "acme-corp/z", "zed/1", "zed/2"}
+	slices.SortFunc(names, func(a, b string) int {
+		if pathLess(a, b) {
+			return -1
+		}
+		return 1
+	})
+	var read []string
+	fetch := func(n int, last string) (Page, error) {
+		reg := &registry{names: names}
+		p, err := reg.pathFetch(n, last)
+		read = append(read, p.Repositories...)
+		return p, err
+	}
+	within := func(name string) bool { return strings.HasPrefix(name, "acme/") }
+	w := Walk{Fetch: fetch, Allow: within, Within: within, PageSize: 1, MaxPages: 10}
+	got, err := w.Filter(10, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Repositories, []string{"acme/a", "acme/b"}) || got.More {
+		t.Errorf("walk = %+v, want acme/a and acme/b and no next page", got)
+	}
+	for _, name := range read {
+		if name == "zed/1" || name == "aaa/x" {
+			t.Errorf("the walk read %q, outside acme's run of the catalog", name)
+		}
+	}
+}
+
+func TestNoNextPageWhenNoAllowedNameFollows(t *testing.T) {
+	reg := &registry{names: []string{"acme/a", "acme/b", "zed/x", "zed/y"}}
+	got, err := Walk{Fetch: reg.fetch, Allow: inAcme, PageSize: 100, MaxPages: 5}.Filter(2, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.More {
+		t.Errorf("more = true after the last allowed name: a Link would tell the client other names follow")
+	}
+}
+
+// pathFetch pages names already in path order.
+func (r *registry) pathFetch(n int, last string) (Page, error) {
+	i := 0
+	for i < len(r.names) && last != "" && !pathLess(last, r.names[i]) {
+		i++
+	}
+	end := min(i+n, len(r.names))
+	return Page{Repositories: slices.Clone(r.names[i:end]), More: end < len(r.names)}, nil
+}

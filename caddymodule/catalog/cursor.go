@@ -36,29 +36,36 @@ func NewCursor(secret string) (*Cursor, error) {
 	return &Cursor{aead: aead}, nil
 }
 
+// sealedLen is the padded length of every sealed name, so that a cursor's
+// length does not tell the length of the name it hides. Repository names
+// have at most 255 bytes.
+const sealedLen = 256
+
 // Seal returns name as an opaque cursor.
 func (c *Cursor) Seal(name string) string {
-	nonce := make([]byte, c.aead.NonceSize(), c.aead.NonceSize()+len(name)+c.aead.Overhead())
+	plain := make([]byte, sealedLen)
+	copy(plain, name)
+	nonce := make([]byte, c.aead.NonceSize(), c.aead.NonceSize()+sealedLen+c.aead.Overhead())
 	_, _ = rand.Read(nonce)
-	sealed := c.aead.Seal(nonce, nonce, []byte(name), nil)
+	sealed := c.aead.Seal(nonce, nonce, plain, nil)
 	return CursorPrefix + base64.RawURLEncoding.EncodeToString(sealed)
 }
 
 // Open returns the name a `last` value stands for: the name itself when it
 // is not sealed, the sealed name when it is. ok is false for a sealed value
 // this gateway did not make.
-func (c *Cursor) Open(last string) (name string, ok bool) {
+func (c *Cursor) Open(last string) (name string, sealed, ok bool) {
 	rest, sealed := strings.CutPrefix(last, CursorPrefix)
 	if !sealed {
-		return last, true
+		return last, false, true
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(rest)
 	if err != nil || len(raw) < c.aead.NonceSize() {
-		return "", false
+		return "", true, false
 	}
 	plain, err := c.aead.Open(nil, raw[:c.aead.NonceSize()], raw[c.aead.NonceSize():], nil)
 	if err != nil {
-		return "", false
+		return "", true, false
 	}
-	return string(plain), true
+	return strings.TrimRight(string(plain), "\x00"), true, true
 }

@@ -57,8 +57,10 @@ func catalogRows() []row {
 			status: 400, code: "UNSUPPORTED"},
 		{reason: "a huge n on the catalog is clamped", build: as(acmeAll, http.MethodGet, "/v2/_catalog?n=99999999999999999999999"),
 			status: 200, reaches: true, check: nAtMost(1000), checkBody: onlyAcme},
-		{reason: "last set to another org's name shows nothing of that org", build: as(acmeAll, http.MethodGet, "/v2/_catalog?n=5&last=a-corp/r10"),
-			status: 200, reaches: true, checkBody: onlyAcme},
+		{reason: "last set to another org's name is refused: resuming after arbitrary names would let Link presence reveal where others' names are", build: as(acmeAll, http.MethodGet, "/v2/_catalog?n=5&last=a-corp/r10"),
+			status: 400, code: "PAGINATION_NUMBER_INVALID"},
+		{reason: "last set to a name the token may not pull is refused, whether or not it exists", build: as(acmePull, http.MethodGet, "/v2/_catalog?n=5&last=acme/zzz-missing"),
+			status: 400, code: "PAGINATION_NUMBER_INVALID"},
 		{reason: "a pull-only token's catalog shows only what it may pull", build: as(acmePull, http.MethodGet, "/v2/_catalog"),
 			status: 200, reaches: true, checkBody: func(t *testing.T, body []byte) {
 				if got, want := strings.TrimSpace(string(body)), `{"repositories":["acme/app"]}`; got != want {

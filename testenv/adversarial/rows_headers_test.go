@@ -32,6 +32,9 @@ func headerRows() []row {
 		}, status: 200, reaches: true},
 		{reason: "forged identity without credentials is challenged", build: fixed(func() wire { return forged(pull()) }),
 			status: 401, code: "UNAUTHORIZED"},
+		{reason: "a request that declares trailers is refused: a trailer could carry Authorization or identity to the registry", build: func(t *testing.T) wire {
+			return fx.as(acmeAll, req(http.MethodPost, "/v2/acme/app/blobs/uploads/")).with("Trailer", "X-Forwarded-User, Authorization")
+		}, status: 400, code: "UNSUPPORTED"},
 		{reason: "a token in Proxy-Authorization is not credentials", build: fixed(func() wire {
 			return pull().with("Proxy-Authorization", fx.auth(acmeAll))
 		}), status: 401, code: "UNAUTHORIZED"},
