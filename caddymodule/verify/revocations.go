@@ -60,6 +60,15 @@ func (v *Verifier) pollOnce(ctx context.Context, cursor string) (string, error) 
 			v.cache.invalidateAll()
 			return page.Cursor, nil
 		}
+		if len(page.TokenIDs) == 0 && page.Cursor != cursor {
+			// The feed moved without a change: the store's database was
+			// restored or replaced, and changes after its cursor may never
+			// be reported. Trust nothing cached before.
+			v.log.Warn("token store's revocation feed went back; asking the store again for every token",
+				zap.String("cursor", cursor), zap.String("store_cursor", page.Cursor))
+			v.cache.invalidateAll()
+			return page.Cursor, nil
+		}
 		v.cache.revoke(page.TokenIDs)
 		v.obs.RevocationsApplied(len(page.TokenIDs))
 		if len(page.TokenIDs) == 0 || page.Cursor == cursor {

@@ -123,6 +123,30 @@ func TestTheFirstCursorDistrustsWhatWasCachedBefore(t *testing.T) {
 	wantCalls(t, s, 2)
 }
 
+func TestAFeedThatWentBackDistrustsTheCache(t *testing.T) {
+	s := newFakeStore(t)
+	v, _ := newTestVerifier(t, s, nil)
+	s.revoke("tok-old-1")
+	s.revoke("tok-old-2")
+	cursor := learnCursor(t, v)
+	tok := s.add(t, "tok-kept", "acme", testScope, time.Time{})
+	verifyOK(t, v, tok)
+	verifyOK(t, v, tok)
+	wantCalls(t, s, 1)
+
+	// The store's database is restored from a backup older than the
+	// gateway's cursor: revocations since may be lost to the feed.
+	s.mu.Lock()
+	s.revoked = nil
+	s.mu.Unlock()
+	next, err := v.pollOnce(context.Background(), cursor)
+	if err != nil || next != "0" {
+		t.Fatalf("poll after the restore: got (%q, %v), want the store's cursor 0", next, err)
+	}
+	verifyOK(t, v, tok)
+	wantCalls(t, s, 2)
+}
+
 // waitFor polls cond for up to 5 s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()

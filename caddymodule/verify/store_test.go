@@ -159,11 +159,13 @@ func (s *fakeStore) revocations(w http.ResponseWriter, r *http.Request) {
 	after := 0
 	if a := r.URL.Query().Get("after"); a != "" {
 		n, err := strconv.Atoi(a)
-		if err != nil || n < 0 || n > len(s.revoked) {
+		if err != nil || n < 0 {
 			http.Error(w, "bad cursor", http.StatusBadRequest)
 			return
 		}
-		after = n
+		// As oatstore does, a cursor ahead of the feed (a database restored
+		// from a backup) gets the current cursor back.
+		after = min(n, len(s.revoked))
 	}
 	ids := append([]string{}, s.revoked[after:]...)
 	_ = json.NewEncoder(w).Encode(map[string]any{"cursor": strconv.Itoa(len(s.revoked)), "token_ids": ids})
