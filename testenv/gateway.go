@@ -59,7 +59,7 @@ func gatewayConfig(o *Options, gatewayAddr, bareAddr, registryAddr, storeURL, ga
 		},
 	}
 	cfg := map[string]any{
-		"admin":   map[string]any{"disabled": true},
+		"admin":   map[string]any{"disabled": true, "config": map[string]any{"persist": false}},
 		"storage": map[string]any{"module": "file_system", "root": caddyDir},
 		"logging": map[string]any{"logs": logs},
 		"apps":    map[string]any{"http": map[string]any{"servers": servers}},
