@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -18,6 +19,9 @@ var ErrMalformedAnswer = errors.New("malformed introspection answer")
 
 // Identity is who an active token is, as the store described it. Verify
 // returns identities shared with its cache: callers must not modify them.
+// A million cached tokens hold a million identities, so it is kept to 64
+// bytes: the expiry in seconds (the precision of the store's "exp"), and not
+// the raw scope string, which the compiled Grants replace.
 type Identity struct {
 	// TokenID is the store's id of the token; usage events name it.
 	TokenID string
@@ -25,17 +29,27 @@ type Identity struct {
 	Label string
 	// Org is the organization the token belongs to.
 	Org string
-	// Expires is when the token stops working; zero means never.
-	Expires time.Time
 	// Grants are the token's scopes compiled for matching.
 	Grants *scope.Grants
-	// Scope is the scope string exactly as the store sent it.
-	Scope string
+	// expires is when the token stops working, in Unix seconds;
+	// neverExpires when it has no expiry.
+	expires int64
+}
+
+// neverExpires is the expires of a token without an expiry.
+const neverExpires = math.MaxInt64
+
+// Expires is when the token stops working; the zero time means never.
+func (id *Identity) Expires() time.Time {
+	if id.expires == neverExpires {
+		return time.Time{}
+	}
+	return time.Unix(id.expires, 0)
 }
 
 // expiredAt reports whether the identity no longer works at now.
 func (id *Identity) expiredAt(now time.Time) bool {
-	return !id.Expires.IsZero() && !now.Before(id.Expires)
+	return now.Unix() >= id.expires
 }
 
 // answer is the RFC 7662 introspection response, the fields oatgate reads.
@@ -75,13 +89,13 @@ func parseAnswer(body []byte, pool *grantsPool) (*Identity, error) {
 	if strings.TrimSpace(a.Org) == "" {
 		return nil, fmt.Errorf("%w: active answer without org", ErrMalformedAnswer)
 	}
-	id := &Identity{TokenID: a.TokenID, Label: a.Label, Org: a.Org, Scope: a.Scope}
+	id := &Identity{TokenID: a.TokenID, Label: a.Label, Org: a.Org, expires: neverExpires}
 	if a.Exp != nil {
 		secs, err := a.Exp.Int64()
 		if err != nil || secs < 0 {
 			return nil, fmt.Errorf("%w: exp %q is not a non-negative integer", ErrMalformedAnswer, a.Exp.String())
 		}
-		id.Expires = time.Unix(secs, 0)
+		id.expires = secs
 	}
 	// One unreadable scope fails the answer: granting the rest would be a
 	// guess, and a 503 with a logged cause is easier to find than a 403.

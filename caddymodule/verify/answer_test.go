@@ -20,6 +20,7 @@ func TestParseAnswer(t *testing.T) {
 		{name: "an inactive answer with leftovers is still not active", body: `{"active":false,"token_id":"x","org":"acme"}`},
 		{name: "a full active answer is active", body: `{"active":true,"token_id":"t1","label":"ci","org":"acme","scope":"repository:acme/app:pull,push","exp":1767225600}`, wantActive: true, wantExp: time.Unix(1767225600, 0)},
 		{name: "an active answer without exp never expires", body: `{"active":true,"token_id":"t1","org":"acme"}`, wantActive: true},
+		{name: "an exp of 0 is the Unix epoch, not never", body: `{"active":true,"token_id":"t1","org":"acme","exp":0}`, wantActive: true, wantExp: time.Unix(0, 0)},
 		{name: "unknown fields are ignored", body: `{"active":true,"token_id":"t1","org":"acme","client_id":"x","iat":5}`, wantActive: true},
 		{name: "an empty body is an error", body: ``, wantErr: true},
 		{name: "null is an error", body: `null`, wantErr: true},
@@ -50,8 +51,8 @@ func TestParseAnswer(t *testing.T) {
 			if got := id != nil; got != tt.wantActive {
 				t.Fatalf("active: got %v (%+v), want %v", got, id, tt.wantActive)
 			}
-			if id != nil && !id.Expires.Equal(tt.wantExp) {
-				t.Fatalf("expires: got %s, want %s", id.Expires, tt.wantExp)
+			if id != nil && !id.Expires().Equal(tt.wantExp) {
+				t.Fatalf("expires: got %s, want %s", id.Expires(), tt.wantExp)
 			}
 		})
 	}

@@ -30,12 +30,11 @@ func cacheToken(v *Verifier, token string, i int, raw string, scopes []scope.Sco
 		TokenID: fmt.Sprintf("tok-%07d", i),
 		Label:   "ci",
 		Org:     "acme",
-		Expires: time.Now().Add(24 * time.Hour),
+		expires: time.Now().Add(24 * time.Hour).Unix(),
 		Grants:  v.client.grants.compile("acme", raw, scopes),
-		Scope:   raw,
 	}
-	e := &entry{hash: oat.HashOf(token), id: id, verifiedAt: time.Now()}
-	v.cache.put(e, v.cache.currentEpoch())
+	h := oat.HashOf(token)
+	v.cache.put(h, newEntry(h, id, v.cache.stamp(time.Now())), v.cache.currentEpoch())
 }
 
 func BenchmarkVerifyCacheHit(b *testing.B) {

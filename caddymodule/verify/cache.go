@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"sync"
@@ -12,29 +13,42 @@ import (
 	"github.com/oatgate/oatgate/caddymodule/oat"
 )
 
-// entry is one cached answer of the store about one token.
+// entry is one cached answer of the store about one token. It is immutable
+// once cached: revocations are checked against it on every hit instead of
+// marking it, so that the cache needs no index from token id to entry (54
+// MiB per million tokens), and an entry fits in 48 bytes.
 type entry struct {
-	// hash is the full SHA-256 of the token: the cache key is only its first
-	// 8 bytes, so a hit compares this to never answer for another token.
-	hash oat.Hash
+	// tail is the SHA-256 of the token after its first 8 bytes, which are
+	// the cache key: a hit compares it to never answer for another token.
+	tail [tailLen]byte
 	// id is the identity of an active token; nil caches "not active".
 	id *Identity
-	// verifiedAt is when the store gave this answer (Config.Now's clock).
-	verifiedAt time.Time
-	// dead is set when the token is revoked or the entry superseded, so that
-	// a hit on it is a miss even before ristretto has dropped it.
-	dead atomic.Bool
+	// verifiedAt is when the store gave this answer, as a stamp of the
+	// cache's clock (cache.stamp).
+	verifiedAt int64
+	// epoch is the revocation epoch when the introspection started: a
+	// revocation or invalidation applied at a later epoch may postdate the
+	// store's answer, so the entry is not used after it.
+	epoch uint64
 }
 
-// revocation remembers when a token id was last revoked, for the race with
-// introspections that were in flight at that moment.
+// tailLen is the length of the part of a token hash that is not the key.
+const tailLen = sha256.Size - 8
+
+func newEntry(h oat.Hash, id *Identity, verifiedAt int64) *entry {
+	e := &entry{id: id, verifiedAt: verifiedAt}
+	copy(e.tail[:], h[8:])
+	return e
+}
+
+// revocation remembers when a token id was last revoked.
 type revocation struct {
 	epoch uint64
 	at    time.Time
 }
 
-// cache holds store answers keyed by token hash, and the index from token id
-// to entry that revocation needs.
+// cache holds store answers keyed by token hash, and the token ids revoked
+// recently with the epoch of their revocation, read lock-free on hits.
 //
 // Ristretto applies Sets asynchronously and may drop them under contention or
 // refuse them by its admission policy; a lost Set only costs one more
@@ -43,30 +57,38 @@ type revocation struct {
 type cache struct {
 	rc *ristretto.Cache[uint64, *entry]
 
-	// mu guards index, revoked and epoch writes. It is never held while
-	// calling ristretto, whose callbacks take it.
-	mu      sync.Mutex
-	index   map[string]*entry
-	revoked map[string]revocation
+	// base defines stamps: nanoseconds since base, so that an entry holds 8
+	// bytes of time instead of a 24-byte time.Time, and keeps the monotonic
+	// clock's meaning when the clock is time.Now.
+	base time.Time
+
+	// mu serializes writers of revoked and epoch.
+	mu sync.Mutex
+	// revoked maps each token id revoked within keep to its revocation.
+	// Copy-on-write: hits read it without a lock.
+	revoked atomic.Pointer[map[string]revocation]
 	epoch   atomic.Uint64
-	// floor is the epoch of the last invalidateAll: answers to
-	// introspections that started before it are not cached.
+	// floor is the epoch of the last invalidateAll: identities from
+	// introspections that started before it are not used.
 	floor atomic.Uint64
-	// revokedKeep is how long a revocation is remembered: longer than any
-	// introspection may run.
-	revokedKeep time.Duration
+	// keep is how long a revocation is remembered: past it, every entry
+	// from before it is too old to be used (MaxStale), and no introspection
+	// that started before it can still be running.
+	keep time.Duration
 
 	// life guards closed against ristretto calls that would race Close.
 	life   sync.RWMutex
 	closed bool
 }
 
-func newCache(size int64, revokedKeep time.Duration, obs Observer) (*cache, error) {
-	c := &cache{
-		index:       make(map[string]*entry),
-		revoked:     make(map[string]revocation),
-		revokedKeep: revokedKeep,
-	}
+// countersPerEntry is how many admission counters ristretto keeps per entry
+// the cache may hold.
+const countersPerEntry = 2
+
+// newCache builds a cache of at most size entries whose stamps count from
+// base; revocations are remembered for keep.
+func newCache(size int64, keep time.Duration, base time.Time, obs Observer) (*cache, error) {
+	c := &cache{base: base, keep: keep}
 	rc, err := ristretto.NewCache(&ristretto.Config[uint64, *entry]{
 		// Ristretto suggests 10 counters per entry; with 10 the admission
 		// sketch and its doorkeeper take ~48 MiB per million entries. Tokens
@@ -80,7 +102,6 @@ func newCache(size int64, revokedKeep time.Duration, obs Observer) (*cache, erro
 		KeyToHash:          func(k uint64) (uint64, uint64) { return k, 0 },
 		IgnoreInternalCost: true,
 		OnEvict:            func(*ristretto.Item[*entry]) { obs.CacheEvicted() },
-		OnExit:             c.forget,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating cache: %w", err)
@@ -89,132 +110,103 @@ func newCache(size int64, revokedKeep time.Duration, obs Observer) (*cache, erro
 	return c, nil
 }
 
-// countersPerEntry is how many admission counters ristretto keeps per entry
-// the cache may hold.
-const countersPerEntry = 2
+// stamp is t on the cache's clock, in nanoseconds since its base.
+func (c *cache) stamp(t time.Time) int64 { return int64(t.Sub(c.base)) }
 
 // keyOf is the ristretto key of a token hash.
 func keyOf(h oat.Hash) uint64 { return binary.LittleEndian.Uint64(h[:8]) }
 
-// get returns the live entry for h, or nil. It is the hot path: no locks
-// beyond ristretto's sharded read lock, no allocations.
+// get returns the usable entry for h, or nil. It is the hot path: no locks
+// beyond ristretto's sharded read lock, no allocations; the revocation check
+// is one atomic load while nothing was revoked recently.
 func (c *cache) get(h oat.Hash) *entry {
 	e, ok := c.rc.Get(keyOf(h))
-	if !ok || e == nil || e.hash != h || e.dead.Load() {
+	if !ok || e == nil || e.tail != [tailLen]byte(h[8:]) {
+		return nil
+	}
+	if e.id != nil && c.distrusted(e.id.TokenID, e.epoch) {
 		return nil
 	}
 	return e
+}
+
+// distrusted reports whether an identity of token id from an introspection
+// that started at epoch may predate a revocation or an invalidation.
+func (c *cache) distrusted(id string, epoch uint64) bool {
+	if epoch < c.floor.Load() {
+		return true
+	}
+	if m := c.revoked.Load(); m != nil {
+		if r, ok := (*m)[id]; ok && epoch < r.epoch {
+			return true
+		}
+	}
+	return false
 }
 
 // currentEpoch is the revocation epoch; an introspection records it before
 // asking the store and hands it to put.
 func (c *cache) currentEpoch() uint64 { return c.epoch.Load() }
 
-// put caches e unless its token was revoked after startEpoch, in which case
-// the answer may predate the revocation and put returns false.
+// put caches e, an answer to an introspection that started at startEpoch,
+// unless its token was revoked since, in which case the answer may predate
+// the revocation and put returns false.
 //
 // Entries carry no ristretto TTL: Verify checks freshness, the stale window
 // and the token's expiry on every hit anyway, so an entry past its life is
 // never used, only replaced or evicted by size. A TTL would cost a second
 // clock read on every hit (the larger part of a hit on virtual machines with
 // a slow clock) and ristretto's expiry index (~25 MiB per million entries).
-func (c *cache) put(e *entry, startEpoch uint64) bool {
-	if e.id != nil {
-		c.mu.Lock()
-		if startEpoch < c.floor.Load() {
-			c.mu.Unlock()
-			return false
-		}
-		if r, ok := c.revoked[e.id.TokenID]; ok && r.epoch > startEpoch {
-			c.mu.Unlock()
-			return false
-		}
-		if old := c.index[e.id.TokenID]; old != nil && old != e {
-			old.dead.Store(true)
-		}
-		c.index[e.id.TokenID] = e
-		c.mu.Unlock()
+func (c *cache) put(h oat.Hash, e *entry, startEpoch uint64) bool {
+	e.epoch = startEpoch
+	if e.id != nil && c.distrusted(e.id.TokenID, startEpoch) {
+		return false
 	}
 	c.life.RLock()
 	defer c.life.RUnlock()
 	if c.closed {
 		return true
 	}
-	if c.rc.Set(keyOf(e.hash), e, 1) {
+	if c.rc.Set(keyOf(h), e, 1) {
 		c.rc.Wait()
-	} else {
-		c.forget(e)
 	}
 	return true
 }
 
-// forget drops e from the index; ristretto calls it whenever an entry
-// leaves the cache (evicted, expired, replaced, rejected, deleted).
-func (c *cache) forget(e *entry) {
-	if e == nil || e.id == nil {
-		return
-	}
-	c.mu.Lock()
-	if c.index[e.id.TokenID] == e {
-		delete(c.index, e.id.TokenID)
-	}
-	c.mu.Unlock()
-}
-
-// revoke evicts every entry of the given token ids and remembers the
-// revocation for introspections still in flight.
+// revoke makes every cached identity of the given token ids unusable and
+// remembers the revocation for introspections still in flight.
 func (c *cache) revoke(ids []string) {
 	if len(ids) == 0 {
 		return
 	}
 	now := time.Now()
-	victims := make([]*entry, 0, len(ids))
 	c.mu.Lock()
-	epoch := c.epoch.Add(1)
-	for id, r := range c.revoked {
-		if now.Sub(r.at) > c.revokedKeep {
-			delete(c.revoked, id)
+	defer c.mu.Unlock()
+	next := make(map[string]revocation, len(ids))
+	if old := c.revoked.Load(); old != nil {
+		for id, r := range *old {
+			if now.Sub(r.at) <= c.keep {
+				next[id] = r
+			}
 		}
 	}
+	// Published before the epoch moves on, so that an introspection that
+	// reads the new epoch finds the revocation when it puts its answer.
+	epoch := c.epoch.Load() + 1
 	for _, id := range ids {
-		c.revoked[id] = revocation{epoch: epoch, at: now}
-		if e := c.index[id]; e != nil {
-			e.dead.Store(true)
-			delete(c.index, id)
-			victims = append(victims, e)
-		}
+		next[id] = revocation{epoch: epoch, at: now}
 	}
-	c.mu.Unlock()
-	c.del(victims)
+	c.revoked.Store(&next)
+	c.epoch.Store(epoch)
 }
 
-// invalidateAll marks every cached identity dead: used when the revocation
-// feed starts (or restarts) from a fresh cursor, since revocations before it
-// are unknown.
+// invalidateAll makes every cached identity unusable: used when the
+// revocation feed starts (or restarts) from a fresh cursor, since
+// revocations before it are unknown.
 func (c *cache) invalidateAll() {
 	c.mu.Lock()
 	c.floor.Store(c.epoch.Add(1))
-	victims := make([]*entry, 0, len(c.index))
-	for id, e := range c.index {
-		e.dead.Store(true)
-		delete(c.index, id)
-		victims = append(victims, e)
-	}
 	c.mu.Unlock()
-	c.del(victims)
-}
-
-func (c *cache) del(victims []*entry) {
-	c.life.RLock()
-	defer c.life.RUnlock()
-	if c.closed {
-		return
-	}
-	for _, e := range victims {
-		// The key may meanwhile hold another token's entry (64-bit prefix
-		// collision); deleting it only costs that token one introspection.
-		c.rc.Del(keyOf(e.hash))
-	}
 }
 
 // close releases the cache; later puts and revocations are no-ops.

@@ -50,8 +50,9 @@ func New(cfg Config) (*Verifier, error) {
 		return nil, err
 	}
 	// A revocation must be remembered for as long as an introspection that
-	// started before it can still be running, with margin.
-	c, err := newCache(cfg.CacheSize, 2*cfg.Timeout+time.Second, cfg.Observer)
+	// started before it can still be running, with margin, and checked on
+	// hits for as long as an entry verified before it may be used.
+	c, err := newCache(cfg.CacheSize, cfg.MaxStale+2*cfg.Timeout+time.Second, cfg.Now(), cfg.Observer)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +105,7 @@ func (v *Verifier) miss(ctx context.Context, h oat.Hash, token string, stale *en
 		// the cache; this caller gives up.
 	}
 	now := v.cfg.Now()
-	if stale != nil && stale.id != nil && now.Sub(stale.verifiedAt) < v.cfg.MaxStale {
+	if stale != nil && stale.id != nil && v.cache.stamp(now)-stale.verifiedAt < int64(v.cfg.MaxStale) {
 		return activeAt(stale, now), nil
 	}
 	return nil, ErrUnavailable
@@ -132,7 +133,7 @@ func (v *Verifier) fresh(e *entry, now time.Time) bool {
 	if e.id == nil {
 		ttl = v.cfg.NegativeTTL
 	}
-	return now.Sub(e.verifiedAt) < ttl
+	return v.cache.stamp(now)-e.verifiedAt < int64(ttl)
 }
 
 // activeAt is e's identity if it is an active one that has not expired at now.
@@ -166,11 +167,11 @@ func (v *Verifier) introspect(h oat.Hash, token string) (*entry, error) {
 		v.storeRecovered()
 
 		now := v.cfg.Now()
-		e = &entry{hash: h, id: id, verifiedAt: now}
+		e = newEntry(h, id, v.cache.stamp(now))
 		if id != nil && id.expiredAt(now) {
 			e.id = nil
 		}
-		if v.cache.put(e, epoch) {
+		if v.cache.put(h, e, epoch) {
 			return e, nil
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oatgate/oatgate/caddymodule/access"
 	"github.com/oatgate/oatgate/caddymodule/oat"
 )
 
@@ -43,8 +44,8 @@ func TestVerifyAnswersFromTheCache(t *testing.T) {
 	if id == nil {
 		t.Fatal("Verify of an active token: got nil identity")
 	}
-	if id.TokenID != "tok-1" || id.Org != "acme" || id.Label != "label-tok-1" || id.Scope != testScope || !id.Expires.Equal(exp) || id.Grants == nil {
-		t.Fatalf("identity: got %+v, want tok-1/acme/label-tok-1/%q/%s with grants", id, testScope, exp)
+	if id.TokenID != "tok-1" || id.Org != "acme" || id.Label != "label-tok-1" || !id.Expires().Equal(exp) || !id.Grants.Allows("acme/app", access.Push) {
+		t.Fatalf("identity: got %+v, want tok-1/acme/label-tok-1/%s with grants of %q", id, exp, testScope)
 	}
 	wantCalls(t, s, 1)
 
