@@ -1,6 +1,7 @@
 package scope
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/oatgate/oatgate/caddymodule/access"
@@ -13,14 +14,25 @@ import (
 // *Grants grants nothing.
 type Grants struct {
 	org string
-	// exact holds the patterns without wildcards, by name.
-	exact map[string]access.Set
+	// exact holds the patterns without wildcards, merged by name, when
+	// there are at most maxExactList of them; exactIndex holds them when
+	// there are more. A gateway caches a Grants per distinct scope string,
+	// up to a million of them, most with a few exact names, and a one-entry
+	// map costs ten times its entry; past a few names a map is faster.
+	exact      []exactGrant
+	exactIndex map[string]access.Set
 	// subtrees holds "<literal prefix>/**" patterns by their prefix with the
 	// slash kept: a name matches when it is longer and starts with it.
 	subtrees []prefixed
 	// globs holds every other pattern, with the literal text before its
 	// first "*" to reject most names with one comparison.
 	globs []prefixed
+}
+
+// exactGrant is the actions granted on one repository name.
+type exactGrant struct {
+	name    string
+	actions access.Set
 }
 
 // prefixed is a pattern with a literal prefix every name it matches has.
@@ -36,7 +48,7 @@ type prefixed struct {
 // Compile builds the Grants of scopes for a token of org. Entries naming the
 // same pattern are merged.
 func Compile(org string, scopes []Scope) *Grants {
-	g := &Grants{org: org, exact: make(map[string]access.Set)}
+	g := &Grants{org: org}
 	if !ValidOrg(org) {
 		return g
 	}
@@ -47,7 +59,7 @@ func Compile(org string, scopes []Scope) *Grants {
 		first := strings.IndexByte(sc.Pattern, '*')
 		switch {
 		case first < 0:
-			g.exact[sc.Pattern] |= sc.Actions
+			g.exact = append(g.exact, exactGrant{name: sc.Pattern, actions: sc.Actions})
 		case first == len(sc.Pattern)-2 && strings.HasSuffix(sc.Pattern, "/**"):
 			g.subtrees = merge(g.subtrees, sc.Pattern, sc.Pattern[:first], sc.Actions)
 		default:
@@ -57,7 +69,44 @@ func Compile(org string, scopes []Scope) *Grants {
 	for i := range g.globs {
 		g.globs[i].parts = splitPattern(nil, g.globs[i].pattern)
 	}
+	g.exact = mergeExact(g.exact)
+	if len(g.exact) > maxExactList {
+		g.exactIndex = make(map[string]access.Set, len(g.exact))
+		for _, e := range g.exact {
+			g.exactIndex[e.name] = e.actions
+		}
+		g.exact = nil
+	}
 	return g
+}
+
+// maxExactList is the most exact names a Grants searches as a list.
+const maxExactList = 8
+
+// mergeExact merges the actions of entries naming the same repository.
+func mergeExact(list []exactGrant) []exactGrant {
+	out := list[:0]
+	for _, e := range list {
+		if i := slices.IndexFunc(out, func(o exactGrant) bool { return o.name == e.name }); i >= 0 {
+			out[i].actions |= e.actions
+			continue
+		}
+		out = append(out, e)
+	}
+	return slices.Clip(out)
+}
+
+// exactActions is the actions granted on name by an exact pattern.
+func (g *Grants) exactActions(name string) access.Set {
+	if g.exactIndex != nil {
+		return g.exactIndex[name]
+	}
+	for _, e := range g.exact {
+		if e.name == name {
+			return e.actions
+		}
+	}
+	return 0
 }
 
 // merge adds actions for pattern to list, to the entry already there if any.
@@ -80,7 +129,7 @@ func (g *Grants) Allows(repository string, need access.Action) bool {
 	if g == nil || !need.Valid() || !InNamespace(g.org, repository) || !ValidName(repository) {
 		return false
 	}
-	if g.exact[repository].Has(need) {
+	if g.exactActions(repository).Has(need) {
 		return true
 	}
 	for _, s := range g.subtrees {
@@ -107,5 +156,5 @@ func (g *Grants) Org() string {
 // Empty reports whether the grants allow nothing at all, so that a caller
 // can tell a token that is valid but useless.
 func (g *Grants) Empty() bool {
-	return g == nil || len(g.exact) == 0 && len(g.subtrees) == 0 && len(g.globs) == 0
+	return g == nil || len(g.exact) == 0 && len(g.exactIndex) == 0 && len(g.subtrees) == 0 && len(g.globs) == 0
 }

@@ -2,6 +2,7 @@ package scope
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -215,5 +216,36 @@ func BenchmarkCompile(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = Compile("acme", list)
+	}
+}
+
+func TestExactNamesMatchTheSameAsAListOrAsAnIndex(t *testing.T) {
+	for _, n := range []int{1, maxExactList, maxExactList + 1, 3 * maxExactList} {
+		t.Run(fmt.Sprintf("%d exact names", n), func(t *testing.T) {
+			var list []string
+			for i := range n {
+				list = append(list, fmt.Sprintf("repository:acme/app%d:pull", i))
+			}
+			// The last name again with push: merged, not a second entry.
+			list = append(list, fmt.Sprintf("repository:acme/app%d:push", n-1))
+			g := compile(t, "acme", strings.Join(list, " "))
+			for i := range n {
+				name := fmt.Sprintf("acme/app%d", i)
+				if !g.Allows(name, access.Pull) {
+					t.Errorf("Allows(%q, pull) = false, want true", name)
+				}
+				if got, want := g.Allows(name, access.Push), i == n-1; got != want {
+					t.Errorf("Allows(%q, push) = %v, want %v", name, got, want)
+				}
+			}
+			for _, name := range []string{"acme/app", fmt.Sprintf("acme/app%d", n), "acme/app0/x"} {
+				if g.Allows(name, access.Pull) {
+					t.Errorf("Allows(%q, pull) = true, want false", name)
+				}
+			}
+			if g.Empty() {
+				t.Error("Empty() = true, want false")
+			}
+		})
 	}
 }
