@@ -94,7 +94,15 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Identity, error) 
 // token, and falls back to stale if the store cannot answer. It is a method
 // of its own so that the closure's captures stay off the hit path's stack.
 func (v *Verifier) miss(ctx context.Context, h oat.Hash, token string, stale *entry) (*Identity, error) {
-	ch := v.flight.DoChan(string(h[:]), func() (any, error) { return v.introspect(h, token) })
+	ch := v.flight.DoChan(string(h[:]), func() (any, error) {
+		// A caller that missed the cache just before another's
+		// introspection filled it, and reaches here after that flight
+		// ended, finds the answer now instead of asking the store again.
+		if e := v.cache.get(h); e != nil && v.fresh(e, v.cfg.Now()) {
+			return e, nil
+		}
+		return v.introspect(h, token)
+	})
 	select {
 	case res := <-ch:
 		if res.Err == nil {
