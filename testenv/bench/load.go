@@ -20,8 +20,45 @@ type LoadResult struct {
 	Name     string
 	Requests int
 	Elapsed  time.Duration
+	// Rounds are the side's measured rounds, in order: round i of each
+	// side ran back to back, so comparing them pairwise cancels the load
+	// other processes put on a shared machine better than the totals do.
+	Rounds []Round
 	// latencies are sorted once the run ends.
 	latencies []time.Duration
+}
+
+// Round is one round of one side.
+type Round struct {
+	RPS      float64
+	P50, P99 time.Duration
+}
+
+// MedianRatio is the median over rounds of b's requests per second over
+// a's in the same round.
+func MedianRatio(a, b *LoadResult) float64 {
+	return median(len(a.Rounds), func(i int) float64 { return b.Rounds[i].RPS / a.Rounds[i].RPS })
+}
+
+// MedianAddedP99 is the median over rounds of b's p99 latency minus a's in
+// the same round.
+func MedianAddedP99(a, b *LoadResult) time.Duration {
+	return time.Duration(median(len(a.Rounds), func(i int) float64 { return float64(b.Rounds[i].P99 - a.Rounds[i].P99) }))
+}
+
+func median(n int, f func(i int) float64) float64 {
+	if n == 0 {
+		return 0
+	}
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = f(i)
+	}
+	slices.Sort(v)
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[n/2-1] + v[n/2]) / 2
 }
 
 // RPS is requests per second over the time the side was running.
@@ -105,6 +142,12 @@ func SideBySide(ctx context.Context, mix *Mix, bare, gateway *Target, cfg LoadCo
 			r.Requests += len(lat)
 			r.Elapsed += elapsed
 			r.latencies = append(r.latencies, lat...)
+			slices.Sort(lat)
+			r.Rounds = append(r.Rounds, Round{
+				RPS: float64(len(lat)) / elapsed.Seconds(),
+				P50: lat[len(lat)/2],
+				P99: lat[min(len(lat)-1, len(lat)*99/100)],
+			})
 		}
 	}
 	for _, r := range results {

@@ -154,6 +154,9 @@ type StreamResult struct {
 	Size int64
 	// BareMBps and GatewayMBps are the mean throughputs over the rounds.
 	BareMBps, GatewayMBps float64
+	// Ratio is the median over rounds of the gateway's throughput over the
+	// bare proxy's in the same round.
+	Ratio float64
 	// PeakRSS is the gateway process's highest peak resident set size
 	// during a pull through the gateway.
 	PeakRSS int64
@@ -180,6 +183,7 @@ func Stream(ctx context.Context, p *GatewayProcess, repository, auth string, siz
 	}
 	var bareBytes, gatewayBytes int64
 	var bareTime, gatewayTime time.Duration
+	var bareRounds, gatewayRounds []float64
 	for round := range 2 * rounds {
 		gateway := round%2 == 1
 		if round/2%2 == 1 {
@@ -201,9 +205,11 @@ func Stream(ctx context.Context, p *GatewayProcess, repository, auth string, siz
 		}
 		if !gateway {
 			bareBytes, bareTime = bareBytes+pull.Bytes, bareTime+pull.Elapsed
+			bareRounds = append(bareRounds, pull.MBps())
 			continue
 		}
 		gatewayBytes, gatewayTime = gatewayBytes+pull.Bytes, gatewayTime+pull.Elapsed
+		gatewayRounds = append(gatewayRounds, pull.MBps())
 		peak, err := p.PeakRSS()
 		if err != nil {
 			return res, err
@@ -212,5 +218,6 @@ func Stream(ctx context.Context, p *GatewayProcess, repository, auth string, siz
 	}
 	res.BareMBps = float64(bareBytes) / (1 << 20) / bareTime.Seconds()
 	res.GatewayMBps = float64(gatewayBytes) / (1 << 20) / gatewayTime.Seconds()
+	res.Ratio = median(rounds, func(i int) float64 { return gatewayRounds[i] / bareRounds[i] })
 	return res, nil
 }

@@ -26,9 +26,9 @@ func main() {
 		oatgateBin   = flag.String("oatgate", "bin/oatgate", "the oatgate binary the streaming runs start as a process of its own")
 		micro        = flag.String("micro", "", "comma-separated files of `go test -bench -benchmem` output to include")
 		conc         = flag.Int("concurrency", 32, "side by side: requests in flight")
-		requests     = flag.Int("requests", 5000, "side by side: requests per side per round")
-		rounds       = flag.Int("rounds", 4, "side by side: measured rounds per side, alternating which goes first")
-		streamRounds = flag.Int("stream-rounds", 2, "streaming: pulls per side per blob size")
+		requests     = flag.Int("requests", 2500, "side by side: requests per side per round")
+		rounds       = flag.Int("rounds", 8, "side by side: measured rounds per side, alternating which goes first")
+		streamRounds = flag.Int("stream-rounds", 3, "streaming: pulls per side per blob size")
 		markdown     = flag.String("markdown", "", "also write the table as Markdown to this file")
 	)
 	flag.Parse()
@@ -131,15 +131,15 @@ func run(oatgateBin, microFiles string, load bench.LoadConfig, streamRounds int)
 }
 
 func sideBySideRows(a, b bench.LoadResult, load bench.LoadConfig) []bench.Row {
-	ratio := b.RPS() / a.RPS()
-	added := b.Quantile(0.99) - a.Quantile(0.99)
+	ratio := bench.MedianRatio(&a, &b)
+	added := bench.MedianAddedP99(&a, &b)
 	mix := fmt.Sprintf("manifest HEAD+GET, blob GET, tags list; concurrency %d, %d rounds × %d requests", load.Concurrency, load.Rounds, load.Requests)
 	return []bench.Row{
 		{Figure: "side by side: " + mix},
 		{Figure: "  A bare reverse_proxy", Value: fmt.Sprintf("%.0f req/s, p50 %s, p99 %s", a.RPS(), bench.Duration(a.Quantile(0.5)), bench.Duration(a.Quantile(0.99)))},
 		{Figure: "  B registry_auth + reverse_proxy", Value: fmt.Sprintf("%.0f req/s, p50 %s, p99 %s", b.RPS(), bench.Duration(b.Quantile(0.5)), bench.Duration(b.Quantile(0.99)))},
-		{Figure: "  throughput ratio B/A", Value: fmt.Sprintf("%.3f", ratio), Goal: "≥ 0.95", Met: bench.Verdict(ratio >= 0.95)},
-		{Figure: "  added p99 (B - A)", Value: bench.Duration(added), Goal: "≤ 200 µs", Met: bench.Verdict(added <= 200*time.Microsecond)},
+		{Figure: "  throughput ratio B/A, median of rounds (of totals)", Value: fmt.Sprintf("%.3f (%.3f)", ratio, b.RPS()/a.RPS()), Goal: "≥ 0.95", Met: bench.Verdict(ratio >= 0.95)},
+		{Figure: "  added p99 B - A, median of rounds (of totals)", Value: fmt.Sprintf("%s (%s)", bench.Duration(added), bench.Duration(b.Quantile(0.99)-a.Quantile(0.99))), Goal: "≤ 200 µs", Met: bench.Verdict(added <= 200*time.Microsecond)},
 	}
 }
 
@@ -174,10 +174,10 @@ func streams(ctx context.Context, p *bench.GatewayProcess, org, secret string, r
 		if err != nil {
 			return rows, err
 		}
-		ratio := res.GatewayMBps / res.BareMBps
+		ratio := res.Ratio
 		rows = append(rows,
 			bench.Row{Figure: fmt.Sprintf("stream %s: A bare / B gateway", bench.Size(size)), Value: fmt.Sprintf("%.0f / %.0f MiB/s", res.BareMBps, res.GatewayMBps)},
-			bench.Row{Figure: fmt.Sprintf("stream %s: throughput ratio B/A", bench.Size(size)), Value: fmt.Sprintf("%.3f", ratio), Goal: "≥ 0.97", Met: bench.Verdict(ratio >= 0.97)},
+			bench.Row{Figure: fmt.Sprintf("stream %s: throughput ratio B/A, median of rounds", bench.Size(size)), Value: fmt.Sprintf("%.3f", ratio), Goal: "≥ 0.97", Met: bench.Verdict(ratio >= 0.97)},
 			bench.Row{Figure: fmt.Sprintf("stream %s: gateway process peak RSS", bench.Size(size)), Value: bench.MiB(res.PeakRSS)},
 		)
 		peaks = append(peaks, res.PeakRSS)
