@@ -80,6 +80,11 @@ type Report struct {
 	opts   Options
 	groups map[key]*group
 	counts Counts
+
+	// The fast path's state, reused line after line.
+	scan   scanner
+	fields fields
+	intern interner
 }
 
 // New returns an empty report, or an error naming a bad option.
@@ -97,11 +102,24 @@ func (rep *Report) Options() Options { return rep.opts }
 // Counts returns what has been read so far.
 func (rep *Report) Counts() Counts { return rep.counts }
 
-// AddLine parses one log line and adds it if it is a usage event the
-// filters keep. Other lines are counted, never an error.
+// AddLine parses one log line into r and adds it if it is a usage event
+// the filters keep. Other lines are counted, never an error. It is
+// ParseLine and Add, but for the strings of flat lines: those come from a
+// table of the values already seen, so that a repeated org, token or path
+// costs no allocation.
 func (rep *Report) AddLine(b []byte, r *Record) {
 	rep.counts.Lines++
-	switch err := ParseLine(b, r); err {
+	switch rep.scan.scan(b, &rep.fields) {
+	case isEvent:
+		rep.fields.record(r, &rep.intern)
+		rep.Add(r)
+		return
+	case isForeign:
+		*r = Record{}
+		rep.counts.Foreign++
+		return
+	}
+	switch err := parseJSON(b, r); err {
 	case nil:
 		rep.Add(r)
 	case ErrForeign:
