@@ -52,9 +52,14 @@ func skipWS(b []byte, i int) int {
 func scanString(b []byte, i int) (end int, plain bool) {
 	plain = true
 	for i < len(b) {
-		switch stringClass[b[i]] {
-		case plainByte:
+		// Most bytes are plain: a tight loop over them before the switch.
+		for i < len(b) && stringClass[b[i]] == plainByte {
 			i++
+		}
+		if i == len(b) {
+			break
+		}
+		switch stringClass[b[i]] {
 		case quoteByte:
 			return i, plain
 		case highByte:
