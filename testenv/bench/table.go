@@ -39,6 +39,19 @@ func Machine() string {
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), model, runtime.GOOS, runtime.GOARCH, runtime.Version())
 }
 
+// LoadAverage is the machine's one-minute load average, or "unknown": on a
+// machine shared with other work it says how far to trust a run.
+func LoadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	if f := strings.Fields(string(data)); len(f) > 0 {
+		return f[0]
+	}
+	return "unknown"
+}
+
 // WriteTable prints rows as an aligned text table for a terminal.
 func WriteTable(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

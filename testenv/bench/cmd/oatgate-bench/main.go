@@ -32,7 +32,9 @@ func main() {
 		markdown     = flag.String("markdown", "", "also write the table as Markdown to this file")
 	)
 	flag.Parse()
+	loadBefore := bench.LoadAverage()
 	rows, err := run(*oatgateBin, *micro, bench.LoadConfig{Concurrency: *conc, Requests: *requests, Rounds: *rounds}, *streamRounds)
+	rows = append(rows, bench.Row{Figure: "machine load average (1 min), before / after the end-to-end runs", Value: loadBefore + " / " + bench.LoadAverage()})
 	fmt.Printf("\noatgate benchmarks, %s\n%s\n\n", time.Now().UTC().Format("2006-01-02"), bench.Machine())
 	_ = bench.WriteTable(os.Stdout, rows)
 	if *markdown != "" {
