@@ -39,7 +39,8 @@ var stringClass = func() (c [256]uint8) {
 // skipWS returns the index of the first byte at or after i that is not
 // JSON whitespace.
 func skipWS(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+	// zap writes none: one comparison settles most calls.
+	for i < len(b) && b[i] <= ' ' && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
 		i++
 	}
 	return i
