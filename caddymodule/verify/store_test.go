@@ -43,6 +43,8 @@ type fakeStore struct {
 
 	introspections atomic.Int64
 	feedPolls      atomic.Int64
+	// inFlight and maxInFlight track concurrent introspections.
+	inFlight, maxInFlight atomic.Int64
 }
 
 func newFakeStore(t *testing.T) *fakeStore {
@@ -100,6 +102,10 @@ func (s *fakeStore) revoke(id string) {
 
 func (s *fakeStore) introspect(w http.ResponseWriter, r *http.Request) {
 	s.introspections.Add(1)
+	n := s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
+	for m := s.maxInFlight.Load(); n > m && !s.maxInFlight.CompareAndSwap(m, n); m = s.maxInFlight.Load() {
+	}
 	if d := s.delay.Load(); d > 0 {
 		time.Sleep(time.Duration(d))
 	}

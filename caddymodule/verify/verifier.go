@@ -39,7 +39,21 @@ type Verifier struct {
 	startOnce sync.Once
 	closeOnce sync.Once
 	done      chan struct{}
+
+	// slots bounds the introspections in flight. Anyone can make tokens of
+	// a valid format, each a cache miss; without a bound a flood of them
+	// would become a flood at the store, and the revocation feed and the
+	// tokens not yet cached would suffer with it.
+	slots chan struct{}
 }
+
+// MaxIntrospections is how many introspections one gateway runs at once;
+// more wait for a slot within Timeout and are answered ErrUnavailable (or
+// from a stale entry) when none frees up.
+const MaxIntrospections = 64
+
+// errBusy is an introspection that found no free slot within Timeout.
+var errBusy = errors.New("too many introspections in flight")
 
 // New checks cfg, applies its defaults and builds a Verifier. Errors name the
 // offending Config field. Call Start to follow the revocation feed and Close
@@ -66,6 +80,7 @@ func New(cfg Config) (*Verifier, error) {
 		ctx:    ctx,
 		cancel: cancel,
 		done:   make(chan struct{}),
+		slots:  make(chan struct{}, MaxIntrospections),
 	}, nil
 }
 
@@ -158,6 +173,14 @@ func activeAt(e *entry, now time.Time) *Identity {
 func (v *Verifier) introspect(h oat.Hash, token string) (*entry, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), v.cfg.Timeout)
 	defer cancel()
+	select {
+	case v.slots <- struct{}{}:
+		defer func() { <-v.slots }()
+	case <-ctx.Done():
+		// The store is not known to be down, only this gateway busy: not
+		// an outage to log, and no store call to count.
+		return nil, errBusy
+	}
 	var e *entry
 	// Two rounds at most: if the token is revoked while the first is in
 	// flight, its answer may predate the revocation, so ask once more; a

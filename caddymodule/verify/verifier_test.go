@@ -281,3 +281,43 @@ func TestHashTokenIsTheTokenHash(t *testing.T) {
 		})
 	}
 }
+
+func TestAFloodOfUnknownTokensReachesTheStoreAtMostMaxIntrospectionsAtATime(t *testing.T) {
+	s := newFakeStore(t)
+	v, _ := newTestVerifier(t, s, func(c *Config) { c.Timeout = 3 * time.Second })
+	s.delay.Store(int64(50 * time.Millisecond))
+	const flood = 3 * MaxIntrospections
+	var wg sync.WaitGroup
+	for range flood {
+		tok, err := oat.Generate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			if id, err := v.Verify(context.Background(), tok.Reveal()); id != nil || err != nil {
+				t.Errorf("Verify of an unknown token: got (%v, %v), want (nil, nil)", id, err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := s.maxInFlight.Load(); got > MaxIntrospections {
+		t.Errorf("the store saw %d introspections at once, want at most %d", got, MaxIntrospections)
+	}
+	wantCalls(t, s, flood)
+}
+
+func TestAnIntrospectionWithoutAFreeSlotIsUnavailableNotAnOutage(t *testing.T) {
+	s := newFakeStore(t)
+	v, _ := newTestVerifier(t, s, func(c *Config) { c.Timeout = 100 * time.Millisecond })
+	for range MaxIntrospections {
+		v.slots <- struct{}{}
+	}
+	tok := s.add(t, "tok-1", "acme", testScope, time.Time{})
+	if _, err := v.Verify(context.Background(), tok); err != ErrUnavailable {
+		t.Fatalf("Verify with every slot taken: got %v, want ErrUnavailable", err)
+	}
+	wantCalls(t, s, 0)
+	if v.storeDown.Load() {
+		t.Error("a busy gateway was logged as a store outage")
+	}
+}
