@@ -70,15 +70,16 @@ func TestTimeoutBoundsTheWholeIntrospection(t *testing.T) {
 		c.Retries = 5
 	})
 	tok := s.add(t, "tok-1", "acme", testScope, time.Time{})
-	s.delay.Store(int64(time.Second))
+	// Each try takes 2 s, so without the bound six tries would take 12 s.
+	s.delay.Store(int64(2 * time.Second))
 	start := time.Now()
 	_, err := v.Verify(context.Background(), tok)
 	took := time.Since(start)
 	if err != ErrUnavailable {
 		t.Fatalf("Verify against a slow store: got %v, want ErrUnavailable", err)
 	}
-	if took > 900*time.Millisecond {
-		t.Fatalf("Verify against a slow store took %s, want about the 300ms Timeout", took)
+	if took > 1500*time.Millisecond {
+		t.Fatalf("Verify against a slow store took %s, want about the 300ms Timeout, far below one 2s try", took)
 	}
 }
 
@@ -86,15 +87,15 @@ func TestVerifyGivesUpWhenTheCallerDoes(t *testing.T) {
 	s := newFakeStore(t)
 	v, _ := newTestVerifier(t, s, nil)
 	tok := s.add(t, "tok-1", "acme", testScope, time.Time{})
-	s.delay.Store(int64(500 * time.Millisecond))
+	s.delay.Store(int64(2 * time.Second))
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()
 	if _, err := v.Verify(ctx, tok); err != ErrUnavailable {
 		t.Fatalf("Verify with a cancelled context: got %v, want ErrUnavailable", err)
 	}
-	if took := time.Since(start); took > 400*time.Millisecond {
-		t.Fatalf("Verify with a 50ms context took %s, want it to return early", took)
+	if took := time.Since(start); took > 1500*time.Millisecond {
+		t.Fatalf("Verify with a 50ms context took %s, want it to return early, far below the store's 2s", took)
 	}
 }
 

@@ -40,8 +40,9 @@ func TestRevocationFeedEvictsWithinOnePoll(t *testing.T) {
 	s.revoke("tok-gone")
 	revokedAt := time.Now()
 	waitFor(t, "revocation applied", func() bool { return obs.revocations.Load() >= 1 })
-	if took := time.Since(revokedAt); took > 500*time.Millisecond {
-		t.Errorf("revocation applied after %s, want within about one 50ms poll", took)
+	// The promise is 2 s whatever the cache TTL; polls here are 50 ms apart.
+	if took := time.Since(revokedAt); took > 2*time.Second {
+		t.Errorf("revocation applied after %s, want within 2 s (polls every 50ms)", took)
 	}
 	if id := verifyOK(t, v, gone); id != nil {
 		t.Fatalf("revoked token still cached: got %+v, want nil", id)
