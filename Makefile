@@ -65,7 +65,8 @@ bench: build
 
 ## run: the whole stack on fixed local ports, data under $(RUN_DIR).
 run:
-	$(GO) run ./testenv/cmd/oatgate-dev -dir $(RUN_DIR)
+	$(GO) build -o bin/oatgate-dev ./testenv/cmd/oatgate-dev
+	bin/oatgate-dev -dir $(RUN_DIR)
 
 clean:
 	rm -rf bin $(RUN_DIR)
