@@ -262,9 +262,6 @@ func (ra *RegistryAuth) verifierConfig(key string) verify.Config {
 	if ra.metrics != nil {
 		cfg.Observer = ra.metrics
 	}
-	if cfg.MaxStale == 0 && cfg.CacheTTL > verify.DefaultMaxStale {
-		cfg.MaxStale = cfg.CacheTTL
-	}
 	if ra.Retries != nil {
 		cfg.Retries = *ra.Retries
 		if cfg.Retries == 0 {
