@@ -74,6 +74,9 @@ const usage = `usage:
   oatstore token deactivate|activate|revoke|delete --org ORG ID
   oatstore audit --org ORG [--since T] [--until T] [--action A] [--limit N] [--cursor C]
 
+serve --db takes a SQLite file path (the default), or a postgres:// or
+postgresql:// URL: PostgreSQL lets several oatstore replicas share one database.
+
 Client commands take --server (or OATSTORE_SERVER, default http://127.0.0.1:8081),
 --admin-key (or OATSTORE_ADMIN_KEY), --actor (or OATSTORE_ACTOR) and --json.
 `

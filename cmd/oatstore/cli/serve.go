@@ -20,7 +20,6 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/oatgate/oatgate/cmd/oatstore/server"
-	"github.com/oatgate/oatgate/cmd/oatstore/store/sqlite"
 )
 
 // errNoAdminKey explains how to configure the one thing serve cannot
@@ -31,7 +30,7 @@ func serve(args []string, env Env, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:8081", "address to listen on")
-	dbPath := fs.String("db", "./oatstore.db", "SQLite database file (created if missing)")
+	dbPath := fs.String("db", "./oatstore.db", "SQLite database file (created if missing), or a postgres:// or postgresql:// URL for PostgreSQL shared by several replicas")
 	dev := fs.Bool("dev", false, "generate and print missing admin and gateway keys (never in production)")
 	// Not the env value as default: usage output would print it.
 	adminKey := fs.String("admin-key", "", "admin key (default $OATSTORE_ADMIN_KEY)")
@@ -78,7 +77,7 @@ func serve(args []string, env Env, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	st, err := sqlite.Open(ctx, *dbPath)
+	st, err := openStore(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
@@ -101,7 +100,7 @@ func serve(args []string, env Env, stderr io.Writer) error {
 		IdleTimeout:  2 * time.Minute,
 		ErrorLog:     zap.NewStdLog(logger.Named("http")),
 	}
-	logger.Info("oatstore listening", zap.String("addr", ln.Addr().String()), zap.String("db", *dbPath), zap.Int("gateway_keys", len(gatewayKeys)))
+	logger.Info("oatstore listening", zap.String("addr", ln.Addr().String()), zap.String("db", logSafe(*dbPath)), zap.Int("gateway_keys", len(gatewayKeys)))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 

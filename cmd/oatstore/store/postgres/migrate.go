@@ -1,0 +1,101 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// migrationLock is the pg_advisory_xact_lock key that serializes schema
+// migrations, so replicas starting together apply each step once.
+const migrationLock int64 = 0x6f617473746f7265 // "oatstore"
+
+// migrations are applied in order, each a list of statements; the
+// schema_migrations table records which versions ran. Append, never edit:
+// a shipped migration is history.
+var migrations = [][]string{
+	// 1: orgs, tokens, the revocation feed and the audit log, as in the
+	// SQLite backend. Audit and feed rows name token ids without a foreign
+	// key, so they outlive a deleted token.
+	{
+		`CREATE TABLE orgs (
+			name                TEXT PRIMARY KEY,
+			max_tokens          INTEGER NOT NULL,
+			max_expiry_days     INTEGER NOT NULL,
+			allow_never_expires BOOLEAN NOT NULL,
+			created_at          TIMESTAMPTZ NOT NULL,
+			updated_at          TIMESTAMPTZ NOT NULL
+		)`,
+		`CREATE TABLE tokens (
+			id           TEXT PRIMARY KEY,
+			org          TEXT NOT NULL REFERENCES orgs(name),
+			label        TEXT NOT NULL,
+			description  TEXT NOT NULL,
+			scopes       TEXT NOT NULL,
+			hash         BYTEA NOT NULL UNIQUE,
+			created_at   TIMESTAMPTZ NOT NULL,
+			created_by   TEXT NOT NULL,
+			expires_at   TIMESTAMPTZ,
+			active       BOOLEAN NOT NULL,
+			revoked_at   TIMESTAMPTZ,
+			last_used_at TIMESTAMPTZ,
+			CONSTRAINT tokens_org_label UNIQUE (org, label)
+		)`,
+		`CREATE TABLE token_changes (
+			seq        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+			token_id   TEXT NOT NULL,
+			changed_at TIMESTAMPTZ NOT NULL
+		)`,
+		`CREATE TABLE audit (
+			id        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+			org       TEXT NOT NULL,
+			at        TIMESTAMPTZ NOT NULL,
+			actor     TEXT NOT NULL,
+			source_ip TEXT NOT NULL,
+			action    TEXT NOT NULL,
+			token_id  TEXT NOT NULL,
+			before    JSON,
+			after     JSON
+		)`,
+		`CREATE INDEX audit_org_id ON audit (org, id)`,
+		// The feed starts at 1, so a cursor is never 0: a gateway polling
+		// with after=0 means "I am new", which must not also be the cursor
+		// of an empty feed.
+		`INSERT INTO token_changes (token_id, changed_at) VALUES ('', 'epoch')`,
+	},
+}
+
+// migrate brings the schema to len(migrations) in one transaction under an
+// advisory lock: a replica that waits for the lock then finds the work done.
+func (s *Store) migrate(ctx context.Context) error {
+	return s.write(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
+			return fmt.Errorf("taking the migration lock: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    INTEGER PRIMARY KEY,
+			applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+		)`); err != nil {
+			return fmt.Errorf("creating schema_migrations: %w", err)
+		}
+		var version int
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&version); err != nil {
+			return fmt.Errorf("reading schema version: %w", err)
+		}
+		if version > len(migrations) {
+			return fmt.Errorf("schema version %d is newer than this oatstore (%d)", version, len(migrations))
+		}
+		for i := version; i < len(migrations); i++ {
+			for _, stmt := range migrations[i] {
+				if _, err := tx.Exec(ctx, stmt); err != nil {
+					return fmt.Errorf("applying migration %d: %w", i+1, err)
+				}
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, i+1); err != nil {
+				return fmt.Errorf("recording migration %d: %w", i+1, err)
+			}
+		}
+		return nil
+	})
+}
