@@ -12,7 +12,8 @@ import (
 	"time"
 )
 
-// suiteModule is the conformance program, pinned in go.mod.
+// suiteModule is the conformance program, pinned in go.mod as a tool so
+// that go mod tidy keeps it.
 const suiteModule = "github.com/opencontainers/distribution-spec/conformance"
 
 // suiteTimeout bounds one run of the suite; a healthy run takes seconds.
