@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ func TestAnExpiredTokenIsRefusedEvenWhileCached(t *testing.T) {
 	newOrg(t, "exporg")
 	expires := time.Now().Add(3 * time.Second).Truncate(time.Second).Add(time.Second)
 	tok, err := env.Admin.CreateToken(ctx(t), "exporg", testenv.TokenRequest{
-		Label: "short-lived", Scopes: []string{"repository:exporg/**:pull"}, ExpiresAt: &expires,
+		Label: fmt.Sprintf("short-lived-%d", labels.Add(1)), Scopes: []string{"repository:exporg/**:pull"}, ExpiresAt: &expires,
 	})
 	if err != nil {
 		t.Fatal(err)

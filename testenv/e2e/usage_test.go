@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
@@ -42,6 +43,12 @@ func TestEveryRequestYieldsOneUsageEvent(t *testing.T) {
 		{"u8", "GET", "/v2/useorg/app/tags/list", "useorg", "oat_garbage", 401, "pull", "deny", "bad_token_format"},
 		{"u9", "GET", "/v2/useorg/../x/tags/list", "useorg", tok.Secret, 404, "invalid", "deny", "invalid_request"},
 		{"u10", "GET", "/v2/_catalog", "useorg", tok.Secret, 200, "catalog", "allow", ""},
+	}
+	// Request ids unique to this run, so that -count=2 in one process (one
+	// usage log) still finds one event per request.
+	run := fmt.Sprintf("%d-", time.Now().UnixNano())
+	for i := range script {
+		script[i].id = run + script[i].id
 	}
 	for _, s := range script {
 		resp := call(t, s.method, s.path, s.user, s.password, http.Header{"X-Request-Id": {s.id}})
@@ -85,7 +92,7 @@ func TestEveryRequestYieldsOneUsageEvent(t *testing.T) {
 			}
 		}
 	}
-	if got := events["u3"][0]; got["repository"] != "useorg/app" || got["reference"] != "v1" || got["bytes_out"].(float64) <= 0 {
+	if got := events[run+"u3"][0]; got["repository"] != "useorg/app" || got["reference"] != "v1" || got["bytes_out"].(float64) <= 0 {
 		t.Errorf("manifest pull event = %v, want repository, reference and bytes_out", got)
 	}
 }
