@@ -62,7 +62,10 @@ func TestGoContainerRegistry(t *testing.T) {
 		// A token that may push acme/mirror and nothing else copies an image
 		// read from acme/crane: go-containerregistry asks to mount from
 		// acme/crane, the gateway drops mount/from, the client uploads.
-		mirror, err := env.Admin.CreateToken(t.Context(), "acme", testenv.TokenRequest{Label: "mirror", Scopes: []string{"repository:acme/mirror:pull,push"}})
+		// A repository of its own per run: in a second run (-count=2) the
+		// blobs would already be there and nothing would be uploaded.
+		target := testenv.UniqueLabel("acme/mirror")
+		mirror, err := env.Admin.CreateToken(t.Context(), "acme", testenv.TokenRequest{Label: testenv.UniqueLabel("mirror"), Scopes: []string{"repository:" + target + ":pull,push"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +74,7 @@ func TestGoContainerRegistry(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := len(env.Registry.Seen())
-		if err := remote.Write(ref(t, "acme/mirror"), src, basicAuth(mirror)); err != nil {
+		if err := remote.Write(ref(t, target), src, basicAuth(mirror)); err != nil {
 			t.Fatalf("remote.Write of a mounted image with a token that may not pull the source: %v", err)
 		}
 		mounts, starts := 0, 0
@@ -86,7 +89,7 @@ func TestGoContainerRegistry(t *testing.T) {
 		if starts == 0 || mounts != 0 {
 			t.Errorf("the registry saw %d upload starts with %d mounts, want uploads and no mount", starts, mounts)
 		}
-		back, err := remote.Image(ref(t, "acme/mirror"), basicAuth(mirror))
+		back, err := remote.Image(ref(t, target), basicAuth(mirror))
 		if err != nil {
 			t.Fatal(err)
 		}

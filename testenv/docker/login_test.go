@@ -24,7 +24,7 @@ func TestDockerLogin(t *testing.T) {
 
 	// Created first so that its expiry has passed when its case runs.
 	expiresAt := time.Now().Add(2 * time.Second)
-	expiring, err := env.Admin.CreateToken(testCtx(t), org, testenv.TokenRequest{Label: "expiring", Scopes: scopes, ExpiresAt: &expiresAt})
+	expiring, err := env.Admin.CreateToken(testCtx(t), org, testenv.TokenRequest{Label: testenv.UniqueLabel("expiring"), Scopes: scopes, ExpiresAt: &expiresAt})
 	if err != nil {
 		t.Fatalf("creating a token expiring at %s: %v", expiresAt, err)
 	}
