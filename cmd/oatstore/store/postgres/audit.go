@@ -57,11 +57,7 @@ func (s *Store) Audit(ctx context.Context, q store.AuditQuery) ([]store.AuditEnt
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("reading audit log of %q: %w", q.Org, err)
 	}
-	var next int64
-	if len(out) > limit {
-		out = out[:limit]
-		next = out[limit-1].ID
-	}
+	out, next := store.AuditPage(out, limit)
 	return out, next, nil
 }
 

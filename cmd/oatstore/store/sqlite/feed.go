@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"fmt"
+
+	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
 // Changes reads the revocation feed; see store.Store.
@@ -21,21 +23,5 @@ func (s *Store) Changes(ctx context.Context, cursor int64, limit int) (int64, []
 		return 0, nil, fmt.Errorf("reading feed: %w", err)
 	}
 	defer rows.Close()
-	next := cursor
-	ids := []string{}
-	seen := map[string]bool{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&next, &id); err != nil {
-			return 0, nil, fmt.Errorf("reading feed: %w", err)
-		}
-		if id != "" && !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return 0, nil, fmt.Errorf("reading feed: %w", err)
-	}
-	return next, ids, nil
+	return store.ReadChanges(rows, cursor)
 }
