@@ -1,9 +1,12 @@
 package server_test
 
 import (
+	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
+	"github.com/oatgate/oatgate/cmd/oatstore/server"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
@@ -134,4 +137,33 @@ func TestNewRefusesNoAdminKey(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestNewRefusesShortKeys(t *testing.T) {
+	e := newEnv(t, "")
+	long := strings.Repeat("k", 32)
+	for _, tc := range []struct {
+		name           string
+		admin, gateway []string
+		want           string
+	}{
+		{"an admin key of 31 bytes is refused", []string{strings.Repeat("k", 31)}, nil, "admin key is 31 bytes"},
+		{"spaces around a key do not count toward its length", []string{"  " + strings.Repeat("k", 30) + "  "}, nil, "admin key is 30 bytes"},
+		{"a short gateway key is refused", []string{long}, []string{"gw"}, "gateway key 1 is 2 bytes"},
+		{"a short key among rotated gateway keys is refused", []string{long}, []string{long, "gw"}, "gateway key 2 is 2 bytes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := server.New(server.Config{Store: e.st, AdminKeys: tc.admin, GatewayKeys: tc.gateway})
+			if !errors.Is(err, server.ErrShortKey) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("New = %v, want ErrShortKey saying %q", err, tc.want)
+			}
+		})
+	}
+	t.Run("keys of 32 bytes are accepted", func(t *testing.T) {
+		srv, err := server.New(server.Config{Store: e.st, AdminKeys: []string{long}, GatewayKeys: []string{long}})
+		if err != nil {
+			t.Fatalf("New = %v, want a server", err)
+		}
+		srv.Close()
+	})
 }
