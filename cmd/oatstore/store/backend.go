@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 )
 
@@ -80,30 +79,6 @@ type Tx interface {
 	// AppendFeed appends a revocation feed row for tokenID, so that it
 	// becomes visible to pollers in sequence order.
 	AppendFeed(ctx context.Context, tokenID string, at time.Time) error
-}
-
-// TokenColumns are the columns of the tokens table in both backends (the
-// hash aside, which is written once and never read back), in the order
-// each backend's token values and scan follow. A new token field is a
-// column here, a value and a scan destination in each backend, and a
-// migration in each.
-var TokenColumns = []string{"id", "org", "label", "description", "scopes", "created_at", "created_by", "expires_at", "active", "revoked_at", "last_used_at"}
-
-// OrgColumns are the columns of the orgs table in both backends, in the
-// order each backend's org values and scan follow.
-var OrgColumns = []string{"name", "max_tokens", "max_expiry_days", "default_expiry_days", "allow_never_expires", "created_at", "updated_at"}
-
-// OrgUpdates is the SET list of both backends' org upsert ("INSERT ... ON
-// CONFLICT (name) DO UPDATE SET ..."): every column but the name and the
-// creation time takes the inserted row's value.
-func OrgUpdates() string {
-	var set []string
-	for _, c := range OrgColumns {
-		if c != "name" && c != "created_at" {
-			set = append(set, c+" = excluded."+c)
-		}
-	}
-	return strings.Join(set, ", ")
 }
 
 // FeedRow is one row of the revocation feed.

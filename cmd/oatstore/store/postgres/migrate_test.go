@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/oatgate/oatgate/cmd/oatstore/store/postgres/pgtest"
+	"github.com/oatgate/oatgate/cmd/oatstore/store/storetest"
 )
 
 func TestMigrationFromVersion1KeepsOrgsAndGivesThemADefaultExpiry(t *testing.T) {
@@ -18,11 +19,15 @@ func TestMigrationFromVersion1KeepsOrgsAndGivesThemADefaultExpiry(t *testing.T) 
 	}
 	stmts := append(append([]string{}, migrations[0]...),
 		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
-		`INSERT INTO schema_migrations (version) VALUES (1)`,
-		`INSERT INTO orgs VALUES ('short', 10, 30, true, now(), now()), ('long', 10, 365, false, now(), now())`)
+		`INSERT INTO schema_migrations (version) VALUES (1)`)
 	for _, q := range stmts {
 		if _, err := conn.Exec(ctx, q); err != nil {
 			t.Fatalf("building a version 1 database: %s: %v", q, err)
+		}
+	}
+	for _, o := range storetest.V1Orgs {
+		if _, err := conn.Exec(ctx, `INSERT INTO orgs VALUES ($1, $2, $3, $4, now(), now())`, o.Name, o.MaxTokens, o.MaxExpiryDays, o.AllowNever); err != nil {
+			t.Fatalf("storing a version 1 org: %v", err)
 		}
 	}
 	conn.Close(ctx)
@@ -31,15 +36,5 @@ func TestMigrationFromVersion1KeepsOrgsAndGivesThemADefaultExpiry(t *testing.T) 
 		t.Fatalf("Open: %v", err)
 	}
 	defer st.Close()
-	for _, want := range []struct {
-		org         string
-		defaultDays int
-		allowNever  bool
-	}{{"short", 30, true}, {"long", 90, false}} {
-		o, err := st.GetOrg(ctx, want.org)
-		if err != nil || o.DefaultExpiryDays != want.defaultDays || o.AllowNeverExpires != want.allowNever {
-			t.Errorf("org %s after migrating = %+v, %v; want default_expiry_days %d, allow_never_expires %v kept",
-				want.org, o, err, want.defaultDays, want.allowNever)
-		}
-	}
+	storetest.CheckV1OrgsMigrated(t, st)
 }

@@ -15,8 +15,8 @@ import (
 // primary key.
 const orgLock = 0x6f6f7267 // "oorg"
 
-// orgColumns are store.OrgColumns; orgValues and scanOrg follow their
-// order, and the upsert of PutOrg is built from them.
+// The SELECT list and the upsert of PutOrg are built from store.OrgColumns,
+// the order of orgValues and scanOrg.
 var (
 	orgColumns = strings.Join(store.OrgColumns, ", ")
 	// orgUpsert overwrites every column but the name and creation time.
@@ -24,18 +24,9 @@ var (
 		ON CONFLICT (name) DO UPDATE SET ` + store.OrgUpdates()
 )
 
-func orgValues(o store.Org) []any {
-	return []any{o.Name, o.MaxTokens, o.MaxExpiryDays, o.DefaultExpiryDays, o.AllowNeverExpires, o.CreatedAt, o.UpdatedAt}
-}
+func orgValues(o store.Org) []any { return store.Values(store.OrgFields(&o), nil) }
 
-func scanOrg(row store.Scanner) (store.Org, error) {
-	var o store.Org
-	if err := row.Scan(&o.Name, &o.MaxTokens, &o.MaxExpiryDays, &o.DefaultExpiryDays, &o.AllowNeverExpires, &o.CreatedAt, &o.UpdatedAt); err != nil {
-		return store.Org{}, err
-	}
-	o.CreatedAt, o.UpdatedAt = store.Millis(o.CreatedAt), store.Millis(o.UpdatedAt)
-	return o, nil
-}
+func scanOrg(s store.Scanner) (store.Org, error) { return store.ScanOrg(s, nil) }
 
 // Org reads an org outside a transaction.
 func (d *db) Org(ctx context.Context, name string) (store.Org, error) {

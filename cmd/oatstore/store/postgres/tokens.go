@@ -11,8 +11,8 @@ import (
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
-// SELECT, INSERT and UPDATE are built from store.TokenColumns; tokenValues
-// and scanToken follow its order.
+// SELECT, INSERT and UPDATE are built from store.TokenColumns, the order
+// of tokenValues and scanToken.
 var (
 	tokenColumns = store.TokenColumns
 	tokenSelect  = strings.Join(tokenColumns, ", ")
@@ -35,24 +35,9 @@ func params(from, to int, columns ...string) string {
 	return strings.Join(out, ", ")
 }
 
-func tokenValues(t store.Token) []any {
-	return []any{t.ID, t.Org, t.Label, t.Description, strings.Join(t.Scopes, " "), t.CreatedAt, t.CreatedBy,
-		t.ExpiresAt, t.Active, t.RevokedAt, t.LastUsedAt}
-}
+func tokenValues(t store.Token) []any { return store.Values(store.TokenFields(&t), nil) }
 
-func scanToken(row store.Scanner) (store.Token, error) {
-	var (
-		t      store.Token
-		scopes string
-	)
-	err := row.Scan(&t.ID, &t.Org, &t.Label, &t.Description, &scopes, &t.CreatedAt, &t.CreatedBy, &t.ExpiresAt, &t.Active, &t.RevokedAt, &t.LastUsedAt)
-	if err != nil {
-		return store.Token{}, err
-	}
-	t.Scopes = strings.Fields(scopes)
-	// pgx returns local times; the store speaks UTC.
-	return t.Rounded(), nil
-}
+func scanToken(s store.Scanner) (store.Token, error) { return store.ScanToken(s, nil) }
 
 // Token reads one token outside a transaction.
 func (d *db) Token(ctx context.Context, org, id string) (store.Token, error) {

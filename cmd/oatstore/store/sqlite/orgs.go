@@ -9,8 +9,8 @@ import (
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
-// orgColumns are store.OrgColumns; orgValues and scanOrg follow their
-// order, and the upsert of PutOrg is built from them.
+// The SELECT list and the upsert of PutOrg are built from store.OrgColumns,
+// the order of orgValues and scanOrg.
 var (
 	orgColumns = strings.Join(store.OrgColumns, ", ")
 	// orgUpsert overwrites every column but the name and creation time.
@@ -18,22 +18,9 @@ var (
 		ON CONFLICT (name) DO UPDATE SET ` + store.OrgUpdates()
 )
 
-func orgValues(o store.Org) []any {
-	return []any{o.Name, o.MaxTokens, o.MaxExpiryDays, o.DefaultExpiryDays, o.AllowNeverExpires, millis(o.CreatedAt), millis(o.UpdatedAt)}
-}
+func orgValues(o store.Org) []any { return store.Values(store.OrgFields(&o), toColumn) }
 
-func scanOrg(s store.Scanner) (store.Org, error) {
-	var (
-		o                store.Org
-		created, updated int64
-	)
-	if err := s.Scan(&o.Name, &o.MaxTokens, &o.MaxExpiryDays, &o.DefaultExpiryDays, &o.AllowNeverExpires, &created, &updated); err != nil {
-		return store.Org{}, err
-	}
-	o.CreatedAt = fromMillis(created)
-	o.UpdatedAt = fromMillis(updated)
-	return o, nil
-}
+func scanOrg(s store.Scanner) (store.Org, error) { return store.ScanOrg(s, fromColumn) }
 
 // Org reads an org outside a transaction.
 func (d *db) Org(ctx context.Context, name string) (store.Org, error) {

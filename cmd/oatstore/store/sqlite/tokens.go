@@ -10,8 +10,8 @@ import (
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
-// SELECT, INSERT and UPDATE are built from store.TokenColumns; tokenValues
-// and scanToken follow its order.
+// SELECT, INSERT and UPDATE are built from store.TokenColumns, the order
+// of tokenValues and scanToken.
 var (
 	tokenColumns = store.TokenColumns
 	tokenSelect  = strings.Join(tokenColumns, ", ")
@@ -20,29 +20,9 @@ var (
 	tokenUpdate = `UPDATE tokens SET ` + strings.Join(tokenColumns[1:], " = ?, ") + ` = ? WHERE id = ?`
 )
 
-func tokenValues(t store.Token) []any {
-	return []any{t.ID, t.Org, t.Label, t.Description, strings.Join(t.Scopes, " "), millis(t.CreatedAt), t.CreatedBy,
-		nullMillis(t.ExpiresAt), t.Active, nullMillis(t.RevokedAt), nullMillis(t.LastUsedAt)}
-}
+func tokenValues(t store.Token) []any { return store.Values(store.TokenFields(&t), toColumn) }
 
-func scanToken(s store.Scanner) (store.Token, error) {
-	var (
-		t                         store.Token
-		scopes                    string
-		created                   int64
-		expires, revoked, touched sql.NullInt64
-	)
-	err := s.Scan(&t.ID, &t.Org, &t.Label, &t.Description, &scopes, &created, &t.CreatedBy, &expires, &t.Active, &revoked, &touched)
-	if err != nil {
-		return store.Token{}, err
-	}
-	t.Scopes = strings.Fields(scopes)
-	t.CreatedAt = fromMillis(created)
-	t.ExpiresAt = fromNullMillis(expires)
-	t.RevokedAt = fromNullMillis(revoked)
-	t.LastUsedAt = fromNullMillis(touched)
-	return t, nil
-}
+func scanToken(s store.Scanner) (store.Token, error) { return store.ScanToken(s, fromColumn) }
 
 // Token reads one token outside a transaction.
 func (d *db) Token(ctx context.Context, org, id string) (store.Token, error) {
