@@ -1,3 +1,5 @@
+// The rules of the revocation feed and the audit log.
+
 package store
 
 import (
