@@ -1,8 +1,6 @@
 package adminkeys
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -40,17 +38,18 @@ func ParseList(s string) ([]Entry, error) {
 // and lines starting with "#" (after leading spaces) are skipped; spaces
 // around a line are ignored. Errors name the line, never its content.
 func ParseFile(r io.Reader) ([]Entry, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading admin keys: %w", err)
+	}
+	if len(data) > maxFileSize {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrSyntax, maxFileSize)
+	}
 	var entries []Entry
-	sc := bufio.NewScanner(io.LimitReader(r, maxFileSize+1))
-	sc.Buffer(make([]byte, 0, 4096), maxFileSize+1)
-	line, size := 0, 0
-	for sc.Scan() {
+	line := 0
+	for text := range strings.SplitSeq(string(data), "\n") {
 		line++
-		size += len(sc.Bytes()) + 1
-		if size > maxFileSize+1 {
-			return nil, fmt.Errorf("%w: file is larger than %d bytes", ErrSyntax, maxFileSize)
-		}
-		text := strings.TrimSpace(sc.Text())
+		text = strings.TrimSpace(text)
 		if text == "" || text[0] == '#' {
 			continue
 		}
@@ -59,9 +58,6 @@ func ParseFile(r io.Reader) ([]Entry, error) {
 			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
 		entries = append(entries, e)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%w: reading line %d: %v", ErrSyntax, line+1, err)
 	}
 	return entries, nil
 }
@@ -84,17 +80,10 @@ func ReadFile(path string) ([]Entry, error) {
 	if !info.Mode().IsRegular() {
 		return nil, fmt.Errorf("admin keys file %s is not a regular file", path)
 	}
-	if info.Size() > maxFileSize {
-		return nil, fmt.Errorf("admin keys file %s: %w: larger than %d bytes", path, ErrSyntax, maxFileSize)
-	}
 	if perm := info.Mode().Perm(); perm&0o077 != 0 && runtime.GOOS != "windows" {
 		return nil, fmt.Errorf("%w: %s has mode %04o, so group or others can reach the keys; run: chmod 600 %s", ErrFileMode, path, perm, path)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading admin keys file %s: %w", path, err)
-	}
-	entries, err := ParseFile(bytes.NewReader(data))
+	entries, err := ParseFile(f)
 	if err != nil {
 		return nil, fmt.Errorf("admin keys file %s: %w", path, err)
 	}

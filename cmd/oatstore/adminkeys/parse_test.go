@@ -209,3 +209,10 @@ func TestSingle(t *testing.T) {
 		})
 	}
 }
+
+func TestParseFileRefusesAHugeFile(t *testing.T) {
+	huge := strings.Repeat("# padding\n", maxFileSize/10+1)
+	if _, err := ParseFile(strings.NewReader(huge)); !errors.Is(err, ErrSyntax) || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("ParseFile(%d bytes) error = %v, want ErrSyntax saying larger than", len(huge), err)
+	}
+}
