@@ -89,7 +89,10 @@ func ParseScope(s string) (a Access, ok bool) {
 			}
 		}
 	}
-	return a, len(a.Actions) > 0
+	if len(a.Actions) == 0 {
+		return Access{}, false
+	}
+	return a, true
 }
 
 // parseType splits "type" or "type(class)", each [a-z0-9]+.
