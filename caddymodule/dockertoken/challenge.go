@@ -96,18 +96,23 @@ func validHost(hostport string) bool {
 	if hostport == "" || len(hostport) > 261 {
 		return false
 	}
-	host, port := hostport, ""
-	if h, p, err := net.SplitHostPort(hostport); err == nil {
-		host, port = h, p
+	host := hostport
+	if h, port, err := net.SplitHostPort(hostport); err == nil {
+		host = h
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || port[0] == '0' || port[0] == '+' {
 			return false
 		}
-		if strings.Contains(host, ":") {
-			return net.ParseIP(host) != nil && strings.HasPrefix(hostport, "[")
-		}
 	} else if strings.HasPrefix(hostport, "[") {
 		inner, ok := strings.CutSuffix(hostport[1:], "]")
-		return ok && strings.Contains(inner, ":") && net.ParseIP(inner) != nil
+		if !ok {
+			return false
+		}
+		host = inner
+	}
+	if strings.HasPrefix(hostport, "[") {
+		// Brackets hold an IPv6 address and nothing else: url.Parse
+		// refuses "[0]" or "[name]".
+		return strings.Contains(host, ":") && net.ParseIP(host) != nil
 	}
 	return validHostname(host)
 }

@@ -168,7 +168,11 @@ func FuzzVerify(f *testing.F) {
 			}
 			return
 		}
-		if !reflect.DeepEqual(c, m.Claims) {
+		// Each fuzzing process mints its own seed, with its own random
+		// jti; every other claim is the same in all of them.
+		same := *c
+		same.ID = m.Claims.ID
+		if !reflect.DeepEqual(&same, m.Claims) {
 			t.Fatalf("Verify accepted %q with claims %+v; only %+v was signed", raw, c, m.Claims)
 		}
 	})
