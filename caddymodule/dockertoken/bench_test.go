@@ -74,4 +74,3 @@ func BenchmarkMint(b *testing.B) {
 		}
 	}
 }
-
