@@ -395,8 +395,16 @@ func TestClaimsAllows(t *testing.T) {
 }
 
 func TestDigestIsTheSHA256OfTheToken(t *testing.T) {
+	m := mint(t, mustSigner(t, mustKey(t, storeKey), 0), oat, nil, t0)
+	if allocs := testing.AllocsPerRun(100, func() { Digest(m.Raw) }); allocs != 0 {
+		t.Errorf("Digest of a minted token allocates %v times; want 0", allocs)
+	}
 	if got, want := Digest("abc"), sha256.Sum256([]byte("abc")); got != want {
 		t.Fatalf("Digest = %x; want %x", got, want)
+	}
+	long := strings.Repeat("x", digestBuf+1)
+	if got, want := Digest(long), sha256.Sum256([]byte(long)); got != want {
+		t.Fatalf("Digest of a long token = %x; want %x", got, want)
 	}
 	if Digest("a") == Digest("b") {
 		t.Fatal("two tokens share a digest")
