@@ -13,7 +13,9 @@
 //     credentials or none, or POST with an OAuth2 form. The gateway checks
 //     the credential, intersects the requested scopes (ParseScopes) with what
 //     it allows (Grant) and answers with a signed JWT (Signer.Mint,
-//     WriteToken), or with an OAuth2 error (WriteError).
+//     WriteToken), or with an OAuth2 error (WriteError). Endpoint does all
+//     of this given an Authenticator; the gateway supplies that (its token
+//     verifier) and its anonymous_pull patterns.
 //  3. The client repeats the registry request with `Authorization: Bearer
 //     <jwt>`; the gateway verifies it (Verifier.Verify, cached by Digest) and
 //     checks the access it carries (Claims.Allows).

@@ -25,6 +25,7 @@ const (
 	CodeInvalidGrant           = "invalid_grant"
 	CodeUnsupportedGrantType   = "unsupported_grant_type"
 	CodeTemporarilyUnavailable = "temporarily_unavailable"
+	CodeServerError            = "server_error"
 )
 
 // BadRequest returns an invalid_request refusal (400).
