@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/oatgate/oatgate/caddymodule/access"
+	"github.com/oatgate/oatgate/caddymodule/scope"
 )
 
 const (
@@ -408,5 +410,21 @@ func TestDigestIsTheSHA256OfTheToken(t *testing.T) {
 	}
 	if Digest("a") == Digest("b") {
 		t.Fatal("two tokens share a digest")
+	}
+}
+
+func TestTheLargestTokenFitsMaxTokenLen(t *testing.T) {
+	k := mustKey(t, storeKey)
+	granted := make([]Access, MaxScopes)
+	for i := range granted {
+		name := fmt.Sprintf("acme/%02d/%s", i, strings.Repeat("a", scope.MaxNameLen-len("acme/00/")))
+		granted[i] = Access{Type: TypeRepository, Class: "plugin", Name: name, Actions: []string{"pull", "push", "delete"}}
+	}
+	m := mint(t, mustSigner(t, k, 0), oat, granted, t0)
+	if len(m.Raw) > MaxTokenLen {
+		t.Fatalf("a token for %d entries of 255-byte names is %d bytes; MaxTokenLen is %d", MaxScopes, len(m.Raw), MaxTokenLen)
+	}
+	if _, err := mustVerifier(t, k).Verify(m.Raw, t0); err != nil {
+		t.Fatalf("the largest token does not verify: %v", err)
 	}
 }
