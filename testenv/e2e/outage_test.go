@@ -5,12 +5,13 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/oatgate/oatgate/testenv"
 )
 
 func TestAStoreOutageIsNeverA401(t *testing.T) {
-	newOrg(t, "outorg")
-	cached := newToken(t, "outorg", "repository:outorg/**:pull")
-	fresh := newToken(t, "outorg", "repository:outorg/**:pull")
+	cached := env.MintToken(t, "outorg", "repository:outorg/**:pull")
+	fresh := env.MintToken(t, "outorg", "repository:outorg/**:pull")
 	if resp := call(t, "GET", "/v2/", "outorg", cached.Secret, nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("before the outage: status %d, want 200", resp.StatusCode)
 	}
@@ -43,7 +44,7 @@ func TestAStoreOutageIsNeverA401(t *testing.T) {
 	}
 	restarted = true
 	t.Run("when the store returns everything recovers without a restart", func(t *testing.T) {
-		eventually(t, 10*time.Second, "new token accepted after the store returned", func() bool {
+		testenv.Eventually(t, 10*time.Second, "new token accepted after the store returned", func() bool {
 			return call(t, "GET", "/v2/", "outorg", fresh.Secret, nil).StatusCode == http.StatusOK
 		})
 	})

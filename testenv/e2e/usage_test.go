@@ -14,14 +14,15 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/oatgate/oatgate/testenv"
 )
 
 // TestEveryRequestYieldsOneUsageEvent drives a scripted sequence through the
 // gateway, each request tagged with its own X-Request-Id, and finds exactly
 // one event per request with the fields DESIGN.md lists.
 func TestEveryRequestYieldsOneUsageEvent(t *testing.T) {
-	newOrg(t, "useorg")
-	tok := newToken(t, "useorg", "repository:useorg/app:pull,push")
+	tok := env.MintToken(t, "useorg", "repository:useorg/app:pull,push")
 	img := randomImage(t, 1)
 	if err := remote.Write(ref(t, "useorg/app:v1"), img, auth("useorg", tok.Secret)); err != nil {
 		t.Fatal(err)
@@ -58,7 +59,7 @@ func TestEveryRequestYieldsOneUsageEvent(t *testing.T) {
 	}
 
 	var events map[string][]map[string]any
-	eventually(t, 5*time.Second, "every scripted request logged", func() bool {
+	testenv.Eventually(t, 5*time.Second, "every scripted request logged", func() bool {
 		events = usageEvents(t)
 		for _, s := range script {
 			if len(events[s.id]) == 0 {
@@ -99,8 +100,7 @@ func TestEveryRequestYieldsOneUsageEvent(t *testing.T) {
 
 // TestNoLogLineContainsAToken reads every file the stack wrote logs to.
 func TestNoLogLineContainsAToken(t *testing.T) {
-	newOrg(t, "logorg")
-	tok := newToken(t, "logorg", "repository:logorg/**:pull,push")
+	tok := env.MintToken(t, "logorg", "repository:logorg/**:pull,push")
 	if err := remote.Write(ref(t, "logorg/app:v1"), randomImage(t, 1), auth("logorg", tok.Secret)); err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ package metrics
 
 import (
 	"bufio"
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,15 +19,7 @@ func TestMetricsMoveWithRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer env.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := env.Admin.SetOrg(ctx, "metorg", 10); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := env.Admin.CreateToken(ctx, "metorg", testenv.TokenRequest{Label: "ci", Scopes: []string{"repository:metorg/**:pull"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := env.MintToken(t, "metorg", "repository:metorg/**:pull")
 
 	loginAllow := `oatgate_requests_total{decision="allow",event="login",org="metorg"}`
 	pullAllow := `oatgate_requests_total{decision="allow",event="pull",org="metorg"}`
@@ -73,19 +64,16 @@ func TestMetricsMoveWithRequests(t *testing.T) {
 	}
 
 	t.Run("a revocation shows in revocations_applied_total", func(t *testing.T) {
-		if err := env.Admin.Revoke(ctx, "metorg", tok.ID); err != nil {
+		if err := env.Admin.Revoke(testenv.Context(t, time.Minute), "metorg", tok.ID); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 3*time.Second, "oatgate_revocations_applied_total to grow", func() bool {
+		testenv.Eventually(t, 3*time.Second, "oatgate_revocations_applied_total to grow", func() bool {
 			return scrape(t, env.MetricsURL)["oatgate_revocations_applied_total"] > after["oatgate_revocations_applied_total"]
 		})
 	})
 
 	t.Run("a store outage shows as store_reachable 0 and an introspection error", func(t *testing.T) {
-		other, err := env.Admin.CreateToken(ctx, "metorg", testenv.TokenRequest{Label: "other", Scopes: []string{"repository:metorg/**:pull"}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		other := env.MintToken(t, "metorg", "repository:metorg/**:pull")
 		errsBefore := scrape(t, env.MetricsURL)["oatgate_introspection_errors_total"]
 		if err := env.StopStore(); err != nil {
 			t.Fatal(err)
@@ -160,15 +148,4 @@ func scrape(t *testing.T, url string) map[string]float64 {
 		t.Fatal(err)
 	}
 	return series
-}
-
-func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %s for %s", limit, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
