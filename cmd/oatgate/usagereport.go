@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/oatgate/oatgate/caddymodule/usage/report"
+	"github.com/oatgate/oatgate/cmd/oatgate/report"
 )
 
 func init() {
