@@ -181,20 +181,3 @@ func registryHasBlob(t *testing.T, repo, digest string) bool {
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
 }
-
-// gatewayRefuses reports whether the gateway answers /v2/ with 401 for
-// org:secret, as it does once a revocation has reached it.
-func gatewayRefuses(t *testing.T, org, secret string) bool {
-	t.Helper()
-	req, err := http.NewRequestWithContext(testenv.Context(t, clientLimit), http.MethodGet, env.GatewayURL+"/v2/", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.SetBasicAuth(org, secret)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusUnauthorized
-}

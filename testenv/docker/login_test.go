@@ -1,6 +1,7 @@
 package docker_test
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,7 +114,7 @@ func revokedAfterUse(t *testing.T, org string, scopes []string) string {
 	}
 	// The revocation feed is polled every second by default.
 	testenv.Eventually(t, 10*time.Second, "the gateway refusing the revoked token", func() bool {
-		return gatewayRefuses(t, org, tok.Secret)
+		return env.Call(t, "GET", "/v2/", org, tok.Secret, nil).StatusCode == http.StatusUnauthorized
 	})
 	return tok.Secret
 }

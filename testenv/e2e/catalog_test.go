@@ -47,7 +47,7 @@ func TestTheCatalogShowsOnlyTheTokensRepositories(t *testing.T) {
 
 func catalogPage(t *testing.T, path, secret string) ([]string, string) {
 	t.Helper()
-	resp := call(t, "GET", path, "cata", secret, nil)
+	resp := env.Call(t, "GET", path, "cata", secret, nil)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: status %d", path, resp.StatusCode)
 	}

@@ -25,11 +25,11 @@ func TestAnExpiredTokenIsRefusedEvenWhileCached(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp := call(t, "GET", "/v2/", "exporg", tok.Secret, nil); resp.StatusCode != http.StatusOK {
+	if resp := env.Call(t, "GET", "/v2/", "exporg", tok.Secret, nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("before expiry: status %d, want 200", resp.StatusCode)
 	}
 	time.Sleep(time.Until(expires) + 100*time.Millisecond)
-	wantError(t, call(t, "GET", "/v2/", "exporg", tok.Secret, nil), http.StatusUnauthorized, "UNAUTHORIZED")
+	wantError(t, env.Call(t, "GET", "/v2/", "exporg", tok.Secret, nil), http.StatusUnauthorized, "UNAUTHORIZED")
 }
 
 func TestRevocationReachesTheGatewayWithinTwoSeconds(t *testing.T) {
@@ -47,7 +47,7 @@ func TestRevocationReachesTheGatewayWithinTwoSeconds(t *testing.T) {
 			t.Fatal(err)
 		}
 		took := testenv.Eventually(t, revocationLimit, "revoked token refused", func() bool {
-			return call(t, "HEAD", manifest, "revorg", tok.Secret, nil).StatusCode == http.StatusUnauthorized
+			return env.Call(t, "HEAD", manifest, "revorg", tok.Secret, nil).StatusCode == http.StatusUnauthorized
 		})
 		t.Logf("refused %s after revocation", took)
 	})
@@ -59,13 +59,13 @@ func TestRevocationReachesTheGatewayWithinTwoSeconds(t *testing.T) {
 			t.Fatal(err)
 		}
 		testenv.Eventually(t, revocationLimit, "deactivated token refused", func() bool {
-			return call(t, "HEAD", manifest, "revorg", tok.Secret, nil).StatusCode == http.StatusUnauthorized
+			return env.Call(t, "HEAD", manifest, "revorg", tok.Secret, nil).StatusCode == http.StatusUnauthorized
 		})
 		if err := env.Admin.Activate(testenv.Context(t, time.Minute), "revorg", tok.ID); err != nil {
 			t.Fatal(err)
 		}
 		testenv.Eventually(t, 2*time.Second+revocationLimit, "reactivated token works once the refusal's negative_ttl (2s) is over", func() bool {
-			return call(t, "HEAD", manifest, "revorg", tok.Secret, nil).StatusCode == http.StatusOK
+			return env.Call(t, "HEAD", manifest, "revorg", tok.Secret, nil).StatusCode == http.StatusOK
 		})
 	})
 
@@ -76,7 +76,7 @@ func TestRevocationReachesTheGatewayWithinTwoSeconds(t *testing.T) {
 			t.Fatal(err)
 		}
 		testenv.Eventually(t, revocationLimit, "deleted token refused", func() bool {
-			return call(t, "HEAD", manifest, "revorg", tok.Secret, nil).StatusCode == http.StatusUnauthorized
+			return env.Call(t, "HEAD", manifest, "revorg", tok.Secret, nil).StatusCode == http.StatusUnauthorized
 		})
 	})
 
@@ -87,7 +87,7 @@ func TestRevocationReachesTheGatewayWithinTwoSeconds(t *testing.T) {
 			t.Fatal(err)
 		}
 		testenv.Eventually(t, revocationLimit, "narrowed token refused on the old repository", func() bool {
-			return call(t, "HEAD", manifest, "revorg", tok.Secret, nil).StatusCode == http.StatusForbidden
+			return env.Call(t, "HEAD", manifest, "revorg", tok.Secret, nil).StatusCode == http.StatusForbidden
 		})
 	})
 }
@@ -97,7 +97,7 @@ func TestRevocationReachesTheGatewayWithinTwoSeconds(t *testing.T) {
 func cachedOK(t *testing.T, path, org, secret string) {
 	t.Helper()
 	for range 2 {
-		if resp := call(t, "HEAD", path, org, secret, nil); resp.StatusCode != http.StatusOK {
+		if resp := env.Call(t, "HEAD", path, org, secret, nil); resp.StatusCode != http.StatusOK {
 			t.Fatalf("HEAD %s before the change: status %d, want 200", path, resp.StatusCode)
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -69,27 +68,6 @@ func randomImage(t *testing.T, layers int) v1.Image {
 		t.Fatal(err)
 	}
 	return img
-}
-
-// call makes one raw request to the gateway with Basic credentials.
-func call(t *testing.T, method, path, user, password string, header http.Header) *http.Response {
-	t.Helper()
-	req, err := http.NewRequestWithContext(testenv.Context(t, time.Minute), method, env.GatewayURL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	if user != "" || password != "" {
-		req.SetBasicAuth(user, password)
-	}
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { resp.Body.Close() })
-	return resp
 }
 
 // wantError checks a registry error answer.

@@ -25,7 +25,7 @@ func TestCrossRepositoryMount(t *testing.T) {
 	t.Run("without pull on from the mount is dropped and a plain upload starts", func(t *testing.T) {
 		pushOnly := env.MintToken(t, "mntorg", "repository:mntorg/target:push")
 		before := len(env.Registry.Seen())
-		resp := call(t, "POST", mountPath, "mntorg", pushOnly.Secret, nil)
+		resp := env.Call(t, "POST", mountPath, "mntorg", pushOnly.Secret, nil)
 		if resp.StatusCode != http.StatusAccepted || resp.Header.Get("Location") == "" {
 			t.Fatalf("status %d, Location %q; want 202 with a Location", resp.StatusCode, resp.Header.Get("Location"))
 		}
@@ -34,13 +34,13 @@ func TestCrossRepositoryMount(t *testing.T) {
 			t.Fatalf("the registry saw %+v, want one upload start without mount or from", seen)
 		}
 		// The source's blob did not become reachable through the target.
-		if resp := call(t, "HEAD", "/v2/mntorg/target/blobs/"+digest.String(), "mntorg", owner.Secret, nil); resp.StatusCode != http.StatusNotFound {
+		if resp := env.Call(t, "HEAD", "/v2/mntorg/target/blobs/"+digest.String(), "mntorg", owner.Secret, nil); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("HEAD of the source blob in the target: status %d, want 404", resp.StatusCode)
 		}
 	})
 
 	t.Run("with pull on from the mount happens", func(t *testing.T) {
-		resp := call(t, "POST", mountPath, "mntorg", owner.Secret, nil)
+		resp := env.Call(t, "POST", mountPath, "mntorg", owner.Secret, nil)
 		if resp.StatusCode != http.StatusCreated {
 			t.Fatalf("status %d, want 201 Created", resp.StatusCode)
 		}
@@ -67,7 +67,7 @@ func TestCrossRepositoryMount(t *testing.T) {
 
 	t.Run("a repeated from is refused", func(t *testing.T) {
 		before := env.Registry.Count()
-		resp := call(t, "POST", mountPath+"&from=mntorg/target", "mntorg", owner.Secret, nil)
+		resp := env.Call(t, "POST", mountPath+"&from=mntorg/target", "mntorg", owner.Secret, nil)
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("status %d, want 400", resp.StatusCode)
 		}

@@ -52,7 +52,7 @@ func TestEveryRequestYieldsOneUsageEvent(t *testing.T) {
 		script[i].id = run + script[i].id
 	}
 	for _, s := range script {
-		resp := call(t, s.method, s.path, s.user, s.password, http.Header{"X-Request-Id": {s.id}})
+		resp := env.Call(t, s.method, s.path, s.user, s.password, http.Header{"X-Request-Id": {s.id}})
 		if resp.StatusCode != s.status {
 			t.Errorf("%s %s %s: status %d, want %d", s.id, s.method, s.path, resp.StatusCode, s.status)
 		}
@@ -104,8 +104,8 @@ func TestNoLogLineContainsAToken(t *testing.T) {
 	if err := remote.Write(ref(t, "logorg/app:v1"), randomImage(t, 1), auth("logorg", tok.Secret)); err != nil {
 		t.Fatal(err)
 	}
-	call(t, "GET", "/v2/", "otherorg", tok.Secret, nil)
-	call(t, "GET", "/v2/logorg/app/tags/list", "logorg", tok.Secret+"x", nil)
+	env.Call(t, "GET", "/v2/", "otherorg", tok.Secret, nil)
+	env.Call(t, "GET", "/v2/logorg/app/tags/list", "logorg", tok.Secret+"x", nil)
 	time.Sleep(200 * time.Millisecond)
 
 	secret := tok.Secret[len("oat_"):]

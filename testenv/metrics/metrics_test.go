@@ -30,11 +30,11 @@ func TestMetricsMoveWithRequests(t *testing.T) {
 	scopeDenials := `oatgate_denials_total{reason="scope"}`
 	before := scrape(t, env.MetricsURL)
 
-	get(t, env, "GET", "/v2/", "", "")
-	get(t, env, "GET", "/v2/", "metorg", tok.Secret)
-	get(t, env, "GET", "/v2/metorg/app/tags/list", "metorg", tok.Secret)
-	get(t, env, "GET", "/v2/metorg/app/tags/list", "metorg", tok.Secret)
-	get(t, env, "POST", "/v2/metorg/app/blobs/uploads/", "metorg", tok.Secret)
+	env.Call(t, "GET", "/v2/", "", "", nil)
+	env.Call(t, "GET", "/v2/", "metorg", tok.Secret, nil)
+	env.Call(t, "GET", "/v2/metorg/app/tags/list", "metorg", tok.Secret, nil)
+	env.Call(t, "GET", "/v2/metorg/app/tags/list", "metorg", tok.Secret, nil)
+	env.Call(t, "POST", "/v2/metorg/app/blobs/uploads/", "metorg", tok.Secret, nil)
 	after := scrape(t, env.MetricsURL)
 
 	for _, tt := range []struct {
@@ -83,7 +83,7 @@ func TestMetricsMoveWithRequests(t *testing.T) {
 				t.Errorf("restarting the store: %v", err)
 			}
 		}()
-		if status := get(t, env, "GET", "/v2/", "metorg", other.Secret); status != http.StatusServiceUnavailable {
+		if status := env.Call(t, "GET", "/v2/", "metorg", other.Secret, nil).StatusCode; status != http.StatusServiceUnavailable {
 			t.Errorf("unknown token with the store down: status %d, want 503", status)
 		}
 		down := scrape(t, env.MetricsURL)
@@ -95,24 +95,6 @@ func TestMetricsMoveWithRequests(t *testing.T) {
 			t.Errorf("store_unavailable denials: %v, want at least 1", down[`oatgate_denials_total{reason="store_unavailable"}`])
 		}
 	})
-}
-
-// get makes one request through the gateway and returns its status.
-func get(t *testing.T, env *testenv.Env, method, path, user, password string) int {
-	t.Helper()
-	req, err := http.NewRequest(method, env.GatewayURL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if user != "" {
-		req.SetBasicAuth(user, password)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
 }
 
 // scrape reads the Prometheus text format into series -> value.
