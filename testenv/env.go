@@ -2,6 +2,13 @@
 // a distribution v3 registry with filesystem storage, oatstore with a SQLite
 // database, and Caddy with the registry_auth module in front of the registry —
 // for tests, benchmarks and `make run`.
+//
+// It also holds the one set of helpers every suite uses, so that no suite
+// grows its own copy: Env.MintToken (an org and a token with a unique
+// label), Env.Call (one raw request to the gateway), Eventually and Poll
+// (wait for a condition, never sleep for it), Context (a bounded context
+// per test), UniqueLabel, Token.Mistyped, Env.WaitForFeed and Admin, the
+// typed client of oatstore's management API.
 package testenv
 
 import (
