@@ -16,10 +16,11 @@ type TB interface {
 }
 
 // pollInterval is how often Poll checks: short next to the limits the suites
-// use (hundreds of milliseconds to seconds), long enough not to busy a core.
-const pollInterval = 20 * time.Millisecond
+// use (seconds), long enough not to busy a shared core, nor to pile up the
+// answers Env.Call keeps open until the test ends.
+const pollInterval = 50 * time.Millisecond
 
-// Poll calls check every 20 ms until it returns true or limit has passed,
+// Poll calls check every 50 ms until it returns true or limit has passed,
 // and returns how long that took. It is the one polling loop of the suites:
 // a condition that becomes true (a revocation reaching the gateway, a log
 // line written) is waited for, never slept for.
