@@ -1,4 +1,4 @@
-package caddymodule
+package decide
 
 import (
 	"encoding/json"

@@ -1,0 +1,101 @@
+package caddymodule
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/oatgate/oatgate/caddymodule/decide"
+	"github.com/oatgate/oatgate/caddymodule/oat"
+	"github.com/oatgate/oatgate/caddymodule/scope"
+	"github.com/oatgate/oatgate/caddymodule/usage"
+	"github.com/oatgate/oatgate/caddymodule/verify"
+)
+
+// oneToken is a verifier that knows one token.
+type oneToken struct {
+	token string
+	id    *verify.Identity
+}
+
+func (o oneToken) Verify(_ context.Context, token string) (*verify.Identity, error) {
+	if token == o.token {
+		return o.id, nil
+	}
+	return nil, nil
+}
+
+// TestUsageLinesAreTheFieldsUsageWriteWrites checks the usage log line by
+// line, byte for byte, in Caddy's JSON encoding: the pre-encoded outcome
+// fields must leave every line as usage.Write writes it, which the
+// usage-report reader and operators' pipelines parse.
+func TestUsageLinesAreTheFieldsUsageWriteWrites(t *testing.T) {
+	tok, err := oat.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	scopes, err := scope.ParseList("repository:acme/**:pull")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := &verify.Identity{TokenID: "tok_1", Label: "ci", Org: "acme", Grants: scope.Compile("acme", scopes)}
+	policy, err := decide.New(decide.Config{Verifier: oneToken{tok.Reveal(), id}, AnonymousPull: []string{"acme/public/**"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	enc := zap.NewProductionEncoderConfig()
+	enc.TimeKey = "" // the one field that differs from run to run besides duration
+	logger := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.AddSync(&out), zapcore.InfoLevel))
+	ra := &RegistryAuth{policy: policy, challenge: `Basic realm="oatgate"`, usage: newUsageLog(logger.Named(usage.LoggerName))}
+	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		w.WriteHeader(http.StatusOK)
+		_, err := w.Write([]byte("ok"))
+		return err
+	})
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte("acme:"+tok.Reveal()))
+	const head = `{"level":"info","logger":"usage","msg":"registry request",`
+	tests := []struct {
+		name, method, target, auth, want string
+	}{
+		{"an allowed pull", "GET", "/v2/acme/app/manifests/latest", auth,
+			head + `"event":"pull","decision":"allow","token_id":"tok_1","token_label":"ci","org":"acme","repository":"acme/app","reference":"latest","method":"GET","path":"/v2/acme/app/manifests/latest","status":200,"bytes_in":0,"bytes_out":2,"duration":0,"client_ip":"192.0.2.1:1234","user_agent":"docker/27","request_id":"r1"}`},
+		{"a push denied for scope", "PUT", "/v2/acme/app/manifests/v1", auth,
+			head + `"event":"push","decision":"deny","reason":"scope","token_id":"tok_1","token_label":"ci","org":"acme","repository":"acme/app","reference":"v1","method":"PUT","path":"/v2/acme/app/manifests/v1","status":403,"bytes_in":0,"bytes_out":143,"duration":0,"client_ip":"192.0.2.1:1234","user_agent":"docker/27","request_id":"r1"}`},
+		{"a login without credentials", "GET", "/v2/", "",
+			head + `"event":"login","decision":"deny","reason":"no_credentials","method":"GET","path":"/v2/","status":401,"bytes_in":0,"bytes_out":152,"duration":0,"client_ip":"192.0.2.1:1234","user_agent":"docker/27","request_id":"r1"}`},
+		{"an invalid request", "GET", "/v2/Acme/app/manifests/latest", "",
+			head + `"event":"invalid","decision":"deny","reason":"invalid_request","method":"GET","path":"/v2/Acme/app/manifests/latest","status":400,"bytes_in":0,"bytes_out":186,"duration":0,"client_ip":"192.0.2.1:1234","user_agent":"docker/27","request_id":"r1"}`},
+		{"an anonymous pull", "GET", "/v2/acme/public/app/blobs/sha256:" + strings.Repeat("a", 64), "",
+			head + `"event":"pull","decision":"allow","repository":"acme/public/app","digest":"sha256:` + strings.Repeat("a", 64) + `","method":"GET","path":"/v2/acme/public/app/blobs/sha256:` + strings.Repeat("a", 64) + `","status":200,"bytes_in":0,"bytes_out":2,"duration":0,"client_ip":"192.0.2.1:1234","user_agent":"docker/27","request_id":"r1"}`},
+	}
+	duration := regexp.MustCompile(`"duration":[-0-9.e]+`)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out.Reset()
+			r := httptest.NewRequest(tt.method, tt.target, nil)
+			r.RemoteAddr = "192.0.2.1:1234"
+			r.Header.Set("User-Agent", "docker/27")
+			r.Header.Set("X-Request-Id", "r1")
+			if tt.auth != "" {
+				r.Header.Set("Authorization", tt.auth)
+			}
+			if err := ra.ServeHTTP(httptest.NewRecorder(), r, next); err != nil {
+				t.Fatalf("ServeHTTP: %v", err)
+			}
+			got := duration.ReplaceAllString(strings.TrimSpace(out.String()), `"duration":0`)
+			if got != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}
