@@ -45,7 +45,7 @@ func TestAllows(t *testing.T) {
 		{"a glob does not span components", "acme/web-a/b", access.Push, false},
 		{"a middle double star grants", "acme/x/y/cache", access.Delete, true},
 		{"a middle double star needs the tail", "acme/x/y/cachex", access.Delete, false},
-		{"the org's own repository", "acme", access.Pull, true},
+		{"a repository named like the org is outside its namespace", "acme", access.Pull, false},
 		{"an ungranted repository is refused", "acme/secret", access.Pull, false},
 		{"another org's repository is refused even when a scope names it", "other/app", access.Pull, false},
 		{"a sibling org is refused", "acmex/app", access.Pull, false},
@@ -90,14 +90,15 @@ func TestCompileFailsClosed(t *testing.T) {
 	}
 }
 
-// TestAllowsAgreesWithMatch checks the precompiled paths against Match.
+// TestAllowsAgreesWithMatch checks the precompiled paths against Match, for
+// names inside the org's namespace (Allows grants nothing outside it).
 func TestAllowsAgreesWithMatch(t *testing.T) {
 	patterns := []string{"acme/app", "acme/**", "acme/t/**", "acme/*", "acme/*-x", "acme/**/c", "acme/*/**", "acme"}
 	names := []string{"acme", "acme/app", "acme/a-x", "acme/t", "acme/t/u", "acme/t/u/c", "acme/c", "acme/b/c", "acme/t/**"}
 	for _, p := range patterns {
 		g := Compile("acme", []Scope{{p, set(access.Pull)}})
 		for _, n := range names {
-			if got, want := g.Allows(n, access.Pull), Match(p, n); got != want {
+			if got, want := g.Allows(n, access.Pull), Match(p, n) && InNamespace("acme", n); got != want {
 				t.Errorf("Compile(%q).Allows(%q) = %v, Match = %v", p, n, got, want)
 			}
 		}
