@@ -33,6 +33,12 @@ var errResponseTooLarge = errors.New("registry catalog page too large")
 // page by page.
 func (ra *RegistryAuth) serveCatalog(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, req *registryreq.Request, d *decide.Decision) error {
 	n, policy, id := d.PageSize, ra.policy, d.Identity
+	if n == 0 {
+		// n=0 asks for an empty page; the registry answers it without
+		// reading its catalog and without a Link, and so does the gateway.
+		writeCatalogPage(w, nil, "")
+		return nil
+	}
 	var upstreamFailure *bufferWriter
 	fetch := func(size int, last string) (catalog.Page, error) {
 		page := r.Clone(r.Context())
@@ -93,11 +99,7 @@ func (ra *RegistryAuth) serveCatalog(w http.ResponseWriter, r *http.Request, nex
 		return nil
 	}
 
-	body := catalog.Body(res.Repositories)
-	h := w.Header()
-	h.Set(registryerr.APIVersionHeader, "registry/2.0")
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	link := ""
 	if res.More {
 		next := res.Next
 		if !allow(next) {
@@ -105,11 +107,24 @@ func (ra *RegistryAuth) serveCatalog(w http.ResponseWriter, r *http.Request, nex
 			// client gets an opaque place to resume, not the name.
 			next = ra.cursor.Seal(next)
 		}
-		h.Set("Link", catalog.Link(n, next))
+		link = catalog.Link(n, next)
+	}
+	return writeCatalogPage(w, res.Repositories, link)
+}
+
+// writeCatalogPage answers a catalog page of names, with link as its Link
+// header when it is not empty.
+func writeCatalogPage(w http.ResponseWriter, names []string, link string) error {
+	body := catalog.Body(names)
+	h := w.Header()
+	h.Set(registryerr.APIVersionHeader, "registry/2.0")
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if link != "" {
+		h.Set("Link", link)
 	}
 	w.WriteHeader(http.StatusOK)
-	_, err = w.Write(body)
-	if err != nil {
+	if _, err := w.Write(body); err != nil {
 		return caddyhttp.Error(http.StatusInternalServerError, err)
 	}
 	return nil

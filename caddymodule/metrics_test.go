@@ -162,3 +162,19 @@ func value(t *testing.T, m prometheus.Metric) float64 {
 	}
 	return out.GetGauge().GetValue()
 }
+
+// Docker's credential-less ping of /v2/ is counted as a challenge, never as
+// a denial (issue 12 item 17).
+func TestAChallengeIsNoDenial(t *testing.T) {
+	m := &metrics{c: newCollectors()}
+	m.count(counted{decide.EventLogin, decide.Challenge, decide.ReasonNone, "", ""})
+	if got := value(t, m.c.requests.WithLabelValues("", "login", "challenge")); got != 1 {
+		t.Errorf("challenged logins: got %v, want 1", got)
+	}
+	if got := value(t, m.c.requests.WithLabelValues("", "login", "deny")); got != 0 {
+		t.Errorf("denied logins: got %v, want 0", got)
+	}
+	if got := value(t, m.c.denials.WithLabelValues("no_credentials")); got != 0 {
+		t.Errorf("no_credentials denials: got %v, want 0", got)
+	}
+}

@@ -30,7 +30,7 @@ func (ra *RegistryAuth) ServeHTTP(w http.ResponseWriter, r *http.Request, next c
 	}
 	x.record(&d, &req)
 	if !d.Allowed() {
-		ra.refuse(&x.cw, &d)
+		ra.refuse(&x.cw, r, &d)
 		return nil
 	}
 
@@ -44,15 +44,22 @@ func (ra *RegistryAuth) ServeHTTP(w http.ResponseWriter, r *http.Request, next c
 	return err
 }
 
-var errTrailers = registryerr.New(registryerr.UnsupportedRequest, "request trailers are not accepted")
+var (
+	errTrailers = registryerr.New(registryerr.UnsupportedRequest, "request trailers are not accepted")
+	errUpgrade  = registryerr.New(registryerr.UnsupportedRequest, "protocol upgrades (Upgrade, Connection: upgrade) are not accepted on registry routes")
+)
 
 // classify reads the registry request r makes. Trailers are refused:
 // registry clients never send them, and a proxy would forward them
 // unfiltered, so an Authorization or identity header could ride to the
-// registry in one.
+// registry in one. Protocol upgrades are refused: no registry route
+// switches protocols.
 func classify(r *http.Request) (registryreq.Request, error) {
 	if len(r.Trailer) > 0 || len(r.Header["Trailer"]) > 0 {
 		return registryreq.Request{}, errTrailers
+	}
+	if wantsUpgrade(r.Header) {
+		return registryreq.Request{}, errUpgrade
 	}
 	return registryreq.Classify(registryreq.Input{
 		Method:      r.Method,
@@ -64,13 +71,22 @@ func classify(r *http.Request) (registryreq.Request, error) {
 }
 
 // refuse answers with the decision's registry error. 401s carry the Basic
-// challenge, and 503s a Retry-After, as clients expect.
-func (ra *RegistryAuth) refuse(w http.ResponseWriter, d *decide.Decision) {
+// challenge, and 503s a Retry-After, as clients expect. A refused HTTP/1
+// request that came with a body is answered at once and its connection
+// closed: otherwise Go's server reads the unread body first, so a client
+// that declared a body it never sends waits for a timeout, and one that sent
+// Expect: 100-continue gets a 100 Continue and uploads the body for nothing.
+// (HTTP/2 resets the stream instead; its connection is shared.)
+func (ra *RegistryAuth) refuse(w http.ResponseWriter, r *http.Request, d *decide.Decision) {
+	h := w.Header()
 	switch d.Err.Code.Status {
 	case http.StatusUnauthorized:
-		w.Header().Set("WWW-Authenticate", ra.challenge)
+		h.Set("WWW-Authenticate", ra.challenge)
 	case http.StatusServiceUnavailable:
-		w.Header().Set("Retry-After", retryAfterSeconds)
+		h.Set("Retry-After", retryAfterSeconds)
+	}
+	if r.ProtoMajor == 1 && r.ContentLength != 0 {
+		h.Set("Connection", "close")
 	}
 	registryerr.Write(w, d.Err)
 }
@@ -78,11 +94,12 @@ func (ra *RegistryAuth) refuse(w http.ResponseWriter, d *decide.Decision) {
 // retryAfterSeconds is short: an outage of the store is usually a restart.
 const retryAfterSeconds = "5"
 
-// forward makes an allowed request what the registry may see: without the
-// client's credentials and forgeable identity headers, rewritten as decided,
+// forward makes an allowed request what the registry may see: only the
+// headers a registry reads (never the client's credentials), rewritten as
+// decided,
 // with the placeholders set and its body counted.
 func (ra *RegistryAuth) forward(r *http.Request, x *exchange, d *decide.Decision, req *registryreq.Request) {
-	stripForgeable(r.Header)
+	keepForwardable(r.Header)
 	if d.Rewrite.Changes() {
 		r.URL.RawQuery = d.Rewrite.Query(r.URL.RawQuery, d.PageSize)
 		r.RequestURI = r.URL.RequestURI()

@@ -15,22 +15,24 @@ import (
 // the same order: zap puts a logger's own fields right after the message.
 type usageLog struct {
 	base *zap.Logger
-	// by holds, for each event, the logger of the allowed outcome at
-	// ReasonNone and of the denial for every other reason.
-	by [decide.NumEvents][decide.NumReasons]*zap.Logger
+	// by holds the logger of each (event, outcome, reason) a decision can
+	// have: allowed and challenged at ReasonNone, denied at every other
+	// reason. The other slots are nil.
+	by [decide.NumEvents][decide.NumOutcomes][decide.NumReasons]*zap.Logger
 }
 
 func newUsageLog(base *zap.Logger) *usageLog {
 	u := &usageLog{base: base}
 	var buf [3]zap.Field
 	for e := range decide.NumEvents {
-		for r := range decide.NumReasons {
-			outcome := decide.Deny
-			if r == decide.ReasonNone {
-				outcome = decide.Allow
+		for o := range decide.NumOutcomes {
+			for r := range decide.NumReasons {
+				if (o == decide.Deny) != (r != decide.ReasonNone) {
+					continue
+				}
+				ev := usage.Event{Event: e.String(), Decision: o.String(), Reason: r.String()}
+				u.by[e][o][r] = base.With(ev.OutcomeFields(buf[:0])...)
 			}
-			ev := usage.Event{Event: e.String(), Decision: outcome.String(), Reason: r.String()}
-			u.by[e][r] = base.With(ev.OutcomeFields(buf[:0])...)
 		}
 	}
 	return u
@@ -42,11 +44,13 @@ func (u *usageLog) write(x *exchange) {
 	if u == nil {
 		return
 	}
-	logger, fields := u.base, x.fields[:0]
-	if x.event < decide.NumEvents && x.reason < decide.NumReasons && (x.outcome == decide.Allow) == (x.reason == decide.ReasonNone) {
-		logger = u.by[x.event][x.reason]
-	} else {
-		fields = x.ev.OutcomeFields(fields)
+	var logger *zap.Logger
+	if x.event < decide.NumEvents && x.outcome < decide.NumOutcomes && x.reason < decide.NumReasons {
+		logger = u.by[x.event][x.outcome][x.reason]
+	}
+	fields := x.fields[:0]
+	if logger == nil {
+		logger, fields = u.base, x.ev.OutcomeFields(fields)
 	}
 	ce := logger.Check(zapcore.InfoLevel, usage.Message)
 	if ce == nil {

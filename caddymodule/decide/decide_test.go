@@ -56,14 +56,14 @@ func identity(t *testing.T, id, org string, scopes ...string) *verify.Identity {
 
 // The tokens of the table, one per kind of holder.
 type tokens struct {
-	pull, push, del, narrow, globex, inactive, down string
+	pull, push, del, narrow, globex, inactive, down, orgName string
 }
 
 func newTokens(t *testing.T) (tokens, fakeVerifier) {
 	t.Helper()
 	tk := tokens{
 		pull: newToken(t), push: newToken(t), del: newToken(t), narrow: newToken(t),
-		globex: newToken(t), inactive: newToken(t), down: newToken(t),
+		globex: newToken(t), inactive: newToken(t), down: newToken(t), orgName: newToken(t),
 	}
 	fv := fakeVerifier{
 		tk.pull:     {id: identity(t, "tok_pull", "acme", "repository:acme/**:pull")},
@@ -71,6 +71,7 @@ func newTokens(t *testing.T) (tokens, fakeVerifier) {
 		tk.del:      {id: identity(t, "tok_del", "acme", "repository:acme/**:delete")},
 		tk.narrow:   {id: identity(t, "tok_narrow", "acme", "repository:acme/app:push")},
 		tk.globex:   {id: identity(t, "tok_globex", "globex", "repository:globex/**:pull,push")},
+		tk.orgName:  {id: identity(t, "tok_orgname", "acme", "repository:acme:pull", "repository:acme/**:pull")},
 		tk.inactive: {},
 		tk.down:     {err: errors.New("store unreachable")},
 	}
@@ -83,12 +84,13 @@ func basic(user, password string) []string {
 
 // want is what a row expects of the decision.
 type want struct {
-	reason   Reason // ReasonNone: allowed
-	status   int    // the refusal's HTTP status; 0 when allowed
-	tokenID  string // the identity's token id; "" for none
-	drop     bool   // the mount is dropped
-	pageSize int    // the page the client gets (catalog and tags lists)
-	setPage  bool   // the registry is told n=pageSize
+	challenge bool   // a 401 challenge, not a denial
+	reason    Reason // ReasonNone: allowed
+	status    int    // the refusal's HTTP status; 0 when allowed
+	tokenID   string // the identity's token id; "" for none
+	drop      bool   // the mount is dropped
+	pageSize  int    // the page the client gets (catalog and tags lists)
+	setPage   bool   // the registry is told n=pageSize
 }
 
 func allowed(tokenID string) want { return want{tokenID: tokenID} }
@@ -96,6 +98,7 @@ func dropped(tokenID string) want { return want{tokenID: tokenID, drop: true} }
 func paged(tokenID string, n int, set bool) want {
 	return want{tokenID: tokenID, pageSize: n, setPage: set}
 }
+func challenged() want { return want{challenge: true, status: 401} }
 func refused(r Reason, status int, tokenID string) want {
 	return want{reason: r, status: status, tokenID: tokenID}
 }
@@ -161,14 +164,17 @@ func TestDecide(t *testing.T) {
 		// Page sizes.
 		{"a catalog n within the maximum is the page", named, "GET", "/v2/_catalog?n=10", basic("acme", tk.pull), paged("tok_pull", 10, false)},
 		{"a catalog n above the maximum is clamped", named, "GET", "/v2/_catalog?n=5000", basic("acme", tk.pull), paged("tok_pull", 1000, false)},
-		{"a catalog n=0 gets the full page", named, "GET", "/v2/_catalog?n=0", basic("acme", tk.pull), paged("tok_pull", 1000, false)},
+		{"a catalog n=0 gets an empty page, as from the registry", named, "GET", "/v2/_catalog?n=0", basic("acme", tk.pull), paged("tok_pull", 0, false)},
+		{"a tags list n=0 goes as sent", named, "GET", "/v2/acme/app/tags/list?n=0", basic("acme", tk.pull), paged("tok_pull", 0, false)},
 		{"a tags list n within the maximum goes as sent", named, "GET", "/v2/acme/app/tags/list?n=10", basic("acme", tk.pull), paged("tok_pull", 10, false)},
 		{"a tags list n above the maximum is rewritten", named, "GET", "/v2/acme/app/tags/list?n=5000", basic("acme", tk.pull), paged("tok_pull", 1000, true)},
 		{"a huge tags list n is rewritten", named, "GET", "/v2/acme/app/tags/list?n=99999999999999999999", basic("acme", tk.pull), paged("tok_pull", 1000, true)},
 
 		// Every refusal reason.
 		{"no credentials are challenged", named, "GET", man, nil, refused(ReasonNoCredentials, 401, "")},
-		{"no credentials on /v2/ are challenged", named, "GET", "/v2/", nil, refused(ReasonNoCredentials, 401, "")},
+		{"a ping of /v2/ without credentials is a challenge, not a denial", named, "GET", "/v2/", nil, challenged()},
+		{"a HEAD ping of /v2/ without credentials is a challenge", named, "HEAD", "/v2/", nil, challenged()},
+		{"bad credentials on /v2/ are a denial", named, "GET", "/v2/", []string{"Basic !!!"}, refused(ReasonBadCredentials, 401, "")},
 		{"bad base64 is bad credentials", named, "GET", man, []string{"Basic !!!"}, refused(ReasonBadCredentials, 401, "")},
 		{"a bearer token is bad credentials", named, "GET", man, []string{"Bearer " + tk.pull}, refused(ReasonBadCredentials, 401, "")},
 		{"two Authorization headers are bad credentials", named, "GET", man, append(basic("acme", tk.pull), basic("acme", tk.pull)...), refused(ReasonBadCredentials, 401, "")},
@@ -185,6 +191,7 @@ func TestDecide(t *testing.T) {
 		{"a token never reaches another org's repository", named, "GET", "/v2/acme/app/manifests/latest", basic("globex", tk.globex), refused(ReasonScope, 403, "tok_globex")},
 		{"a repository outside a narrow scope is denied", named, "GET", "/v2/acme/other/manifests/latest", basic("acme", tk.narrow), refused(ReasonScope, 403, "tok_narrow")},
 		{"a repository named like the org is outside acme/**", named, "GET", "/v2/acme/manifests/latest", basic("acme", tk.pull), refused(ReasonScope, 403, "tok_pull")},
+		{"a repository named like the org is outside every scope of the org", named, "GET", "/v2/acme/manifests/latest", basic("acme", tk.orgName), refused(ReasonScope, 403, "tok_orgname")},
 
 		// Anonymous access on and off.
 		{"anonymous pull of a public repository is allowed", anon, "GET", pub, nil, allowed("")},
@@ -193,7 +200,7 @@ func TestDecide(t *testing.T) {
 		{"anonymous pull of an exact public name in another org is allowed", anon, "GET", other, nil, allowed("")},
 		{"anonymous pull of a private repository is challenged", anon, "GET", man, nil, refused(ReasonNoCredentials, 401, "")},
 		{"anonymous push to a public repository is challenged", anon, "PUT", pub, nil, refused(ReasonNoCredentials, 401, "")},
-		{"anonymous /v2/ is challenged so clients log in", anon, "GET", "/v2/", nil, refused(ReasonNoCredentials, 401, "")},
+		{"anonymous /v2/ is challenged so clients log in", anon, "GET", "/v2/", nil, challenged()},
 		{"the anonymous catalog is challenged", anon, "GET", "/v2/_catalog", nil, refused(ReasonNoCredentials, 401, "")},
 		{"bad credentials on a public repository are still refused", anon, "GET", pub, []string{"Basic !!!"}, refused(ReasonBadCredentials, 401, "")},
 		{"a token may pull a public repository of another org", anon, "GET", other, basic("acme", tk.pull), allowed("tok_pull")},
@@ -230,7 +237,10 @@ func checkDecision(t *testing.T, d Decision, w want) {
 		status = d.Err.Code.Status
 	}
 	wantOutcome := Allow
-	if w.reason != ReasonNone {
+	switch {
+	case w.challenge:
+		wantOutcome = Challenge
+	case w.reason != ReasonNone:
 		wantOutcome = Deny
 	}
 	if d.Outcome != wantOutcome || d.Reason != w.reason || status != w.status || gotID != w.tokenID {

@@ -10,13 +10,14 @@ import (
 // is, and how the request must be rewritten before the registry sees it.
 // The zero value refuses.
 type Decision struct {
-	// Outcome is Allow or Deny.
+	// Outcome is Allow, Deny, or Challenge (a 401 that is no denial).
 	Outcome Outcome
 	// Event is what the request is.
 	Event Event
 	// Reason is why it was refused; ReasonNone when allowed.
 	Reason Reason
-	// Err is the registry error answered on a refusal; nil when allowed.
+	// Err is the registry error answered when the request is not allowed;
+	// nil when it is.
 	Err *registryerr.Error
 	// Identity is the verified token, also on a refusal for scope or for
 	// the wrong username; nil when no token was verified (anonymous pulls,
@@ -25,7 +26,8 @@ type Decision struct {
 	// Rewrite is what must change in the request before it is forwarded.
 	Rewrite Rewrite
 	// PageSize is the page the client gets on the catalog and tags lists:
-	// its n within the gateway's maximum, the maximum when it sent none.
+	// its n within the gateway's maximum, the maximum when it sent none, 0
+	// (an empty page) for n=0.
 	PageSize int
 }
 
@@ -43,6 +45,11 @@ type Rewrite struct {
 	// SetPageSize replaces ?n= with Decision.PageSize, so that the registry
 	// never answers a larger page than the gateway allows.
 	SetPageSize bool
+}
+
+// unauthorized returns d refused for reason with its 401.
+func (d Decision) unauthorized(reason Reason) Decision {
+	return d.deny(reason, unauthorized[reason])
 }
 
 // deny returns d refused for reason with e.

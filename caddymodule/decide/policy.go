@@ -90,25 +90,31 @@ func (p *Policy) Decide(ctx context.Context, req *registryreq.Request, cred cred
 	d := Decision{Event: eventOf(req)}
 	switch {
 	case errors.Is(credErr, credentials.ErrMissing):
+		if req.Kind == registryreq.Base {
+			// Clients ping /v2/ without credentials before every command
+			// to learn how to log in: that is the challenge, not a denial.
+			d.Outcome, d.Err = Challenge, unauthorized[ReasonNoCredentials]
+			return d
+		}
 		if p.anonymousCovers(req) {
 			return p.authorize(d, req, nil)
 		}
-		return d.deny(ReasonNoCredentials, errNoCredentials)
+		return d.unauthorized(ReasonNoCredentials)
 	case credErr != nil:
-		return d.deny(ReasonBadCredentials, errBadCredentials)
+		return d.unauthorized(ReasonBadCredentials)
 	case oat.Check(cred.Password()) != nil:
-		return d.deny(ReasonBadToken, errBadCredentials)
+		return d.unauthorized(ReasonBadToken)
 	}
 	id, err := p.verifier.Verify(ctx, cred.Password())
 	switch {
 	case err != nil:
 		return d.deny(ReasonUnavailable, errUnavailable)
 	case id == nil:
-		return d.deny(ReasonInactiveToken, errBadCredentials)
+		return d.unauthorized(ReasonInactiveToken)
 	}
 	d.Identity = id
 	if subtle.ConstantTimeCompare([]byte(id.Org), []byte(cred.Username)) != 1 {
-		return d.deny(ReasonWrongOrg, errBadCredentials)
+		return d.unauthorized(ReasonWrongOrg)
 	}
 	return p.authorize(d, req, id.Grants)
 }
@@ -118,7 +124,7 @@ func (p *Policy) Decide(ctx context.Context, req *registryreq.Request, cred cred
 // mount is the one pair that may fail: the mount is dropped instead.
 func (p *Policy) authorize(d Decision, req *registryreq.Request, grants *scope.Grants) Decision {
 	if req.Kind == registryreq.Catalog && grants == nil {
-		return d.deny(ReasonNoCredentials, errNoCredentials)
+		return d.unauthorized(ReasonNoCredentials)
 	}
 	for i, need := range req.Needs() {
 		if p.allows(grants, need) {
@@ -127,7 +133,7 @@ func (p *Policy) authorize(d Decision, req *registryreq.Request, grants *scope.G
 		if i > 0 && req.Mount && need.Repository == req.MountFrom && need.Action == access.Pull {
 			continue // the mount is dropped below
 		}
-		return d.deny(ReasonScope, errDenied)
+		return d.deny(ReasonScope, denied(need))
 	}
 	d.Outcome = Allow
 	d.Rewrite.DropMount = req.Mount && (req.MountFrom == "" || !p.allows(grants, access.Access{Repository: req.MountFrom, Action: access.Pull}))
@@ -163,11 +169,11 @@ func (p *Policy) anonymousCovers(req *registryreq.Request) bool {
 }
 
 // pageSize is the one page-size rule: the client's n within MaxPageSize, or
-// MaxPageSize when it sent none; the registry must be told when it would
-// read a different n than that (a tags list asked for more than the
-// maximum).
+// MaxPageSize when it sent none; n=0 is an empty page, as the registry
+// answers it. The registry must be told when it would read a different n
+// than that (a tags list asked for more than the maximum).
 func (p *Policy) pageSize(req *registryreq.Request) (size int, rewrite bool) {
-	if !req.HasN || req.N == 0 {
+	if !req.HasN {
 		return p.maxPageSize, false
 	}
 	if req.N > p.maxPageSize {

@@ -7,13 +7,17 @@ import "github.com/oatgate/oatgate/caddymodule/usage"
 type Outcome uint8
 
 // The outcomes, as the usage event's "decision" field writes them.
+// Challenge is the 401 that answers a client's credential-less ping of
+// /v2/ (Docker sends one before every command): the protocol asking it to
+// log in, which is neither allowed nor counted as a denial.
 const (
 	Deny Outcome = iota
 	Allow
+	Challenge
 	NumOutcomes
 )
 
-var outcomeNames = [NumOutcomes]string{Deny: usage.Deny, Allow: usage.Allow}
+var outcomeNames = [NumOutcomes]string{Deny: usage.Deny, Allow: usage.Allow, Challenge: usage.Challenge}
 
 // String returns the outcome as usage events and metrics write it.
 func (o Outcome) String() string {

@@ -1,9 +1,13 @@
 package decide
 
 import (
+	"context"
 	"errors"
+	"net/http"
+	"strings"
 	"testing"
 
+	"github.com/oatgate/oatgate/caddymodule/credentials"
 	"github.com/oatgate/oatgate/caddymodule/registryreq"
 )
 
@@ -17,6 +21,7 @@ func TestEnumsPrintTheLoggedValues(t *testing.T) {
 	}{
 		{"deny", Deny.String(), "deny"},
 		{"allow", Allow.String(), "allow"},
+		{"challenge", Challenge.String(), "challenge"},
 		{"an unknown outcome reads as deny", Outcome(200).String(), "deny"},
 		{"invalid", EventInvalid.String(), "invalid"},
 		{"login", EventLogin.String(), "login"},
@@ -94,5 +99,42 @@ func TestNewRefusesWhatCannotWork(t *testing.T) {
 	p := mustPolicy(t, Config{Verifier: fakeVerifier{}})
 	if got := p.MaxPageSize(); got != DefaultMaxPageSize {
 		t.Errorf("default MaxPageSize() = %d, want %d", got, DefaultMaxPageSize)
+	}
+}
+
+// Each 401 says which check failed, and a 403 names what was needed
+// (issue 12 item 14).
+func TestRefusalsSayWhich(t *testing.T) {
+	tk, fv := newTokens(t)
+	p := mustPolicy(t, Config{Verifier: fv})
+	tests := []struct {
+		name   string
+		target string
+		method string
+		auth   []string
+		want   string
+	}{
+		{"no credentials", man, "GET", nil, "no credentials were sent"},
+		{"malformed credentials", man, "GET", []string{"Basic !!!"}, "malformed credentials"},
+		{"a password that is no token", man, "GET", basic("acme", "hunter2"), "the password is not an access token"},
+		{"an unknown token", man, "GET", basic("acme", newToken(t)), "unknown or inactive token"},
+		{"the wrong username", man, "GET", basic("globex", tk.pull), "the username is not the token's organization"},
+		{"a push with a pull token", man, "PUT", basic("acme", tk.pull), "requested access to the resource is denied: the token does not grant push on acme/app"},
+		{"a delete with a push token", blob, "DELETE", basic("acme", tk.push), "the token does not grant delete on acme/app"},
+		{"a mount into a repository not granted", "/v2/acme/other/blobs/uploads/?mount=" + sha + "&from=acme%2Fapp", "POST", basic("acme", tk.narrow), "the token does not grant push on acme/other"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := classify(t, tt.method, tt.target)
+			h := http.Header{}
+			if tt.auth != nil {
+				h["Authorization"] = tt.auth
+			}
+			cred, credErr := credentials.FromRequest(h)
+			d := p.Decide(context.Background(), &req, cred, credErr)
+			if d.Err == nil || !strings.Contains(d.Err.Message(), tt.want) {
+				t.Errorf("got %v, want a message saying %q", d.Err, tt.want)
+			}
+		})
 	}
 }

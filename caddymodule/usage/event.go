@@ -31,10 +31,12 @@ const (
 	EventInvalid = "invalid"
 )
 
-// Decisions.
+// Decisions. Challenge is the 401 answering a credential-less ping of
+// /v2/, which clients send to learn how to log in: not a denial.
 const (
-	Allow = "allow"
-	Deny  = "deny"
+	Allow     = "allow"
+	Deny      = "deny"
+	Challenge = "challenge"
 )
 
 // Reasons a request was denied, as they appear in the "reason" field. They are
