@@ -34,7 +34,7 @@ func TestEveryRequestYieldsOneUsageEvent(t *testing.T) {
 		status                           int
 		event, decision, reason          string
 	}{
-		{"u1", "GET", "/v2/", "", "", 401, "login", "deny", "no_credentials"},
+		{"u1", "GET", "/v2/", "", "", 401, "login", "challenge", ""}, // the ping before every command: not a denial
 		{"u2", "GET", "/v2/", "useorg", tok.Secret, 200, "login", "allow", ""},
 		{"u3", "GET", "/v2/useorg/app/manifests/v1", "useorg", tok.Secret, 200, "pull", "allow", ""},
 		{"u4", "HEAD", "/v2/useorg/app/manifests/" + digest.String(), "useorg", tok.Secret, 200, "pull", "allow", ""},

@@ -25,6 +25,7 @@ func TestMetricsMoveWithRequests(t *testing.T) {
 	pullAllow := `oatgate_requests_total{decision="allow",event="pull",org="metorg"}`
 	pushDeny := `oatgate_requests_total{decision="deny",event="push",org="metorg"}`
 	anonDeny := `oatgate_requests_total{decision="deny",event="login",org=""}`
+	anonChallenge := `oatgate_requests_total{decision="challenge",event="login",org=""}`
 	tokenPulls := `oatgate_token_requests_total{decision="allow",event="pull",org="metorg",token_id="` + tok.ID + `"}`
 	noCreds := `oatgate_denials_total{reason="no_credentials"}`
 	scopeDenials := `oatgate_denials_total{reason="scope"}`
@@ -41,12 +42,13 @@ func TestMetricsMoveWithRequests(t *testing.T) {
 		name, series string
 		delta        float64
 	}{
-		{"an anonymous /v2/ counts as a denied login without org", anonDeny, 1},
+		{"an anonymous /v2/ counts as a challenged login without org", anonChallenge, 1},
+		{"an anonymous /v2/ is no denied login", anonDeny, 0},
 		{"a login with the token counts for its org", loginAllow, 1},
 		{"two allowed tag lists count as pulls", pullAllow, 2},
 		{"a push the token may not make counts as denied", pushDeny, 1},
 		{"metrics_token_ids counts the token's pulls", tokenPulls, 2},
-		{"the anonymous request is a no_credentials denial", noCreds, 1},
+		{"the anonymous /v2/ ping is no no_credentials denial", noCreds, 0},
 		{"the push is a scope denial", scopeDenials, 1},
 		{"the token was introspected once", "oatgate_introspections_total", 1},
 		{"one cache miss", "oatgate_cache_misses_total", 1},
