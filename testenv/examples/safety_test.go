@@ -208,4 +208,3 @@ func TestEveryExampleDocumentsItsVariables(t *testing.T) {
 		})
 	}
 }
-
