@@ -29,6 +29,9 @@ func auditCmd(args []string, env Env, stdout, stderr io.Writer) error {
 	if *org == "" || len(pos) != 0 {
 		return usageErrorf("audit: want --org ORG and no other arguments")
 	}
+	if *limit < 1 || *limit > 500 {
+		return usageErrorf("--limit %d: want a number from 1 to 500", *limit)
+	}
 	q := url.Values{}
 	now := time.Now()
 	for k, v := range map[string]string{"since": *since, "until": *until} {

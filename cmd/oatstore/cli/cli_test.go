@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -188,6 +190,7 @@ func TestCLIAsAnOperatorTypesIt(t *testing.T) {
 		{"an org setting out of range names the flag", []string{"org", "set", "acme", "--max-tokens", "-1"}, 1, `^$`, "--max-tokens must be between"},
 		{"org requires an expiry", []string{"org", "set", "acme", "--allow-never-expires=false"}, 0, `acme\s+100\s+365d\s+false`, ""},
 		{"a never-expiring token in that org is refused naming --expires", []string{"token", "create", "--org", "acme", "--label", "forever", "--scope", "repository:acme/a:pull", "--expires", "none"}, 1, `^$`, "--expires"},
+		{"an audit page size out of range names --limit", []string{"audit", "--org", "acme", "--limit", "0"}, 2, `^$`, "--limit 0: want a number from 1 to 500"},
 		{"org list says when the store cannot list orgs", []string{"org", "list"}, 1, `^$`, "cannot list orgs"},
 	}
 	for _, s := range steps {
@@ -225,5 +228,29 @@ func TestOrgListPrintsEveryOrg(t *testing.T) {
 	want := "ORG     MAX TOKENS  MAX EXPIRY  NEVER EXPIRES\nacme    10          90d         false\nglobex  100         365d        true\n"
 	if code != 0 || out != want {
 		t.Errorf("exit %d, stderr %q\n got:\n%s\nwant:\n%s", code, errs, out, want)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files of testdata/")
+
+// TestHelpMatchesGolden pins `oatstore help`, the one page that lists every
+// command and the time syntax; go test -run TestHelp -update rewrites it.
+func TestHelpMatchesGolden(t *testing.T) {
+	code, out, errs := run(nil, "help")
+	if code != 0 || errs != "" {
+		t.Fatalf("exit %d, stderr %q; want 0 and nothing", code, errs)
+	}
+	golden := filepath.Join("testdata", "help.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -run TestHelp -update to create it)", err)
+	}
+	if out != string(want) {
+		t.Errorf("oatstore help differs from %s (go test -run TestHelp -update if intended)\n got:\n%s\nwant:\n%s", golden, out, want)
 	}
 }
