@@ -17,27 +17,26 @@ func serverURL(s string) (string, error) {
 	if s == "" {
 		return "", fmt.Errorf("no oatstore address: pass --server or set OATSTORE_SERVER (e.g. %s)", defaultServer)
 	}
-	if !strings.Contains(s, "://") {
-		host := s
-		if h, _, err := net.SplitHostPort(s); err == nil {
-			host = h
-		}
-		if !isLoopback(host) {
-			return "", fmt.Errorf("oatstore address %q (--server or OATSTORE_SERVER) has no scheme: write https://%s, or http://%s on a network you trust (the admin key goes with every call)", s, s, s)
-		}
-		s = "http://" + s
+	guessed := !strings.Contains(s, "://")
+	raw := s
+	if guessed {
+		raw = "http://" + s
 	}
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return "", fmt.Errorf("oatstore address %q (--server or OATSTORE_SERVER): want http(s)://host:port, e.g. %s", s, defaultServer)
+	}
+	// The host is judged as the URL parser sees it, the one the request
+	// goes to: "127.0.0.1:1@evil.example" is evil.example.
+	if guessed && !isLoopback(u.Hostname()) {
+		return "", fmt.Errorf("oatstore address %q (--server or OATSTORE_SERVER) has no scheme: write https://%s, or http://%s on a network you trust (the admin key goes with every call)", s, s, s)
 	}
 	return strings.TrimSuffix(u.String(), "/"), nil
 }
 
 // isLoopback reports whether host names this machine: localhost or a
-// loopback IP address (IPv6 in brackets or not).
+// loopback IP address.
 func isLoopback(host string) bool {
-	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}

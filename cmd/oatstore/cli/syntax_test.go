@@ -26,6 +26,9 @@ func TestServerURL(t *testing.T) {
 		{"a URL without a host is refused", "http://", "", "want http(s)://host:port"},
 		{"a query is refused", "http://127.0.0.1:8081/?x=1", "", "want http(s)://host:port"},
 		{"nothing says where to set it", "", "", "OATSTORE_SERVER"},
+		{"a loopback address hiding another host in user info is refused", "127.0.0.1:8081@evil.example", "", "want http(s)://host:port"},
+		{"user info in a URL is refused", "http://admin:pw@127.0.0.1:8081", "", "want http(s)://host:port"},
+		{"an IPv6 address that is not loopback is refused", "[2001:db8::1]:8081", "", "has no scheme"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
