@@ -63,7 +63,7 @@ func TestCLI(t *testing.T) {
 		stdout   string // a regexp the output must match
 		inStderr string
 	}{
-		{"org set creates an org and prints it", []string{"org", "set", "acme", "--max-tokens", "2"}, 0, `acme\s+2\s+365d\s+true`, ""},
+		{"org set creates an org and prints it", []string{"org", "set", "acme", "--max-tokens", "2"}, 0, `acme\s+2\s+365d\s+false`, ""},
 		{"org show prints the org", []string{"org", "show", "acme", "--json"}, 0, `"max_tokens": 2`, ""},
 		{"token create prints the secret once", []string{"token", "create", "--org", "acme", "--label", "ci", "--scope", "repository:acme/app:pull,push", "--expires", "90d", "--description", "CI"}, 0, `(?s)ci\s+active.*token: oat_\w+\nThis is the only time`, ""},
 		{"a second token fills the org", []string{"token", "create", "--org", "acme", "--label", "deploy", "--scope", "repository:acme/**:pull", "--json"}, 0, `"token": "oat_`, ""},
