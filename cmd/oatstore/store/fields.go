@@ -2,6 +2,7 @@ package store
 
 import (
 	"database/sql/driver"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -49,10 +50,28 @@ func OrgFields(o *Org) []Field {
 	}
 }
 
-// TokenColumns and OrgColumns are the column names, in field order.
+// AuditFields lists the columns of the audit table and where each lives
+// in e. The id comes first: the database assigns it on insert.
+func AuditFields(e *AuditEntry) []Field {
+	return []Field{
+		{"id", &e.ID},
+		{"org", &e.Org},
+		{"at", &e.At},
+		{"actor", &e.Actor},
+		{"source_ip", &e.SourceIP},
+		{"action", &e.Action},
+		{"token_id", &e.TokenID},
+		{"before", (*snapshotJSON)(&e.Before)},
+		{"after", (*snapshotJSON)(&e.After)},
+	}
+}
+
+// TokenColumns, OrgColumns and AuditColumns are the column names, in field
+// order.
 var (
 	TokenColumns = columns(TokenFields(new(Token)))
 	OrgColumns   = columns(OrgFields(new(Org)))
+	AuditColumns = columns(AuditFields(new(AuditEntry)))
 )
 
 func columns(fs []Field) []string {
@@ -104,7 +123,7 @@ func ScanToken(s Scanner, conv Convert) (Token, error) {
 	if err := s.Scan(Dests(TokenFields(&t), conv)...); err != nil {
 		return Token{}, err
 	}
-	return t.Rounded(), nil
+	return t.rounded(), nil
 }
 
 // ScanOrg reads a row selected in OrgColumns order.
@@ -115,6 +134,16 @@ func ScanOrg(s Scanner, conv Convert) (Org, error) {
 	}
 	o.CreatedAt, o.UpdatedAt = Millis(o.CreatedAt), Millis(o.UpdatedAt)
 	return o, nil
+}
+
+// ScanAudit reads a row selected in AuditColumns order.
+func ScanAudit(s Scanner, conv Convert) (AuditEntry, error) {
+	var e AuditEntry
+	if err := s.Scan(Dests(AuditFields(&e), conv)...); err != nil {
+		return AuditEntry{}, err
+	}
+	e.At = Millis(e.At)
+	return e, nil
 }
 
 // OrgUpdates is the SET list of both backends' org upsert ("INSERT ... ON
@@ -146,6 +175,33 @@ func (l *spaceList) Scan(src any) error {
 		*l = strings.Fields(string(v))
 	default:
 		return fmt.Errorf("scopes: want text, got %T", src)
+	}
+	return nil
+}
+
+// snapshotJSON stores an audit snapshot: a missing one (nil) as NULL, read
+// back as the JSON null the API serves.
+type snapshotJSON json.RawMessage
+
+// Value implements driver.Valuer; it never fails.
+func (j snapshotJSON) Value() (driver.Value, error) {
+	if j == nil {
+		return nil, nil
+	}
+	return string(j), nil
+}
+
+// Scan implements sql.Scanner, which pgx honours too.
+func (j *snapshotJSON) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*j = snapshotJSON("null")
+	case string:
+		*j = snapshotJSON(v)
+	case []byte:
+		*j = snapshotJSON(append([]byte(nil), v...))
+	default:
+		return fmt.Errorf("audit snapshot: want JSON text, got %T", src)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ func TestEveryFieldIsStored(t *testing.T) {
 	}{
 		{"every token field has a column", &Token{}},
 		{"every org field has a column", &Org{}},
+		{"every audit field has a column", &AuditEntry{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := reflect.ValueOf(tc.value).Elem()
@@ -24,6 +25,8 @@ func TestEveryFieldIsStored(t *testing.T) {
 				fields = TokenFields(p)
 			case *Org:
 				fields = OrgFields(p)
+			case *AuditEntry:
+				fields = AuditFields(p)
 			}
 			stored := map[uintptr]bool{}
 			for _, f := range fields {

@@ -29,8 +29,8 @@ func millisPtr(t *time.Time) *time.Time {
 	return &v
 }
 
-// Rounded returns t with its times rounded by Millis.
-func (t Token) Rounded() Token {
+// rounded returns t with its times rounded by Millis.
+func (t Token) rounded() Token {
 	t.CreatedAt = Millis(t.CreatedAt)
 	t.ExpiresAt = millisPtr(t.ExpiresAt)
 	t.RevokedAt = millisPtr(t.RevokedAt)

@@ -102,12 +102,3 @@ func snapshot(v any) (json.RawMessage, error) {
 	}
 	return b, nil
 }
-
-// RawOrNull is how backends read a before/after column: NULL becomes the
-// JSON null the API serves.
-func RawOrNull(b []byte, valid bool) json.RawMessage {
-	if !valid {
-		return json.RawMessage("null")
-	}
-	return json.RawMessage(b)
-}

@@ -19,7 +19,7 @@ func (r *rules) CreateToken(ctx context.Context, org string, hash []byte, build 
 			return err
 		}
 		t.Org = org
-		t = t.Rounded()
+		t = t.rounded()
 		// Every non-deleted token counts, revoked ones included, as Docker
 		// Hub counts them: deleting is what frees a slot.
 		n, err := tx.CountTokens(ctx, org)
@@ -60,7 +60,7 @@ func (r *rules) UpdateToken(ctx context.Context, org, id string, apply func(cur 
 		if err != nil {
 			return err
 		}
-		next = next.Rounded()
+		next = next.rounded()
 		// Identity and history are not the caller's to change.
 		next.ID, next.Org, next.CreatedAt, next.CreatedBy, next.LastUsedAt = cur.ID, cur.Org, cur.CreatedAt, cur.CreatedBy, cur.LastUsedAt
 		if reflect.DeepEqual(cur, next) {

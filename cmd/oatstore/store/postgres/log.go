@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
@@ -44,42 +45,27 @@ func (x tx) AppendFeed(ctx context.Context, tokenID string, at time.Time) error 
 	return nil
 }
 
+// auditSelect and auditInsert are built from store.AuditColumns; the
+// database assigns the id.
+var (
+	auditSelect = `SELECT ` + strings.Join(store.AuditColumns, ", ") + ` FROM audit WHERE `
+	auditInsert = `INSERT INTO audit (` + strings.Join(store.AuditColumns[1:], ", ") + `) VALUES (` + params(1, len(store.AuditColumns)-1) + `)`
+)
+
 func (d *db) AuditEntries(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
 	where, args := q.Where(func(n int) string { return fmt.Sprintf("$%d", n) }, func(t time.Time) any { return store.Millis(t) })
 	args = append(args, q.Limit)
-	rows, err := d.pool.Query(ctx, `SELECT id, org, at, actor, source_ip, action, token_id, before, after FROM audit WHERE `+
-		where+fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args)), args...)
+	rows, err := d.pool.Query(ctx, auditSelect+where+fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	return store.Collect(rows, func(row store.Scanner) (store.AuditEntry, error) {
-		var (
-			e             store.AuditEntry
-			before, after []byte
-		)
-		err := row.Scan(&e.ID, &e.Org, &e.At, &e.Actor, &e.SourceIP, &e.Action, &e.TokenID, &before, &after)
-		e.At = store.Millis(e.At)
-		e.Before, e.After = store.RawOrNull(before, before != nil), store.RawOrNull(after, after != nil)
-		return e, err
-	})
+	return store.Collect(rows, func(row store.Scanner) (store.AuditEntry, error) { return store.ScanAudit(row, nil) })
 }
 
 func (x tx) AppendAudit(ctx context.Context, e store.AuditEntry) error {
-	_, err := x.tx.Exec(ctx, `INSERT INTO audit (org, at, actor, source_ip, action, token_id, before, after)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		e.Org, store.Millis(e.At), e.Actor, e.SourceIP, e.Action, e.TokenID, nullJSON(e.Before), nullJSON(e.After))
-	if err != nil {
+	if _, err := x.tx.Exec(ctx, auditInsert, store.Values(store.AuditFields(&e), nil)[1:]...); err != nil {
 		return fmt.Errorf("recording audit entry: %w", err)
 	}
 	return nil
-}
-
-// nullJSON stores a missing snapshot as NULL; pgx sends a string to a JSON
-// column as its text.
-func nullJSON(b []byte) any {
-	if b == nil {
-		return nil
-	}
-	return string(b)
 }

@@ -2,8 +2,8 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
@@ -36,39 +36,27 @@ func (x tx) AppendFeed(ctx context.Context, tokenID string, at time.Time) error 
 	return nil
 }
 
+// auditSelect and auditInsert are built from store.AuditColumns; the
+// database assigns the id.
+var (
+	auditSelect = `SELECT ` + strings.Join(store.AuditColumns, ", ") + ` FROM audit WHERE `
+	auditInsert = `INSERT INTO audit (` + strings.Join(store.AuditColumns[1:], ", ") + `) VALUES (` +
+		strings.TrimSuffix(strings.Repeat("?, ", len(store.AuditColumns)-1), ", ") + `)`
+)
+
 func (d *db) AuditEntries(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
 	where, args := q.Where(func(int) string { return "?" }, func(t time.Time) any { return millis(t) })
-	rows, err := d.r.QueryContext(ctx, `SELECT id, org, at, actor, source_ip, action, token_id, before, after FROM audit WHERE `+
-		where+` ORDER BY id DESC LIMIT ?`, append(args, q.Limit)...)
+	rows, err := d.r.QueryContext(ctx, auditSelect+where+` ORDER BY id DESC LIMIT ?`, append(args, q.Limit)...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	return store.Collect(rows, func(row store.Scanner) (store.AuditEntry, error) {
-		var (
-			e             store.AuditEntry
-			at            int64
-			before, after sql.NullString
-		)
-		err := row.Scan(&e.ID, &e.Org, &at, &e.Actor, &e.SourceIP, &e.Action, &e.TokenID, &before, &after)
-		e.At = fromMillis(at)
-		e.Before = store.RawOrNull([]byte(before.String), before.Valid)
-		e.After = store.RawOrNull([]byte(after.String), after.Valid)
-		return e, err
-	})
+	return store.Collect(rows, func(row store.Scanner) (store.AuditEntry, error) { return store.ScanAudit(row, fromColumn) })
 }
 
 func (x tx) AppendAudit(ctx context.Context, e store.AuditEntry) error {
-	_, err := x.tx.ExecContext(ctx, `INSERT INTO audit (org, at, actor, source_ip, action, token_id, before, after)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Org, millis(e.At), e.Actor, e.SourceIP, e.Action, e.TokenID, nullJSON(e.Before), nullJSON(e.After))
-	if err != nil {
+	if _, err := x.tx.ExecContext(ctx, auditInsert, store.Values(store.AuditFields(&e), toColumn)[1:]...); err != nil {
 		return fmt.Errorf("recording audit entry: %w", err)
 	}
 	return nil
-}
-
-// nullJSON stores a missing snapshot as NULL.
-func nullJSON(b []byte) sql.NullString {
-	return sql.NullString{String: string(b), Valid: b != nil}
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -246,7 +247,17 @@ func revokeIsFed(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	entries, _, err := b.Audit(ctx, store.AuditQuery{Org: "acme", Action: store.ActionTokenRevoked})
 	if err != nil || len(entries) != 1 || entries[0].TokenID != "a" || string(entries[0].Before) == "null" || string(entries[0].After) == "null" {
-		t.Errorf("revoke audit = %+v, %v; want one entry with both snapshots", entries, err)
+		t.Fatalf("revoke audit = %+v, %v; want one entry with both snapshots", entries, err)
+	}
+	var before, afterSnap store.Token
+	if err := json.Unmarshal(entries[0].Before, &before); err != nil || before.RevokedAt != nil || !before.Active {
+		t.Errorf("audit before = %s, %v; want the active token", entries[0].Before, err)
+	}
+	if err := json.Unmarshal(entries[0].After, &afterSnap); err != nil || !reflect.DeepEqual(afterSnap, after) {
+		t.Errorf("audit after = %s, %v; want the revoked token %+v", entries[0].After, err, after)
+	}
+	if e := entries[0]; e.Actor != "test" || e.SourceIP != "127.0.0.1" || !e.At.Equal(at) || e.Org != "acme" || e.ID <= 0 {
+		t.Errorf("revoke audit entry = %+v; want actor, source, time, org and an id as recorded", e)
 	}
 }
 
