@@ -83,22 +83,26 @@ func TestMigrations(t *testing.T) {
 	})
 }
 
+// count runs a COUNT query on the database at dsn.
 func count(t *testing.T, dsn, query string) int {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connecting: %v", err)
-	}
-	defer conn.Close(ctx)
 	var n int
-	if err := conn.QueryRow(ctx, query).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
+	onConn(t, dsn, query, func(ctx context.Context, conn *pgx.Conn) error { return conn.QueryRow(ctx, query).Scan(&n) })
 	return n
 }
 
+// exec runs a statement on the database at dsn.
 func exec(t *testing.T, dsn, query string) {
+	t.Helper()
+	onConn(t, dsn, query, func(ctx context.Context, conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, query)
+		return err
+	})
+}
+
+// onConn runs fn on a connection of its own, failing t with query on an
+// error.
+func onConn(t *testing.T, dsn, query string, fn func(ctx context.Context, conn *pgx.Conn) error) {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)
@@ -106,7 +110,7 @@ func exec(t *testing.T, dsn, query string) {
 		t.Fatalf("connecting: %v", err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, query); err != nil {
+	if err := fn(ctx, conn); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
 }

@@ -7,15 +7,12 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	_ "modernc.org/sqlite"
 
-	"github.com/oatgate/oatgate/cmd/oatstore/store"
 	"github.com/oatgate/oatgate/cmd/oatstore/store/sqlite"
+	"github.com/oatgate/oatgate/cmd/oatstore/store/storetest"
 )
-
-var t0 = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 
 func open(t *testing.T, path string) *sqlite.Store {
 	t.Helper()
@@ -27,32 +24,11 @@ func open(t *testing.T, path string) *sqlite.Store {
 	return st
 }
 
-func ev(action string) store.Event {
-	return store.Event{Action: action, Actor: "test", SourceIP: "127.0.0.1", At: t0}
-}
-
-func putOrg(t *testing.T, st *sqlite.Store, name string, max int) {
-	t.Helper()
-	_, _, err := st.PutOrg(context.Background(), name, func(o store.Org, _ bool) (store.Org, error) {
-		o.MaxTokens = max
-		return o, nil
-	}, ev(""))
-	if err != nil {
-		t.Fatalf("PutOrg: %v", err)
-	}
-}
-
-func create(st *sqlite.Store, org, id string) (store.Token, error) {
-	return st.CreateToken(context.Background(), org, []byte("hash-"+id), func(store.Org) (store.Token, error) {
-		return store.Token{ID: id, Label: id, Scopes: []string{"repository:" + org + "/app:pull"}, CreatedAt: t0, Active: true}, nil
-	}, ev(store.ActionTokenCreated))
-}
-
 func TestMigrations(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "m.db")
 	t.Run("reopening a migrated database keeps its data", func(t *testing.T) {
 		st := open(t, path)
-		putOrg(t, st, "acme", 5)
+		storetest.PutOrg(t, st, "acme", 5)
 		st.Close()
 		st = open(t, path)
 		if o, err := st.GetOrg(context.Background(), "acme"); err != nil || o.MaxTokens != 5 {
@@ -80,7 +56,7 @@ func TestConcurrentWritersFromTwoProcesses(t *testing.T) {
 	// keeps them from failing with SQLITE_BUSY.
 	path := filepath.Join(t.TempDir(), "c.db")
 	a, b := open(t, path), open(t, path)
-	putOrg(t, a, "acme", 1000)
+	storetest.PutOrg(t, a, "acme", 1000)
 	var wg sync.WaitGroup
 	errs := make(chan error, 40)
 	for i := range 40 {
@@ -89,7 +65,7 @@ func TestConcurrentWritersFromTwoProcesses(t *testing.T) {
 			st = b
 		}
 		wg.Go(func() {
-			if _, err := create(st, "acme", fmt.Sprintf("tok_%d", i)); err != nil {
+			if _, err := storetest.Create(st, "acme", fmt.Sprintf("tok_%d", i)); err != nil {
 				errs <- err
 			}
 		})
@@ -109,8 +85,8 @@ func TestConcurrentWritersFromTwoProcesses(t *testing.T) {
 // on every backend; what is SQLite's own is the file's integrity check.
 func TestIntegrityCheck(t *testing.T) {
 	st := open(t, filepath.Join(t.TempDir(), "r.db"))
-	putOrg(t, st, "acme", 2)
-	if _, err := create(st, "acme", "a"); err != nil {
+	storetest.PutOrg(t, st, "acme", 2)
+	if _, err := storetest.Create(st, "acme", "a"); err != nil {
 		t.Fatalf("create: %v", err)
 	}
 	if v, err := st.IntegrityCheck(context.Background()); err != nil || v != "ok" {

@@ -77,7 +77,7 @@ func orgsCreatedThenUpdated(t *testing.T, open func(t *testing.T) store.Store) {
 func createAndList(t *testing.T, open func(t *testing.T) store.Store) {
 	st := open(t)
 	ctx := context.Background()
-	putOrg(t, st, "acme", 10)
+	PutOrg(t, st, "acme", 10)
 	exp := T0.Add(24*time.Hour + 123456789) // sub-millisecond part is dropped
 	tok, err := st.CreateToken(ctx, "acme", []byte("h1"), func(o store.Org) (store.Token, error) {
 		if o.MaxTokens != 10 {
@@ -101,7 +101,7 @@ func createAndList(t *testing.T, open func(t *testing.T) store.Store) {
 	if len(list) != 2 || list[0].ID != second.ID || list[1].ID != tok.ID {
 		t.Errorf("ListTokens = %+v, want tok_a then tok_b", list)
 	}
-	putOrg(t, st, "empty", 1)
+	PutOrg(t, st, "empty", 1)
 	if list, err := st.ListTokens(ctx, "empty"); err != nil || list == nil || len(list) != 0 {
 		t.Errorf("ListTokens(empty) = %#v, %v; want an empty non-nil list", list, err)
 	}
@@ -110,12 +110,12 @@ func createAndList(t *testing.T, open func(t *testing.T) store.Store) {
 func notFound(t *testing.T, open func(t *testing.T) store.Store) {
 	st := open(t)
 	ctx := context.Background()
-	putOrg(t, st, "acme", 10)
+	PutOrg(t, st, "acme", 10)
 	noop := func(cur store.Token, _ store.Org) (store.Token, error) { return cur, nil }
 	calls := map[string]func() error{
 		"GetOrg":      func() error { _, err := st.GetOrg(ctx, "nope"); return err },
 		"ListTokens":  func() error { _, err := st.ListTokens(ctx, "nope"); return err },
-		"CreateToken": func() error { _, err := create(st, "nope", "x"); return err },
+		"CreateToken": func() error { _, err := Create(st, "nope", "x"); return err },
 		"GetToken":    func() error { _, err := st.GetToken(ctx, "acme", "nope"); return err },
 		"UpdateToken": func() error {
 			_, _, err := st.UpdateToken(ctx, "acme", "nope", noop, ev(store.ActionTokenUpdated))
@@ -134,7 +134,7 @@ func notFound(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 	}
 	mustCreate(t, st, "acme", "a")
-	putOrg(t, st, "other", 10)
+	PutOrg(t, st, "other", 10)
 	if _, err := st.GetToken(ctx, "other", "a"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("GetToken of another org's token = %v, want ErrNotFound", err)
 	}
@@ -142,7 +142,7 @@ func notFound(t *testing.T, open func(t *testing.T) store.Store) {
 
 func limitUnderConcurrency(t *testing.T, open func(t *testing.T) store.Store) {
 	replicas := []store.Store{open(t), open(t)}
-	putOrg(t, replicas[0], "acme", 5)
+	PutOrg(t, replicas[0], "acme", 5)
 	const n = 20
 	var (
 		wg   sync.WaitGroup
@@ -154,7 +154,7 @@ func limitUnderConcurrency(t *testing.T, open func(t *testing.T) store.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := create(replicas[i%2], "acme", fmt.Sprintf("t%02d", i))
+			_, err := Create(replicas[i%2], "acme", fmt.Sprintf("t%02d", i))
 			mu.Lock()
 			defer mu.Unlock()
 			if err == nil {
@@ -182,8 +182,8 @@ func limitUnderConcurrency(t *testing.T, open func(t *testing.T) store.Store) {
 func labelUniqueness(t *testing.T, open func(t *testing.T) store.Store) {
 	replicas := []store.Store{open(t), open(t)}
 	ctx := context.Background()
-	putOrg(t, replicas[0], "acme", 100)
-	putOrg(t, replicas[0], "other", 100)
+	PutOrg(t, replicas[0], "acme", 100)
+	PutOrg(t, replicas[0], "other", 100)
 	mustCreate(t, replicas[0], "acme", "a")
 	if _, err := createLabelled(replicas[1], "acme", "b", "a"); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("create with a taken label = %v, want ErrConflict", err)
@@ -226,7 +226,7 @@ func labelUniqueness(t *testing.T, open func(t *testing.T) store.Store) {
 func revokeIsFed(t *testing.T, open func(t *testing.T) store.Store) {
 	a, b := open(t), open(t)
 	ctx := context.Background()
-	putOrg(t, a, "acme", 10)
+	PutOrg(t, a, "acme", 10)
 	mustCreate(t, a, "acme", "a")
 	cursor, _, err := b.Changes(ctx, 0, 100)
 	if err != nil || cursor <= 0 {
@@ -264,7 +264,7 @@ func revokeIsFed(t *testing.T, open func(t *testing.T) store.Store) {
 func deactivate(t *testing.T, open func(t *testing.T) store.Store) {
 	st := open(t)
 	ctx := context.Background()
-	putOrg(t, st, "acme", 10)
+	PutOrg(t, st, "acme", 10)
 	mustCreate(t, st, "acme", "a")
 	for _, active := range []bool{false, true} {
 		action := store.ActionTokenActivated
@@ -290,12 +290,12 @@ func deactivate(t *testing.T, open func(t *testing.T) store.Store) {
 func deleteFreesSlot(t *testing.T, open func(t *testing.T) store.Store) {
 	st := open(t)
 	ctx := context.Background()
-	putOrg(t, st, "acme", 1)
+	PutOrg(t, st, "acme", 1)
 	mustCreate(t, st, "acme", "a")
 	if _, err := revoke(st, "acme", "a", T0); err != nil {
 		t.Fatalf("revoke: %v", err)
 	}
-	if _, err := create(st, "acme", "b"); !errors.Is(err, store.ErrLimit) {
+	if _, err := Create(st, "acme", "b"); !errors.Is(err, store.ErrLimit) {
 		t.Fatalf("create beside a revoked token = %v, want ErrLimit (revoked tokens count)", err)
 	}
 	gone, err := st.DeleteToken(ctx, "acme", "a", ev(store.ActionTokenDeleted))
@@ -321,7 +321,7 @@ func deleteFreesSlot(t *testing.T, open func(t *testing.T) store.Store) {
 func updateWritesNothing(t *testing.T, open func(t *testing.T) store.Store) {
 	st := open(t)
 	ctx := context.Background()
-	putOrg(t, st, "acme", 10)
+	PutOrg(t, st, "acme", 10)
 	mustCreate(t, st, "acme", "a")
 	mustCreate(t, st, "acme", "b")
 	cursor, _, _ := st.Changes(ctx, 0, 100)
@@ -356,8 +356,8 @@ func updateWritesNothing(t *testing.T, open func(t *testing.T) store.Store) {
 func auditFiltersAndPages(t *testing.T, open func(t *testing.T) store.Store) {
 	st := open(t)
 	ctx := context.Background()
-	putOrg(t, st, "acme", 100)
-	putOrg(t, st, "other", 100)
+	PutOrg(t, st, "acme", 100)
+	PutOrg(t, st, "other", 100)
 	for i := range 7 {
 		_, err := st.CreateToken(ctx, "acme", []byte(fmt.Sprintf("h%d", i)), func(store.Org) (store.Token, error) {
 			return store.Token{ID: fmt.Sprintf("t%d", i), Label: fmt.Sprintf("l%d", i), CreatedAt: T0, Active: true}, nil
@@ -421,7 +421,7 @@ func auditFiltersAndPages(t *testing.T, open func(t *testing.T) store.Store) {
 func feedCursor(t *testing.T, open func(t *testing.T) store.Store) {
 	st := open(t)
 	ctx := context.Background()
-	putOrg(t, st, "acme", 10)
+	PutOrg(t, st, "acme", 10)
 	first, ids, err := st.Changes(ctx, 0, 100)
 	if err != nil || first <= 0 || len(ids) != 0 {
 		t.Fatalf("Changes(0) on a fresh database = %d %v %v; want a positive cursor, no ids", first, ids, err)
@@ -466,7 +466,7 @@ func feedCursor(t *testing.T, open func(t *testing.T) store.Store) {
 func feedUnderConcurrency(t *testing.T, open func(t *testing.T) store.Store) {
 	replicas := []store.Store{open(t), open(t)}
 	ctx := context.Background()
-	putOrg(t, replicas[0], "acme", 100)
+	PutOrg(t, replicas[0], "acme", 100)
 	const n = 24
 	for i := range n {
 		mustCreate(t, replicas[0], "acme", fmt.Sprintf("t%02d", i))
@@ -519,7 +519,7 @@ func feedUnderConcurrency(t *testing.T, open func(t *testing.T) store.Store) {
 func byHash(t *testing.T, open func(t *testing.T) store.Store) {
 	a, b := open(t), open(t)
 	ctx := context.Background()
-	putOrg(t, a, "acme", 10)
+	PutOrg(t, a, "acme", 10)
 	tok := mustCreate(t, a, "acme", "a")
 	got, err := b.TokenByHash(ctx, []byte("hash-a"))
 	if err != nil || !reflect.DeepEqual(got, tok) {
@@ -536,7 +536,7 @@ func byHash(t *testing.T, open func(t *testing.T) store.Store) {
 func lastUsed(t *testing.T, open func(t *testing.T) store.Store) {
 	st := open(t)
 	ctx := context.Background()
-	putOrg(t, st, "acme", 10)
+	PutOrg(t, st, "acme", 10)
 	mustCreate(t, st, "acme", "a")
 	mustCreate(t, st, "acme", "b")
 	if err := st.TouchLastUsed(ctx, nil, T0, time.Minute); err != nil {

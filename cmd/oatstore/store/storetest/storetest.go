@@ -51,7 +51,9 @@ func evAt(action string, at time.Time) store.Event {
 	return e
 }
 
-func putOrg(t *testing.T, st store.Store, name string, max int) {
+// PutOrg creates or updates org name with a token limit of max, failing t
+// on an error.
+func PutOrg(t *testing.T, st store.Store, name string, max int) {
 	t.Helper()
 	_, _, err := st.PutOrg(context.Background(), name, func(o store.Org, _ bool) (store.Org, error) {
 		o.MaxTokens = max
@@ -62,8 +64,8 @@ func putOrg(t *testing.T, st store.Store, name string, max int) {
 	}
 }
 
-// create makes a token whose id, label and hash derive from id.
-func create(st store.Store, org, id string) (store.Token, error) {
+// Create makes a token whose id, label and hash derive from id.
+func Create(st store.Store, org, id string) (store.Token, error) {
 	return createLabelled(st, org, id, id)
 }
 
@@ -75,7 +77,7 @@ func createLabelled(st store.Store, org, id, label string) (store.Token, error) 
 
 func mustCreate(t *testing.T, st store.Store, org, id string) store.Token {
 	t.Helper()
-	tok, err := create(st, org, id)
+	tok, err := Create(st, org, id)
 	if err != nil {
 		t.Fatalf("CreateToken(%s): %v", id, err)
 	}
