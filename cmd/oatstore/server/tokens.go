@@ -206,7 +206,7 @@ func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev := s.event(r, store.ActionTokenDeleted)
-	t, err := s.store.DeleteToken(r.Context(), org, id, ev)
+	t, err := s.store.DeleteToken(r.Context(), org, id, nil, ev)
 	if err != nil {
 		s.fail(w, err, tokenNotFound(org, id))
 		return

@@ -64,6 +64,10 @@ var migrations = [][]string{
 		// of an empty feed.
 		`INSERT INTO token_changes (token_id, changed_at) VALUES ('', 'epoch')`,
 	},
+	// 2: the audit actor is the authenticated key name or token id; what
+	// the client declares in X-Oatstore-Actor moves to its own column.
+	// Older rows keep the declared actor and an empty on_behalf_of.
+	{`ALTER TABLE audit ADD COLUMN on_behalf_of TEXT NOT NULL DEFAULT ''`},
 }
 
 // migrate brings the schema to len(migrations) in one transaction under an
