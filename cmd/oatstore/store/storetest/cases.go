@@ -123,7 +123,10 @@ func notFound(t *testing.T, open func(t *testing.T) store.Store) {
 			_, _, err := st.UpdateToken(ctx, "nope", "x", noop, ev(store.ActionTokenUpdated))
 			return err
 		},
-		"DeleteToken": func() error { _, err := st.DeleteToken(ctx, "acme", "nope", nil, ev(store.ActionTokenDeleted)); return err },
+		"DeleteToken": func() error {
+			_, err := st.DeleteToken(ctx, "acme", "nope", nil, ev(store.ActionTokenDeleted))
+			return err
+		},
 		"TokenByHash": func() error { _, err := st.TokenByHash(ctx, []byte("nope")); return err },
 	}
 	for name, call := range calls {
