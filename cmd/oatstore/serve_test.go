@@ -15,6 +15,7 @@ func TestServeDevModeGeneratesKeys(t *testing.T) {
 	bin := buildBinary(t)
 	// An environment without keys, so that only --dev can supply them.
 	t.Setenv("OATSTORE_ADMIN_KEY", "")
+	t.Setenv("OATSTORE_ADMIN_KEYS", "")
 	t.Setenv("OATSTORE_GATEWAY_KEY", "")
 	c := startChild(t, bin, filepath.Join(t.TempDir(), "dev.db"), "--dev")
 	logs := c.logText()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/oatgate/oatgate/caddymodule/oat"
 	"github.com/oatgate/oatgate/cmd/oatstore/cli"
+	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
 	"github.com/oatgate/oatgate/cmd/oatstore/server"
 	"github.com/oatgate/oatgate/cmd/oatstore/store/sqlite"
 )
@@ -25,7 +26,11 @@ func startServer(t *testing.T) string {
 	if err != nil {
 		t.Fatalf("opening store: %v", err)
 	}
-	srv, err := server.New(server.Config{Store: st, AdminKeys: []string{adminKey}})
+	keys, err := adminkeys.Load(adminkeys.Sources{Single: adminKey})
+	if err != nil {
+		t.Fatalf("loading admin key: %v", err)
+	}
+	srv, err := server.New(server.Config{Store: st, AdminKeys: keys})
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
@@ -72,7 +77,7 @@ func TestCLI(t *testing.T) {
 		{"a revoked token cannot be activated", []string{"token", "activate", "--org", "acme", "ID"}, 1, `^$`, "cannot be reactivated"},
 		{"token show prints JSON on request", []string{"token", "show", "ID", "--org", "acme", "--json"}, 0, `"revoked_at": "`, ""},
 		{"token delete removes it", []string{"token", "delete", "--org", "acme", "ID"}, 0, `deleted tok_`, ""},
-		{"audit lists the actions with the actor", []string{"audit", "--org", "acme", "--limit", "3"}, 0, `(?s)token.deleted\s+alice.*more: --cursor \d+`, ""},
+		{"audit lists the actions with the actor", []string{"audit", "--org", "acme", "--limit", "3"}, 0, `(?s)token.deleted\s+admin:admin\s+alice.*more: --cursor \d+`, ""},
 		{"audit filters by action", []string{"audit", "--org", "acme", "--action", "org.created", "--json"}, 0, `"action": "org.created"`, ""},
 		{"an unknown command is a usage error", []string{"frobnicate"}, 2, `^$`, "usage:"},
 		{"token create without a scope is a usage error", []string{"token", "create", "--org", "acme", "--label", "y"}, 2, `^$`, "--scope"},
@@ -141,7 +146,7 @@ func TestCLI(t *testing.T) {
 
 func TestServeRefusesWithoutAdminKey(t *testing.T) {
 	code, _, errs := run(map[string]string{}, "serve", "--db", filepath.Join(t.TempDir(), "x.db"), "--listen", "127.0.0.1:0")
-	if code != 1 || !strings.Contains(errs, "export OATSTORE_ADMIN_KEY=$(openssl rand -hex 32)") || !strings.Contains(errs, "--dev") {
+	if code != 1 || !strings.Contains(errs, `export OATSTORE_ADMIN_KEYS="alice=$(openssl rand -hex 32)"`) || !strings.Contains(errs, "--dev") {
 		t.Errorf("exit %d, stderr %q; want 1 and how to set a key", code, errs)
 	}
 }

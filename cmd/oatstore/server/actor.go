@@ -3,43 +3,11 @@ package server
 import (
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
+	"github.com/oatgate/oatgate/cmd/oatstore/authz"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
-
-// ActorHeader names who acts, for the audit log. The admin key is shared, so
-// this is what tells "alice via the CLI" from "the CI bootstrap job".
-const ActorHeader = "X-Oatstore-Actor"
-
-// maxActor bounds the stored actor name.
-const maxActor = 64
-
-// defaultActor is the audit actor when the client names none.
-const defaultActor = "admin"
-
-// actor returns the request's actor, reduced to a safe alphabet so that an
-// audit log reader (or a terminal) never sees control characters.
-func actor(r *http.Request) string {
-	raw := r.Header.Get(ActorHeader)
-	var b strings.Builder
-	for _, c := range raw {
-		if b.Len() >= maxActor {
-			break
-		}
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.ContainsRune("@._:+-", c):
-			b.WriteRune(c)
-		case c == ' ' || c == '/':
-			b.WriteByte('_')
-		}
-	}
-	if b.Len() == 0 {
-		return defaultActor
-	}
-	return b.String()
-}
 
 // sourceIP is the peer address. Forwarding headers are not trusted: the
 // store is meant to be reached directly, not through a proxy.
@@ -51,6 +19,16 @@ func sourceIP(r *http.Request) string {
 	return host
 }
 
+// event is the audit record of a change r makes: the actor is who
+// authenticated ("admin:alice", "token:tok_..."), never a value the client
+// declares; what it declares in X-Oatstore-Actor is kept apart, as whom it
+// acts on behalf of.
 func (s *Server) event(r *http.Request, action string) store.Event {
-	return store.Event{Action: action, Actor: actor(r), SourceIP: sourceIP(r), At: s.now().UTC().Truncate(time.Millisecond)}
+	return store.Event{
+		Action:     action,
+		Actor:      principal(r).Actor(),
+		OnBehalfOf: authz.OnBehalfOf(r.Header.Get(authz.OnBehalfOfHeader)),
+		SourceIP:   sourceIP(r),
+		At:         s.now().UTC().Truncate(time.Millisecond),
+	}
 }

@@ -60,8 +60,8 @@ func TestAudit(t *testing.T) {
 	})
 	t.Run("an entry says who, from where and what changed", func(t *testing.T) {
 		created := all.Entries[5]
-		if created.Actor != "alice@example.com_script" {
-			t.Errorf("actor = %q, want the sanitized header value", created.Actor)
+		if created.Actor != "admin:admin" || created.OnBehalfOf != "alice@example.com_script" {
+			t.Errorf("actor = %q on behalf of %q, want admin:admin (the key's name) on behalf of the sanitized header value", created.Actor, created.OnBehalfOf)
 		}
 		if created.SourceIP != "127.0.0.1" || created.TokenID != tok.ID || string(created.Before) != "null" {
 			t.Errorf("entry = %+v, want source 127.0.0.1, token %s, no before", created, tok.ID)
@@ -74,8 +74,8 @@ func TestAudit(t *testing.T) {
 		if !strings.Contains(string(updated.Before), `"description":""`) || !strings.Contains(string(updated.After), `"description":"now described"`) {
 			t.Errorf("update entry before %s after %s, want the description change", updated.Before, updated.After)
 		}
-		if updated.Actor != "admin" {
-			t.Errorf("actor = %q, want admin when no header is sent", updated.Actor)
+		if updated.Actor != "admin:admin" || updated.OnBehalfOf != "" {
+			t.Errorf("actor = %q on behalf of %q, want admin:admin on behalf of nobody when no header is sent", updated.Actor, updated.OnBehalfOf)
 		}
 	})
 	t.Run("entries are filtered by action", func(t *testing.T) {

@@ -1,9 +1,12 @@
 package server_test
 
 import (
+	"errors"
 	"net/http"
 	"testing"
 
+	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
+	"github.com/oatgate/oatgate/cmd/oatstore/server"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
@@ -126,11 +129,21 @@ func TestRouting(t *testing.T) {
 
 func TestNewRefusesNoAdminKey(t *testing.T) {
 	e := newEnv(t, "")
-	for _, keys := range [][]string{nil, {""}, {"  "}} {
-		t.Run("admin keys "+quoteAll(keys)+" are refused", func(t *testing.T) {
-			_, err := newServer(e, keys)
-			if err == nil {
-				t.Fatalf("got no error, want ErrNoAdminKey")
+	empty, err := adminkeys.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		keys *adminkeys.Ring
+	}{
+		{"no ring is refused", nil},
+		{"an empty ring is refused", empty},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := newServer(e, tt.keys)
+			if !errors.Is(err, server.ErrNoAdminKey) {
+				t.Fatalf("got %v, want ErrNoAdminKey", err)
 			}
 		})
 	}

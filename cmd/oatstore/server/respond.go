@@ -18,6 +18,7 @@ import (
 const (
 	codeInvalid          = "invalid_request"
 	codeUnauthorized     = "unauthorized"
+	codeForbidden        = "forbidden"
 	codeNotFound         = "not_found"
 	codeMethodNotAllowed = "method_not_allowed"
 	codeConflict         = "conflict"
@@ -25,6 +26,7 @@ const (
 	codeTooLarge         = "too_large"
 	codeMediaType        = "unsupported_media_type"
 	codeInternal         = "internal"
+	codeUnavailable      = "unavailable"
 )
 
 type errorBody struct {
@@ -56,8 +58,13 @@ func badRequest(w http.ResponseWriter, format string, args ...any) {
 // fail answers a store error: sentinel errors carry a client message,
 // anything else is logged and answered as a bare 500.
 func (s *Server) fail(w http.ResponseWriter, err error, notFound string) {
-	var limit *store.LimitError
+	var (
+		limit *store.LimitError
+		no    refusal
+	)
 	switch {
+	case errors.As(err, &no):
+		deny(w, no.d)
 	case errors.As(err, &limit):
 		writeError(w, http.StatusConflict, codeLimit, limit.Error())
 	case errors.Is(err, store.ErrNotFound):
