@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/oatgate/oatgate/caddymodule/oat"
-	"github.com/oatgate/oatgate/cmd/oatstore/cli"
 	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
+	"github.com/oatgate/oatgate/cmd/oatstore/cli"
 	"github.com/oatgate/oatgate/cmd/oatstore/server"
 	"github.com/oatgate/oatgate/cmd/oatstore/store/sqlite"
 )

@@ -23,9 +23,9 @@ type client struct {
 	token    string
 	envToken string
 	actor    string
-	json   bool
-	http   *http.Client
-	stdout io.Writer
+	json     bool
+	http     *http.Client
+	stdout   io.Writer
 }
 
 // clientFlags adds the flags every client subcommand shares to fs.

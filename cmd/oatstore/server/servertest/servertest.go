@@ -95,7 +95,9 @@ func (a answer) decode(t *testing.T, v any) {
 
 // message returns the message of an error answer, or "".
 func (a answer) message() string {
-	var e struct{ Error struct{ Code, Message string } }
+	var e struct {
+		Error struct{ Code, Message string }
+	}
 	_ = json.Unmarshal(a.body, &e)
 	return e.Error.Code + ": " + e.Error.Message
 }
