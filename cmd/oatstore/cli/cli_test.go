@@ -150,3 +150,65 @@ func TestServeRefusesWithoutAdminKey(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want 1 and how to set a key", code, errs)
 	}
 }
+
+func TestCLIWithAManagementToken(t *testing.T) {
+	url := startServer(t)
+	admin := map[string]string{"OATSTORE_SERVER": url, "OATSTORE_ADMIN_KEY": adminKey}
+	if code, out, errs := run(admin, "org", "set", "acme"); code != 0 {
+		t.Fatalf("org set: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs := run(admin, "token", "create", "--org", "acme", "--label", "owners", "--expires", "30d",
+		"--scope", "org:tokens:write", "--scope", "repository:acme/app:push", "--json")
+	var mgr struct {
+		ID     string
+		Secret string `json:"token"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &mgr) != nil || mgr.Secret == "" {
+		t.Fatalf("creating the management token: exit %d\n%s%s", code, out, errs)
+	}
+	owner := map[string]string{"OATSTORE_SERVER": url, "OATSTORE_TOKEN": mgr.Secret, "OATSTORE_ACTOR": "carol"}
+	both := map[string]string{"OATSTORE_SERVER": url, "OATSTORE_TOKEN": mgr.Secret, "OATSTORE_ADMIN_KEY": adminKey}
+
+	steps := []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		code     int
+		stdout   string // a regexp the output must match
+		inStderr string
+	}{
+		{"whoami names the token, its org and what it may do", owner, []string{"whoami"}, 0,
+			`(?s)actor:\s+token:` + mgr.ID + `.*org:\s+acme.*may:\s+tokens:write.*scopes:\s+org:tokens:write repository:acme/app:push.*expires:\s+20`, ""},
+		{"whoami --json prints the API's answer", owner, []string{"whoami", "--json"}, 0, `"actor": "token:` + mgr.ID + `"`, ""},
+		{"whoami with an admin key says it may do everything", admin, []string{"whoami"}, 0, `(?s)actor:\s+admin:admin.*may:\s+everything, on every org`, ""},
+		{"the token creates a narrower token", owner, []string{"token", "create", "--org", "acme", "--label", "ci", "--scope", "repository:acme/app:pull", "--expires", "7d"}, 0,
+			`token: oat_\w+`, ""},
+		{"the token may not create a broader one", owner, []string{"token", "create", "--org", "acme", "--label", "all", "--scope", "repository:acme/**:pull", "--expires", "7d"}, 1,
+			`^$`, "HTTP 403 forbidden"},
+		{"the token may not change the org's settings", owner, []string{"org", "set", "acme", "--max-tokens", "500"}, 1, `^$`, "admin key"},
+		{"the token lists its org's tokens, itself included", owner, []string{"token", "list", "--org", "acme"}, 0, `(?s)owners.*ci`, ""},
+		{"the audit shows the token as the actor and carol beside it", admin, []string{"audit", "--org", "acme", "--action", "token.created", "--limit", "1"}, 0,
+			`token.created\s+token:` + mgr.ID + `\s+carol`, ""},
+		{"an admin key and a token in the environment at once is a usage error", both, []string{"whoami"}, 2, `^$`, "both set"},
+		{"--admin-key and --token at once is a usage error", map[string]string{"OATSTORE_SERVER": url}, []string{"whoami", "--admin-key", adminKey, "--token", mgr.Secret}, 2, `^$`, "both given"},
+		{"a flag wins over the environment", both, []string{"whoami", "--token", mgr.Secret}, 0, `actor:\s+token:`, ""},
+		{"no credential says how to give one", map[string]string{"OATSTORE_SERVER": url}, []string{"whoami"}, 2, `^$`, "OATSTORE_TOKEN"},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			code, out, errs := run(s.env, s.args...)
+			if code != s.code {
+				t.Fatalf("exit code = %d, want %d\nstdout: %s\nstderr: %s", code, s.code, out, errs)
+			}
+			if !regexp.MustCompile(s.stdout).MatchString(out) {
+				t.Errorf("stdout = %q, want a match of %q", out, s.stdout)
+			}
+			if !strings.Contains(errs, s.inStderr) {
+				t.Errorf("stderr = %q, want it to contain %q", errs, s.inStderr)
+			}
+			if strings.Contains(out+errs, mgr.Secret) || strings.Contains(out+errs, adminKey) {
+				t.Errorf("a credential was printed:\n%s%s", out, errs)
+			}
+		})
+	}
+}
