@@ -3,6 +3,7 @@ package server
 import (
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/oatgate/oatgate/cmd/oatstore/authz"
@@ -27,8 +28,27 @@ func (s *Server) event(r *http.Request, action string) store.Event {
 	return store.Event{
 		Action:     action,
 		Actor:      principal(r).Actor(),
-		OnBehalfOf: authz.OnBehalfOf(r.Header.Get(authz.OnBehalfOfHeader)),
+		OnBehalfOf: s.onBehalfOf(r),
 		SourceIP:   sourceIP(r),
 		At:         s.now().UTC().Truncate(time.Millisecond),
 	}
+}
+
+// onBehalfOf returns whom the client says it acts for, reduced to a safe
+// alphabet by authz.OnBehalfOf, or "" when the value is a credential pasted
+// into the wrong header (anything shaped like a token, or one of the admin
+// keys, a gateway key): the audit log and the logs must never hold a secret.
+func (s *Server) onBehalfOf(r *http.Request) string {
+	raw := strings.TrimSpace(r.Header.Get(authz.OnBehalfOfHeader))
+	v := authz.OnBehalfOf(raw)
+	if authz.Classify(v) == authz.Token || authz.Classify(v) == authz.MalformedToken {
+		return ""
+	}
+	if _, isKey := s.admin.Lookup(raw); isKey || s.gateway.match(raw) {
+		return ""
+	}
+	if _, isKey := s.admin.Lookup(v); isKey {
+		return ""
+	}
+	return v
 }
