@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -208,6 +209,39 @@ func TestCLIWithAManagementToken(t *testing.T) {
 			}
 			if strings.Contains(out+errs, mgr.Secret) || strings.Contains(out+errs, adminKey) {
 				t.Errorf("a credential was printed:\n%s%s", out, errs)
+			}
+		})
+	}
+}
+
+func TestServeRefusesBadAdminKeys(t *testing.T) {
+	dir := t.TempDir()
+	good := strings.Repeat("k9", 20)
+	open := filepath.Join(dir, "open-keys")
+	if err := os.WriteFile(open, []byte("bob="+good+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		inStderr string
+	}{
+		{"a keys file others can read is refused", nil, []string{"--admin-keys-file", open}, "not private"},
+		{"a missing keys file is refused", nil, []string{"--admin-keys-file", filepath.Join(dir, "nope")}, "nope"},
+		{"a short key in OATSTORE_ADMIN_KEYS is refused", map[string]string{"OATSTORE_ADMIN_KEYS": "alice=short"}, nil, "at least 32"},
+		{"one name twice is refused", map[string]string{"OATSTORE_ADMIN_KEYS": "alice=" + good + ",alice=" + strings.Repeat("z8", 20)}, nil, "given twice"},
+		{"one key under two names is refused", map[string]string{"OATSTORE_ADMIN_KEYS": "alice=" + good, "OATSTORE_ADMIN_KEY": good}, nil, "same key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"serve", "--db", filepath.Join(dir, "x.db"), "--listen", "127.0.0.1:0"}, tt.args...)
+			code, _, errs := run(tt.env, args...)
+			if code != 1 || !strings.Contains(errs, tt.inStderr) {
+				t.Errorf("exit %d, stderr %q; want 1 and %q", code, errs, tt.inStderr)
+			}
+			if strings.Contains(errs, good) {
+				t.Errorf("the key was printed: %s", errs)
 			}
 		})
 	}
