@@ -1,11 +1,13 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
@@ -19,14 +21,13 @@ import (
 // (through oatstore, with itself as the credential) does too.
 func TestAManagementTokenPullsOnlyWhatItsRepositoryScopesAllow(t *testing.T) {
 	const org = "ownersorg"
-	newOrg(t, org)
-	pusher := newToken(t, org, "repository:"+org+"/**:push")
+	pusher := env.MintToken(t, org, "repository:"+org+"/**:push")
 	for _, repo := range []string{org + "/app", org + "/other"} {
 		if err := remote.Write(ref(t, repo+":v1"), randomImage(t, 1), auth(org, pusher.Secret)); err != nil {
 			t.Fatalf("pushing %s: %v", repo, err)
 		}
 	}
-	manager := newToken(t, org, "org:tokens:write", "org:audit:read", "repository:"+org+"/app:pull")
+	manager := env.MintToken(t, org, "org:tokens:write", "org:audit:read", "repository:"+org+"/app:pull")
 
 	t.Run("it pulls the repository its scope names", func(t *testing.T) {
 		if _, err := remote.Image(ref(t, org+"/app:v1"), auth(org, manager.Secret)); err != nil {
@@ -42,7 +43,7 @@ func TestAManagementTokenPullsOnlyWhatItsRepositoryScopesAllow(t *testing.T) {
 		wantStatus(t, err, http.StatusForbidden, "DENIED")
 	})
 	t.Run("the catalog lists only the repository it may pull", func(t *testing.T) {
-		resp := call(t, "GET", "/v2/_catalog", org, manager.Secret, nil)
+		resp := env.Call(t, "GET", "/v2/_catalog", org, manager.Secret, nil)
 		var body struct{ Repositories []string }
 		if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&body) != nil {
 			t.Fatalf("GET /v2/_catalog: status %d", resp.StatusCode)
@@ -53,8 +54,10 @@ func TestAManagementTokenPullsOnlyWhatItsRepositoryScopesAllow(t *testing.T) {
 	})
 
 	owner := &testenv.Admin{URL: env.Admin.URL, Key: manager.Secret, Client: env.Admin.Client}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	t.Run("the token it mints pulls what it was given", func(t *testing.T) {
-		ci, err := owner.CreateToken(ctx(t), org, testenv.TokenRequest{Label: testenv.UniqueLabel("ci"), Scopes: []string{"repository:" + org + "/app:pull"}, ExpiresIn: "7d"})
+		ci, err := owner.CreateToken(ctx, org, testenv.TokenRequest{Label: testenv.UniqueLabel("ci"), Scopes: []string{"repository:" + org + "/app:pull"}, ExpiresIn: "7d"})
 		if err != nil {
 			t.Fatalf("the management token could not create a pull token: %v", err)
 		}
@@ -63,7 +66,7 @@ func TestAManagementTokenPullsOnlyWhatItsRepositoryScopesAllow(t *testing.T) {
 		}
 	})
 	t.Run("it may not mint a token for a repository it cannot pull", func(t *testing.T) {
-		_, err := owner.CreateToken(ctx(t), org, testenv.TokenRequest{Label: testenv.UniqueLabel("wide"), Scopes: []string{"repository:" + org + "/other:pull"}, ExpiresIn: "7d"})
+		_, err := owner.CreateToken(ctx, org, testenv.TokenRequest{Label: testenv.UniqueLabel("wide"), Scopes: []string{"repository:" + org + "/other:pull"}, ExpiresIn: "7d"})
 		if err == nil || !strings.Contains(err.Error(), "403") {
 			t.Fatalf("create = %v, want 403", err)
 		}

@@ -11,9 +11,9 @@ import (
 
 func TestIntrospect(t *testing.T) {
 	e := newEnv(t, "")
-	e.putOrg("acme", `{}`)
+	e.putOrg("acme", `{"allow_never_expires":true}`)
 	expiring := e.create("acme", map[string]any{"label": "ci", "scopes": []string{"repository:acme/app:pull,push", "repository:acme/base:pull"}, "expires_in": "1d"})
-	forever := e.create("acme", ciToken("forever"))
+	forever := e.create("acme", map[string]any{"label": "forever", "scopes": []string{"repository:acme/app:pull,push"}, "expires_in": "none"})
 	revoked := e.create("acme", ciToken("revoked"))
 	e.mustStatus(e.admin("POST", "/v1/orgs/acme/tokens/"+revoked.ID+"/revoke", nil), http.StatusOK)
 	inactive := e.create("acme", ciToken("inactive"))

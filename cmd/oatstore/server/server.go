@@ -44,7 +44,8 @@ type Config struct {
 	// tokens are created with one first.
 	AdminKeys *adminkeys.Ring
 	// GatewayKeys authorize /v1/introspect and /v1/revocations; several may
-	// be set while rotating. Default none: gateways get 401.
+	// be set while rotating, each at least MinKeyLength bytes. Default
+	// none: gateways get 401.
 	GatewayKeys []string
 	// Logger receives request and management logs, never a secret.
 	// Default: a no-op logger.
@@ -76,6 +77,11 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.AdminKeys.Len() == 0 {
 		return nil, ErrNoAdminKey
+	}
+	// Admin keys were checked, length included, by adminkeys when the
+	// ring was built.
+	if err := checkKeyLengths(cfg.GatewayKeys, "gateway", "OATSTORE_GATEWAY_KEY", true); err != nil {
+		return nil, err
 	}
 	s := &Server{
 		store:   cfg.Store,

@@ -1,4 +1,4 @@
-package caddymodule
+package decide
 
 import (
 	"encoding/json"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/distribution/distribution/v3/registry/api/errcode"
 
+	"github.com/oatgate/oatgate/caddymodule/access"
 	"github.com/oatgate/oatgate/caddymodule/registryerr"
 )
 
@@ -18,7 +19,7 @@ import (
 // therefore carry its own message.
 func TestDeniedParsesAsAFinalErrorWithItsMessage(t *testing.T) {
 	rec := httptest.NewRecorder()
-	registryerr.Write(rec, errDenied)
+	registryerr.Write(rec, denied(access.Access{Repository: "acme/app", Action: access.Push}))
 	var errs errcode.Errors
 	if err := json.Unmarshal(rec.Body.Bytes(), &errs); err != nil {
 		t.Fatalf("decoding %s: %v", rec.Body.Bytes(), err)

@@ -4,6 +4,11 @@
 // `oatgate usage-report` prints them. It streams: memory grows with the
 // number of rows (and distinct client IPs per row), never with the number of
 // events. Lines that are not usage events are counted and skipped.
+//
+// It lives beside the command rather than in caddymodule: the gateway
+// writes usage events and never reads them back, so the module does not
+// carry the reader; the report depends only on the event's vocabulary
+// (caddymodule/usage).
 package report
 
 import (
