@@ -58,6 +58,7 @@ func AuditFields(e *AuditEntry) []Field {
 		{"org", &e.Org},
 		{"at", &e.At},
 		{"actor", &e.Actor},
+		{"on_behalf_of", &e.OnBehalfOf},
 		{"source_ip", &e.SourceIP},
 		{"action", &e.Action},
 		{"token_id", &e.TokenID},
