@@ -1,21 +1,19 @@
 package verify
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/oatgate/oatgate/caddymodule/scope"
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
 )
 
-// ErrMalformedAnswer is wrapped by every error for an introspection answer
-// that cannot be trusted: not JSON, no "active", or active without
-// token_id/org.
-var ErrMalformedAnswer = errors.New("malformed introspection answer")
+// ErrMalformedAnswer is wrapped by every error for a store answer that
+// cannot be trusted: not JSON, no "active", active without token_id/org, an
+// unreadable scope, a feed page without a cursor. It is the wire format's
+// storeapi.ErrMalformed.
+var ErrMalformedAnswer = storeapi.ErrMalformed
 
 // Identity is who an active token is, as the store described it. Verify
 // returns identities shared with its cache: callers must not modify them.
@@ -52,50 +50,21 @@ func (id *Identity) expiredAt(now time.Time) bool {
 	return now.Unix() >= id.expires
 }
 
-// answer is the RFC 7662 introspection response, the fields oatgate reads.
-// Pointers tell a missing field from a zero one.
-type answer struct {
-	Active  *bool        `json:"active"`
-	TokenID string       `json:"token_id"`
-	Label   string       `json:"label"`
-	Org     string       `json:"org"`
-	Scope   string       `json:"scope"`
-	Exp     *json.Number `json:"exp"`
-}
-
 // parseAnswer reads an introspection answer body, compiling scopes through
 // pool (which may be nil). It returns (nil, nil) for an inactive token and an
 // error for anything it cannot trust; it never returns an identity without a
 // token id and an org.
 func parseAnswer(body []byte, pool *grantsPool) (*Identity, error) {
-	var a answer
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&a); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMalformedAnswer, err)
+	a, err := storeapi.ParseIntrospection(body)
+	if err != nil {
+		return nil, err
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("%w: trailing data after the JSON object", ErrMalformedAnswer)
-	}
-	if a.Active == nil {
-		return nil, fmt.Errorf("%w: no \"active\" field", ErrMalformedAnswer)
-	}
-	if !*a.Active {
+	if !a.Active {
 		return nil, nil
-	}
-	if strings.TrimSpace(a.TokenID) == "" {
-		return nil, fmt.Errorf("%w: active answer without token_id", ErrMalformedAnswer)
-	}
-	if strings.TrimSpace(a.Org) == "" {
-		return nil, fmt.Errorf("%w: active answer without org", ErrMalformedAnswer)
 	}
 	id := &Identity{TokenID: a.TokenID, Label: a.Label, Org: a.Org, expires: neverExpires}
 	if a.Exp != nil {
-		secs, err := a.Exp.Int64()
-		if err != nil || secs < 0 {
-			return nil, fmt.Errorf("%w: exp %q is not a non-negative integer", ErrMalformedAnswer, a.Exp.String())
-		}
-		id.expires = secs
+		id.expires = *a.Exp
 	}
 	// One unreadable scope fails the answer: granting the rest would be a
 	// guess, and a 503 with a logged cause is easier to find than a 403.

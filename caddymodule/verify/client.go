@@ -2,7 +2,6 @@ package verify
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
 )
 
 // maxAnswerBytes caps what is read of a store answer: an introspection answer
@@ -67,8 +68,8 @@ func newClient(cfg Config) *client {
 	return &client{
 		retrying:       rc,
 		plain:          base,
-		introspectURL:  root + "/v1/introspect",
-		revocationsURL: root + "/v1/revocations",
+		introspectURL:  root + storeapi.IntrospectPath,
+		revocationsURL: root + storeapi.RevocationsPath,
 		authorization:  "Bearer " + cfg.StoreKey,
 		grants:         newGrantsPool(),
 	}
@@ -90,7 +91,7 @@ func retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, err
 // introspect asks the store about token. (id, nil): active; (nil, nil): not
 // active; error: the store could not be asked or its answer is not usable.
 func (c *client) introspect(ctx context.Context, token string) (*Identity, error) {
-	body := []byte(url.Values{"token": {token}}.Encode())
+	body := []byte(url.Values{storeapi.TokenParam: {token}}.Encode())
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, c.introspectURL, body)
 	if err != nil {
 		return nil, fmt.Errorf("building introspection request: %w", err)
@@ -116,16 +117,10 @@ func (c *client) introspect(ctx context.Context, token string) (*Identity, error
 	return id, nil
 }
 
-// revocationPage is one answer of the revocation feed.
-type revocationPage struct {
-	Cursor   string   `json:"cursor"`
-	TokenIDs []string `json:"token_ids"`
-}
-
 // revocations reads the feed after cursor, once: the next poll is the retry.
-func (c *client) revocations(ctx context.Context, after string) (revocationPage, error) {
-	var page revocationPage
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.revocationsURL+"?after="+url.QueryEscape(after), nil)
+func (c *client) revocations(ctx context.Context, after string) (storeapi.RevocationPage, error) {
+	var page storeapi.RevocationPage
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.revocationsURL+"?"+storeapi.AfterParam+"="+url.QueryEscape(after), nil)
 	if err != nil {
 		return page, fmt.Errorf("building revocation feed request: %w", err)
 	}
@@ -139,11 +134,9 @@ func (c *client) revocations(ctx context.Context, after string) (revocationPage,
 	if err != nil {
 		return page, fmt.Errorf("polling revocation feed: %w", err)
 	}
-	if err := json.Unmarshal(raw, &page); err != nil {
-		return page, fmt.Errorf("polling revocation feed: %w: %w", ErrMalformedAnswer, err)
-	}
-	if page.Cursor == "" {
-		return page, fmt.Errorf("polling revocation feed: %w: empty cursor", ErrMalformedAnswer)
+	page, err = storeapi.ParseRevocationPage(raw)
+	if err != nil {
+		return page, fmt.Errorf("polling revocation feed: %w", err)
 	}
 	return page, nil
 }

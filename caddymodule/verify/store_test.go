@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/oatgate/oatgate/caddymodule/oat"
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
 )
 
 const testKey = "gateway-key-for-tests"
@@ -30,9 +31,9 @@ type fakeStore struct {
 	srv *httptest.Server
 
 	mu      sync.Mutex
-	tokens  map[string]map[string]any // token -> active answer
-	raw     map[string]string         // token -> verbatim answer body
-	revoked []string                  // the feed; the cursor is an index
+	tokens  map[string]storeapi.Introspection // token -> active answer
+	raw     map[string]string                 // token -> verbatim answer body
+	revoked []string                          // the feed; the cursor is an index
 
 	mode       atomic.Int32
 	feedStatus atomic.Int32 // 0: 200
@@ -49,10 +50,10 @@ type fakeStore struct {
 
 func newFakeStore(t *testing.T) *fakeStore {
 	t.Helper()
-	s := &fakeStore{tokens: map[string]map[string]any{}, raw: map[string]string{}}
+	s := &fakeStore{tokens: map[string]storeapi.Introspection{}, raw: map[string]string{}}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/introspect", s.introspect)
-	mux.HandleFunc("GET /v1/revocations", s.revocations)
+	mux.HandleFunc("POST "+storeapi.IntrospectPath, s.introspect)
+	mux.HandleFunc("GET "+storeapi.RevocationsPath, s.revocations)
 	s.srv = httptest.NewServer(mux)
 	t.Cleanup(s.srv.Close)
 	return s
@@ -65,9 +66,10 @@ func (s *fakeStore) add(t *testing.T, id, org, scope string, exp time.Time) stri
 	if err != nil {
 		t.Fatalf("generating token: %v", err)
 	}
-	a := map[string]any{"active": true, "token_id": id, "label": "label-" + id, "org": org, "scope": scope}
+	a := storeapi.Introspection{Active: true, TokenID: id, Label: "label-" + id, Org: org, Scope: scope}
 	if !exp.IsZero() {
-		a["exp"] = exp.Unix()
+		secs := exp.Unix()
+		a.Exp = &secs
 	}
 	s.mu.Lock()
 	s.tokens[tok.Reveal()] = a
@@ -93,7 +95,7 @@ func (s *fakeStore) revoke(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for tok, a := range s.tokens {
-		if a["token_id"] == id {
+		if a.TokenID == id {
 			delete(s.tokens, tok)
 		}
 	}
@@ -130,13 +132,13 @@ func (s *fakeStore) introspect(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad key", http.StatusUnauthorized)
 		return
 	}
-	token := r.PostFormValue("token")
+	token := r.PostFormValue(storeapi.TokenParam)
 	s.mu.Lock()
 	raw, isRaw := s.raw[token]
 	a, ok := s.tokens[token]
 	hook := s.onIntrospect
 	s.mu.Unlock()
-	body := []byte(`{"active":false}`)
+	body, _ := json.Marshal(storeapi.Introspection{Active: false})
 	switch {
 	case isRaw:
 		body = []byte(raw)
@@ -163,7 +165,7 @@ func (s *fakeStore) revocations(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	after := 0
-	if a := r.URL.Query().Get("after"); a != "" {
+	if a := r.URL.Query().Get(storeapi.AfterParam); a != "" {
 		n, err := strconv.Atoi(a)
 		if err != nil || n < 0 {
 			http.Error(w, "bad cursor", http.StatusBadRequest)
@@ -174,7 +176,7 @@ func (s *fakeStore) revocations(w http.ResponseWriter, r *http.Request) {
 		after = min(n, len(s.revoked))
 	}
 	ids := append([]string{}, s.revoked[after:]...)
-	_ = json.NewEncoder(w).Encode(map[string]any{"cursor": strconv.Itoa(len(s.revoked)), "token_ids": ids})
+	_ = json.NewEncoder(w).Encode(storeapi.RevocationPage{Cursor: strconv.Itoa(len(s.revoked)), TokenIDs: ids})
 }
 
 // clock is a settable Config.Now.

@@ -23,11 +23,13 @@ type client struct {
 	json   bool
 	http   *http.Client
 	stdout io.Writer
+	// flags are the subcommand's, for naming them in the API's errors.
+	flags *flag.FlagSet
 }
 
 // clientFlags adds the flags every client subcommand shares to fs.
 func clientFlags(fs *flag.FlagSet, env Env, stdout io.Writer) *client {
-	c := &client{http: &http.Client{Timeout: 30 * time.Second}, stdout: stdout}
+	c := &client{http: &http.Client{Timeout: 30 * time.Second}, stdout: stdout, flags: fs}
 	fs.StringVar(&c.server, "server", or(env("OATSTORE_SERVER"), defaultServer), "oatstore URL (env OATSTORE_SERVER)")
 	// The env value is not the flag's default: usage output prints
 	// defaults, and a key must never reach a terminal or a CI log that way.
@@ -65,6 +67,10 @@ func (c *client) call(method, path string, body, out any) ([]byte, error) {
 	if c.key == "" {
 		return nil, usageErrorf("no admin key: set OATSTORE_ADMIN_KEY or pass --admin-key")
 	}
+	base, err := serverURL(c.server)
+	if err != nil {
+		return nil, usageError{msg: err.Error()}
+	}
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -73,7 +79,7 @@ func (c *client) call(method, path string, body, out any) ([]byte, error) {
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, strings.TrimSuffix(c.server, "/")+path, rd)
+	req, err := http.NewRequest(method, base+path, rd)
 	if err != nil {
 		return nil, fmt.Errorf("building request: %w", err)
 	}
@@ -86,7 +92,7 @@ func (c *client) call(method, path string, body, out any) ([]byte, error) {
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("calling oatstore at %s: %w", c.server, err)
+		return nil, fmt.Errorf("calling oatstore at %s: %w", base, err)
 	}
 	defer res.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(res.Body, 16<<20))
@@ -100,7 +106,7 @@ func (c *client) call(method, path string, body, out any) ([]byte, error) {
 		if json.Unmarshal(raw, &e) != nil || e.Error.Message == "" {
 			return nil, &apiError{Status: res.StatusCode, Code: "unexpected", Message: strings.TrimSpace(string(raw))}
 		}
-		return nil, &apiError{Status: res.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
+		return nil, &apiError{Status: res.StatusCode, Code: e.Error.Code, Message: flagNames(e.Error.Message, c.flags)}
 	}
 	if out != nil && len(raw) > 0 {
 		if err := json.Unmarshal(raw, out); err != nil {

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"strconv"
 	"text/tabwriter"
@@ -13,7 +15,7 @@ import (
 
 func orgCmd(args []string, env Env, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageErrorf("org: want set or show")
+		return usageErrorf("org: want list, set or show")
 	}
 	fs := flag.NewFlagSet("org "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -24,13 +26,19 @@ func orgCmd(args []string, env Env, stdout, stderr io.Writer) error {
 		fs.Var(&maxTokens, "max-tokens", "how many tokens the org may hold (default 100 for a new org)")
 		fs.Var(&maxExpiry, "max-expiry-days", "how far ahead a token may expire (default 365)")
 		fs.Var(&allowNever, "allow-never-expires", "whether tokens may never expire: true or false (default true)")
-	case "show":
+	case "show", "list":
 	default:
 		return usageErrorf("org: unknown subcommand %q", args[0])
 	}
 	pos, err := parse(fs, args[1:])
 	if err != nil {
 		return err
+	}
+	if args[0] == "list" {
+		if len(pos) != 0 {
+			return usageErrorf("org list: unexpected argument %q", pos[0])
+		}
+		return listOrgs(c)
 	}
 	if len(pos) != 1 {
 		return usageErrorf("org %s: want exactly one org name", args[0])
@@ -48,7 +56,7 @@ func orgCmd(args []string, env Env, stdout, stderr io.Writer) error {
 			if f.set {
 				n, err := strconv.Atoi(f.val)
 				if err != nil {
-					return usageErrorf("--%s %q: want a number", name, f.val)
+					return usageErrorf("%s %q: want a number", flagNames(name, fs), f.val)
 				}
 				body[name] = n
 			}
@@ -68,8 +76,34 @@ func orgCmd(args []string, env Env, stdout, stderr io.Writer) error {
 	if c.json {
 		return c.printJSON(raw)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	return printOrgs(stdout, []store.Org{o})
+}
+
+// errNoOrgList is what `org list` says to a store without GET /v1/orgs.
+var errNoOrgList = errors.New("this oatstore cannot list orgs (GET /v1/orgs is not served); `oatstore org show ORG` shows one org, and the org names are the first path component of your repositories")
+
+// listOrgs prints every org, from GET /v1/orgs ({"orgs":[...]}).
+func listOrgs(c *client) error {
+	var page struct{ Orgs []store.Org }
+	raw, err := c.call("GET", "/v1/orgs", nil, &page)
+	var ae *apiError
+	if errors.As(err, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusMethodNotAllowed) {
+		return errNoOrgList
+	}
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(raw)
+	}
+	return printOrgs(c.stdout, page.Orgs)
+}
+
+func printOrgs(w io.Writer, orgs []store.Org) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ORG\tMAX TOKENS\tMAX EXPIRY\tNEVER EXPIRES")
-	fmt.Fprintf(tw, "%s\t%d\t%dd\t%v\n", o.Name, o.MaxTokens, o.MaxExpiryDays, o.AllowNeverExpires)
+	for _, o := range orgs {
+		fmt.Fprintf(tw, "%s\t%d\t%dd\t%v\n", o.Name, o.MaxTokens, o.MaxExpiryDays, o.AllowNeverExpires)
+	}
 	return tw.Flush()
 }

@@ -3,9 +3,39 @@ package server
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 )
+
+// MinKeyLength is the shortest admin or gateway key New accepts, in bytes:
+// the 64 hex characters of "openssl rand -hex 32" are well above it, a
+// word or a short password is not.
+const MinKeyLength = 32
+
+// ErrShortKey is returned by New when a key is shorter than MinKeyLength.
+var ErrShortKey = errors.New("key too short")
+
+// checkKeyLengths refuses a key shorter than MinKeyLength, naming which
+// one (never showing it) and how to make a good one. what is "admin" or
+// "gateway"; env is the variable that usually holds it. Gateway keys are
+// numbered, since several are given while rotating.
+func checkKeyLengths(keys []string, what, env string, numbered bool) error {
+	for i, key := range keys {
+		key = strings.TrimSpace(key)
+		if key == "" || len(key) >= MinKeyLength {
+			continue
+		}
+		name := what + " key"
+		if numbered || len(keys) > 1 {
+			name = fmt.Sprintf("%s %d", name, i+1)
+		}
+		return fmt.Errorf("%w: %s is %d bytes, want at least %d; make one with: export %s=$(openssl rand -hex 32)",
+			ErrShortKey, name, len(key), MinKeyLength, env)
+	}
+	return nil
+}
 
 // keyring holds the SHA-256 of each accepted key. Comparing digests keeps
 // the comparison constant-time even across keys of different lengths.

@@ -1,10 +1,13 @@
 package server
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -50,6 +53,7 @@ func FuzzDecodeCreateBody(f *testing.F) {
 		`{"label":"ci","scopes":["repository:acme/app:pull"],"expires_in":"30d"}`,
 		`{"label":"ci","expires_at":"2027-01-01T00:00:00Z"}`,
 		`{"label":5}`, `{"x":1}`, `{`, ``, `[]`, `null`, `{} {}`, `{"scopes":null}`, `{"label":"\u0000"}`,
+		`{"label":"a","label":"b"}`, `{"SCOPES":["x"]}`, `{"scopes":[{"a":1,"a":2}]}`, `{"l\u0061bel":"a","label":"b"}`,
 	} {
 		f.Add(s)
 	}
@@ -65,6 +69,15 @@ func FuzzDecodeCreateBody(f *testing.F) {
 			t.Fatalf("decode refused %q with %d %s, want a 4xx JSON error", body, w.Code, w.Body)
 		}
 		if ok {
+			// What decode accepts names each field once, in its own case.
+			var keys map[string]json.RawMessage
+			if err := json.Unmarshal([]byte(body), &keys); err == nil {
+				for k := range keys {
+					if f := jsonFields(&req); !slices.Contains(f, k) {
+						t.Fatalf("decode accepted %q whose key %q is no field of %v", body, k, f)
+					}
+				}
+			}
 			// What passes decode must survive the validators without panicking.
 			_ = checkLabel(req.Label)
 			_ = checkDescription(req.Description)
@@ -83,7 +96,7 @@ func FuzzValidators(f *testing.F) {
 		if checkLabel(s) == nil && (s == "" || !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxLabel) {
 			t.Errorf("checkLabel accepted %q", s)
 		}
-		if checkDescription(s) == nil && (!utf8.ValidString(s) || utf8.RuneCountInString(s) > maxDescription) {
+		if checkDescription(s) == nil && (!utf8.ValidString(s) || utf8.RuneCountInString(s) > maxDescription || strings.IndexFunc(s, func(r rune) bool { return unicode.In(r, notPlain...) }) >= 0) {
 			t.Errorf("checkDescription accepted %q", s)
 		}
 		if validTokenID(s) && (!strings.HasPrefix(s, tokenIDPrefix) || len(s) != 30) {

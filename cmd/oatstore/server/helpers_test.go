@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
 	"github.com/oatgate/oatgate/cmd/oatstore/server"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 	"github.com/oatgate/oatgate/cmd/oatstore/store/sqlite"
@@ -228,36 +229,32 @@ func (e *env) create(org string, body any) issued {
 	return out
 }
 
-// introspection is the gateway's view of a token.
-type introspection struct {
-	Active  bool   `json:"active"`
-	TokenID string `json:"token_id"`
-	Label   string `json:"label"`
-	Org     string `json:"org"`
-	Scope   string `json:"scope"`
-	Exp     int64  `json:"exp"`
-}
+// introspection is the gateway's view of a token, read the way the gateway
+// reads it.
+type introspection = storeapi.Introspection
 
 func (e *env) introspect(secret string) introspection {
 	e.t.Helper()
 	r := e.do("POST", "/v1/introspect", gatewayKey, "application/x-www-form-urlencoded", strings.NewReader(url.Values{"token": {secret}}.Encode()))
 	e.mustStatus(r, http.StatusOK)
-	var out introspection
-	r.json(e.t, &out)
+	out, err := storeapi.ParseIntrospection(r.body)
+	if err != nil {
+		e.t.Fatalf("the gateway cannot read the introspection answer %s: %v", r.body, err)
+	}
 	return out
 }
 
-type feedAnswer struct {
-	Cursor   string   `json:"cursor"`
-	TokenIDs []string `json:"token_ids"`
-}
+// feedAnswer is a revocation feed page.
+type feedAnswer = storeapi.RevocationPage
 
 func (e *env) feed(query string) feedAnswer {
 	e.t.Helper()
 	r := e.do("GET", "/v1/revocations"+query, gatewayKey, "", nil)
 	e.mustStatus(r, http.StatusOK)
-	var out feedAnswer
-	r.json(e.t, &out)
+	out, err := storeapi.ParseRevocationPage(r.body)
+	if err != nil {
+		e.t.Fatalf("the gateway cannot read the feed page %s: %v", r.body, err)
+	}
 	return out
 }
 

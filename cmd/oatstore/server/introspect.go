@@ -7,25 +7,12 @@ import (
 	"strings"
 
 	"github.com/oatgate/oatgate/caddymodule/oat"
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
-// introspection is the RFC 7662 answer. An inactive token gets only
-// {"active":false}: the gateway needs nothing else and a prober learns
-// nothing more.
-type introspection struct {
-	Active  bool   `json:"active"`
-	TokenID string `json:"token_id,omitempty"`
-	Label   string `json:"label,omitempty"`
-	Org     string `json:"org,omitempty"`
-	// Scope is the canonical scopes, space-separated (RFC 7662 "scope").
-	Scope string `json:"scope,omitempty"`
-	// Exp is the expiry in unix seconds; omitted when the token never
-	// expires.
-	Exp int64 `json:"exp,omitempty"`
-}
-
-// introspect answers POST /v1/introspect with form body token=<oat>. The
+// introspect answers POST /v1/introspect with form body token=<oat> with a
+// storeapi.Introspection; an inactive token gets only {"active":false}. The
 // lookup is by SHA-256, so its timing does not depend on how much of a
 // guess matches a stored secret.
 func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
@@ -44,12 +31,12 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "malformed form body")
 		return
 	}
-	secret := r.PostForm.Get("token")
+	secret := r.PostForm.Get(storeapi.TokenParam)
 	if secret == "" {
 		badRequest(w, "form field token is required")
 		return
 	}
-	inactive := introspection{Active: false}
+	inactive := storeapi.Introspection{Active: false}
 	if oat.Check(secret) != nil {
 		writeJSON(w, http.StatusOK, inactive)
 		return
@@ -70,7 +57,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.lastUsed.mark(t.ID, now)
-	ans := introspection{
+	ans := storeapi.Introspection{
 		Active:  true,
 		TokenID: t.ID,
 		Label:   t.Label,
@@ -78,7 +65,8 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 		Scope:   strings.Join(t.Scopes, " "),
 	}
 	if t.ExpiresAt != nil {
-		ans.Exp = t.ExpiresAt.Unix()
+		exp := t.ExpiresAt.Unix()
+		ans.Exp = &exp
 	}
 	writeJSON(w, http.StatusOK, ans)
 }

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -10,9 +11,9 @@ import (
 
 func TestIntrospect(t *testing.T) {
 	e := newEnv(t, "")
-	e.putOrg("acme", `{}`)
+	e.putOrg("acme", `{"allow_never_expires":true}`)
 	expiring := e.create("acme", map[string]any{"label": "ci", "scopes": []string{"repository:acme/app:pull,push", "repository:acme/base:pull"}, "expires_in": "1d"})
-	forever := e.create("acme", ciToken("forever"))
+	forever := e.create("acme", map[string]any{"label": "forever", "scopes": []string{"repository:acme/app:pull,push"}, "expires_in": "none"})
 	revoked := e.create("acme", ciToken("revoked"))
 	e.mustStatus(e.admin("POST", "/v1/orgs/acme/tokens/"+revoked.ID+"/revoke", nil), http.StatusOK)
 	inactive := e.create("acme", ciToken("inactive"))
@@ -22,9 +23,10 @@ func TestIntrospect(t *testing.T) {
 
 	t.Run("an active token answers its id, label, org, canonical scope and expiry", func(t *testing.T) {
 		got := e.on(t).introspect(expiring.Secret)
+		exp := expiring.ExpiresAt.Unix()
 		want := introspection{Active: true, TokenID: expiring.ID, Label: "ci", Org: "acme",
-			Scope: "repository:acme/app:pull,push repository:acme/base:pull", Exp: expiring.ExpiresAt.Unix()}
-		if got != want {
+			Scope: "repository:acme/app:pull,push repository:acme/base:pull", Exp: &exp}
+		if !reflect.DeepEqual(got, want) {
 			t.Errorf("got %+v, want %+v", got, want)
 		}
 	})

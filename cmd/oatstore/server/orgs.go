@@ -19,6 +19,7 @@ const (
 type orgRequest struct {
 	MaxTokens         *int  `json:"max_tokens"`
 	MaxExpiryDays     *int  `json:"max_expiry_days"`
+	DefaultExpiryDays *int  `json:"default_expiry_days"`
 	AllowNeverExpires *bool `json:"allow_never_expires"`
 }
 
@@ -39,6 +40,10 @@ func (s *Server) putOrg(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "max_expiry_days must be between 1 and %d", maxMaxExpiryDays)
 		return
 	}
+	if req.DefaultExpiryDays != nil && (*req.DefaultExpiryDays < 1 || *req.DefaultExpiryDays > maxMaxExpiryDays) {
+		badRequest(w, "default_expiry_days must be between 1 and %d", maxMaxExpiryDays)
+		return
+	}
 	ev := s.event(r, store.ActionOrgUpdated)
 	o, created, err := s.store.PutOrg(r.Context(), name, func(cur store.Org, _ bool) (store.Org, error) {
 		if req.MaxTokens != nil {
@@ -49,6 +54,16 @@ func (s *Server) putOrg(w http.ResponseWriter, r *http.Request) {
 		}
 		if req.AllowNeverExpires != nil {
 			cur.AllowNeverExpires = *req.AllowNeverExpires
+		}
+		if req.DefaultExpiryDays != nil {
+			cur.DefaultExpiryDays = *req.DefaultExpiryDays
+		}
+		if cur.DefaultExpiryDays > cur.MaxExpiryDays {
+			if req.DefaultExpiryDays != nil {
+				return cur, store.Invalidf("default_expiry_days %d is more than max_expiry_days %d: lower it or raise max_expiry_days", cur.DefaultExpiryDays, cur.MaxExpiryDays)
+			}
+			// Lowering the maximum lowers the default with it.
+			cur.DefaultExpiryDays = cur.MaxExpiryDays
 		}
 		return cur, nil
 	}, ev)

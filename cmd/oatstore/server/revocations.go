@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
 )
 
 const (
@@ -15,19 +17,13 @@ const (
 	feedPage = 1000
 )
 
-// feed is the GET /v1/revocations answer.
-type feed struct {
-	Cursor   string   `json:"cursor"`
-	TokenIDs []string `json:"token_ids"`
-}
-
-// revocations answers GET /v1/revocations?after=CURSOR[&wait=30s]: the ids
-// of tokens changed since the cursor. With wait, an empty answer is held
+// revocations answers GET /v1/revocations?after=CURSOR[&wait=30s] with a
+// storeapi.RevocationPage: the ids of tokens changed since the cursor. With wait, an empty answer is held
 // until a change arrives on this replica or the wait ends.
 func (s *Server) revocations(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var after int64
-	if raw := q.Get("after"); raw != "" {
+	if raw := q.Get(storeapi.AfterParam); raw != "" {
 		var err error
 		if after, err = strconv.ParseInt(raw, 10, 64); err != nil || after < 0 {
 			badRequest(w, "after %q: want a cursor from a previous answer, or 0", raw)
@@ -35,7 +31,7 @@ func (s *Server) revocations(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var wait time.Duration
-	if raw := q.Get("wait"); raw != "" {
+	if raw := q.Get(storeapi.WaitParam); raw != "" {
 		var err error
 		if wait, err = time.ParseDuration(raw); err != nil || wait < 0 {
 			badRequest(w, "wait %q: want a duration such as 30s (at most %s)", raw, maxWait)
@@ -67,7 +63,10 @@ func (s *Server) revocations(w http.ResponseWriter, r *http.Request) {
 		case <-s.done:
 		}
 	}
-	writeJSON(w, http.StatusOK, feed{Cursor: strconv.FormatInt(next, 10), TokenIDs: ids})
+	if ids == nil {
+		ids = []string{} // the page promises a list, never null
+	}
+	writeJSON(w, http.StatusOK, storeapi.RevocationPage{Cursor: strconv.FormatInt(next, 10), TokenIDs: ids})
 }
 
 // notifier wakes long polls when a token changes in this process. With

@@ -36,10 +36,12 @@ const maxBody = 64 << 10
 type Config struct {
 	// Store holds orgs, tokens and the audit log. Required.
 	Store store.Store
-	// AdminKeys authorize the management API. At least one is required.
+	// AdminKeys authorize the management API. At least one is required,
+	// each at least MinKeyLength bytes.
 	AdminKeys []string
 	// GatewayKeys authorize /v1/introspect and /v1/revocations; several may
-	// be set while rotating. Default none: gateways get 401.
+	// be set while rotating, each at least MinKeyLength bytes. Default
+	// none: gateways get 401.
 	GatewayKeys []string
 	// Logger receives request and management logs, never a secret.
 	// Default: a no-op logger.
@@ -72,6 +74,12 @@ func New(cfg Config) (*Server, error) {
 	admin := newKeyring(cfg.AdminKeys)
 	if admin.empty() {
 		return nil, ErrNoAdminKey
+	}
+	if err := checkKeyLengths(cfg.AdminKeys, "admin", "OATSTORE_ADMIN_KEY", false); err != nil {
+		return nil, err
+	}
+	if err := checkKeyLengths(cfg.GatewayKeys, "gateway", "OATSTORE_GATEWAY_KEY", true); err != nil {
+		return nil, err
 	}
 	s := &Server{
 		store:   cfg.Store,

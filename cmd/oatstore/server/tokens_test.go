@@ -53,11 +53,29 @@ func TestCreateToken(t *testing.T) {
 		}
 	})
 
-	t.Run("without an expiry a token never expires when the org allows it", func(t *testing.T) {
+	t.Run("without an expiry a token expires after the org's default of 90 days", func(t *testing.T) {
 		e := e.on(t)
-		got := e.create("acme", ciToken("forever"))
+		got := e.create("acme", ciToken("defaulted"))
+		if want := e.clock.Now().Add(90 * 24 * time.Hour); got.ExpiresAt == nil || !got.ExpiresAt.Equal(want) {
+			t.Errorf("expires_at = %v, want %v", got.ExpiresAt, want)
+		}
+	})
+
+	t.Run("a token never expires only when asked and the org allows it", func(t *testing.T) {
+		e := e.on(t)
+		e.putOrg("open", `{"allow_never_expires":true}`)
+		got := e.create("open", map[string]any{"label": "forever", "scopes": []string{"repository:open/app:pull"}, "expires_in": "none"})
 		if got.ExpiresAt != nil {
 			t.Errorf("expires_at = %v, want null", got.ExpiresAt)
+		}
+	})
+
+	t.Run("without an expiry a token gets the org's own default", func(t *testing.T) {
+		e := e.on(t)
+		e.putOrg("weekly", `{"default_expiry_days":7}`)
+		got := e.create("weekly", map[string]any{"label": "ci", "scopes": []string{"repository:weekly/app:pull"}})
+		if want := e.clock.Now().Add(7 * 24 * time.Hour); got.ExpiresAt == nil || !got.ExpiresAt.Equal(want) {
+			t.Errorf("expires_at = %v, want %v", got.ExpiresAt, want)
 		}
 	})
 
@@ -106,7 +124,8 @@ func TestCreateTokenRefusals(t *testing.T) {
 		{"an expiry in the past is refused", "acme", `{"label":"a",` + scopes + `,"expires_at":"` + now.Add(-time.Hour).Format(time.RFC3339) + `"}`, "", 400, "invalid_request", "not in the future"},
 		{"an expiry past a year is refused", "acme", `{"label":"a",` + scopes + `,"expires_in":"366d"}`, "", 400, "invalid_request", "365 days"},
 		{"an expiry past the org maximum is refused", "strict", `{"label":"a","scopes":["repository:strict/app:pull"],"expires_in":"31d"}`, "", 400, "invalid_request", "30 days"},
-		{"no expiry is refused where the org requires one", "strict", `{"label":"a","scopes":["repository:strict/app:pull"]}`, "", 400, "invalid_request", "requires tokens to expire"},
+		{"a never-expiring token is refused by a new org", "acme", `{"label":"a",` + scopes + `,"expires_in":"none"}`, "", 400, "invalid_request", "does not allow tokens that never expire"},
+		{"a never-expiring token is refused where the org forbids it", "strict", `{"label":"a","scopes":["repository:strict/app:pull"],"expires_in":"never"}`, "", 400, "invalid_request", "allow_never_expires"},
 		{"a duplicate label is refused", "acme", `{"label":"taken",` + scopes + `}`, "", 409, "conflict", "already has a token labelled"},
 		{"an unknown org is 404", "nobody", `{"label":"a","scopes":["repository:nobody/app:pull"]}`, "", 404, "not_found", "oatstore org set nobody"},
 		{"an invalid org name is refused", "Acme", `{"label":"a",` + scopes + `}`, "", 400, "invalid_request", "invalid org name"},

@@ -11,6 +11,9 @@ const (
 	DefaultMaxTokens = 100
 	// DefaultMaxExpiryDays is how far ahead a token may expire unless set.
 	DefaultMaxExpiryDays = 365
+	// DefaultExpiryDays is when a token created without an expiry
+	// expires, unless the org sets another.
+	DefaultExpiryDays = 90
 )
 
 // Org is an organization and its token policy.
@@ -23,7 +26,11 @@ type Org struct {
 	MaxTokens int `json:"max_tokens"`
 	// MaxExpiryDays is how far ahead a token's expiry may be set. Default 365.
 	MaxExpiryDays int `json:"max_expiry_days"`
-	// AllowNeverExpires permits tokens without an expiry. Default true.
+	// DefaultExpiryDays is how far ahead a token created without an expiry
+	// expires; at most MaxExpiryDays. Default 90.
+	DefaultExpiryDays int `json:"default_expiry_days"`
+	// AllowNeverExpires permits tokens that never expire, when asked for
+	// explicitly (expires_in "none"). An org opts in: default false.
 	AllowNeverExpires bool `json:"allow_never_expires"`
 	// CreatedAt is set by the store when the org is created.
 	CreatedAt time.Time `json:"created_at"`
@@ -37,7 +44,8 @@ func Defaults(name string) Org {
 		Name:              name,
 		MaxTokens:         DefaultMaxTokens,
 		MaxExpiryDays:     DefaultMaxExpiryDays,
-		AllowNeverExpires: true,
+		DefaultExpiryDays: DefaultExpiryDays,
+		AllowNeverExpires: false,
 	}
 }
 

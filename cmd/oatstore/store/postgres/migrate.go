@@ -64,12 +64,19 @@ var migrations = [][]string{
 		// of an empty feed.
 		`INSERT INTO token_changes (token_id, changed_at) VALUES ('', 'epoch')`,
 	},
+	// 2: an org's default token expiry, as in the SQLite backend. Orgs from
+	// before get 90 days, or their maximum when that is shorter; their
+	// allow_never_expires stays as it was.
+	{
+		`ALTER TABLE orgs ADD COLUMN default_expiry_days INTEGER NOT NULL DEFAULT 90`,
+		`UPDATE orgs SET default_expiry_days = LEAST(max_expiry_days, 90)`,
+	},
 }
 
 // migrate brings the schema to len(migrations) in one transaction under an
 // advisory lock: a replica that waits for the lock then finds the work done.
-func (s *Store) migrate(ctx context.Context) error {
-	return s.write(ctx, func(tx pgx.Tx) error {
+func (d *db) migrate(ctx context.Context) error {
+	return d.write(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
 			return fmt.Errorf("taking the migration lock: %w", err)
 		}

@@ -51,7 +51,7 @@ func orgsCreatedThenUpdated(t *testing.T, open func(t *testing.T) store.Store) {
 		if !exists {
 			t.Errorf("apply saw exists=false for a stored org")
 		}
-		o.MaxTokens = 7
+		o.MaxTokens, o.MaxExpiryDays, o.DefaultExpiryDays, o.AllowNeverExpires = 7, 30, 14, true
 		return o, nil
 	}, evAt("", T0.Add(time.Hour)))
 	if err != nil || created {
@@ -60,6 +60,9 @@ func orgsCreatedThenUpdated(t *testing.T, open func(t *testing.T) store.Store) {
 	got, err := b.GetOrg(ctx, "acme")
 	if err != nil || !reflect.DeepEqual(got, o) {
 		t.Errorf("GetOrg = %+v, %v; want %+v", got, err, o)
+	}
+	if got.MaxTokens != 7 || got.MaxExpiryDays != 30 || got.DefaultExpiryDays != 14 || !got.AllowNeverExpires {
+		t.Errorf("GetOrg = %+v; want every setting as updated", got)
 	}
 	if want := T0.Add(time.Hour); !got.UpdatedAt.Equal(want) || !got.CreatedAt.Equal(T0) {
 		t.Errorf("created %v updated %v, want %v and %v", got.CreatedAt, got.UpdatedAt, T0, want)

@@ -1,0 +1,77 @@
+package storeapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Introspection is the RFC 7662 introspection answer, the fields oatgate
+// uses. An inactive token is answered {"active":false}: the gateway needs
+// nothing else and a prober learns nothing more.
+type Introspection struct {
+	// Active is whether the token grants access now.
+	Active bool `json:"active"`
+	// TokenID is the store's id of the token; required when active.
+	TokenID string `json:"token_id,omitempty"`
+	// Label is the token's human label.
+	Label string `json:"label,omitempty"`
+	// Org is the organization the token belongs to; required when active.
+	Org string `json:"org,omitempty"`
+	// Scope is the token's scopes, space-separated (RFC 7662 "scope").
+	Scope string `json:"scope,omitempty"`
+	// Exp is the expiry in Unix seconds; nil (omitted) when the token never
+	// expires. A pointer, because 0 is a time (the epoch), not "never".
+	Exp *int64 `json:"exp,omitempty"`
+}
+
+// wireIntrospection is what ParseIntrospection decodes: pointers tell a
+// missing field from a zero one, and Exp stays a number until checked.
+type wireIntrospection struct {
+	Active  *bool        `json:"active"`
+	TokenID string       `json:"token_id"`
+	Label   string       `json:"label"`
+	Org     string       `json:"org"`
+	Scope   string       `json:"scope"`
+	Exp     *json.Number `json:"exp"`
+}
+
+// ParseIntrospection reads an introspection answer body. It returns an
+// error wrapping ErrMalformed for anything it cannot trust: not one JSON
+// object, no boolean "active", an active answer without token_id or org, or
+// an exp that is not a non-negative whole number. The scope string is
+// returned as sent; the reader parses it. Unknown fields are ignored, as RFC
+// 7662 allows servers to add them.
+func ParseIntrospection(body []byte) (Introspection, error) {
+	var w wireIntrospection
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&w); err != nil {
+		return Introspection{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if dec.More() {
+		return Introspection{}, fmt.Errorf("%w: trailing data after the JSON object", ErrMalformed)
+	}
+	if w.Active == nil {
+		return Introspection{}, fmt.Errorf("%w: no \"active\" field", ErrMalformed)
+	}
+	if !*w.Active {
+		return Introspection{}, nil
+	}
+	if strings.TrimSpace(w.TokenID) == "" {
+		return Introspection{}, fmt.Errorf("%w: active answer without token_id", ErrMalformed)
+	}
+	if strings.TrimSpace(w.Org) == "" {
+		return Introspection{}, fmt.Errorf("%w: active answer without org", ErrMalformed)
+	}
+	in := Introspection{Active: true, TokenID: w.TokenID, Label: w.Label, Org: w.Org, Scope: w.Scope}
+	if w.Exp != nil {
+		secs, err := w.Exp.Int64()
+		if err != nil || secs < 0 {
+			return Introspection{}, fmt.Errorf("%w: exp %q is not a non-negative integer", ErrMalformed, w.Exp.String())
+		}
+		in.Exp = &secs
+	}
+	return in, nil
+}
