@@ -68,7 +68,7 @@ func Main(args []string, env Env, stdout, stderr io.Writer) int {
 const usage = `usage:
   oatstore serve --listen 127.0.0.1:8081 --db ./oatstore.db [--dev]
   oatstore org list
-  oatstore org set ORG [--max-tokens N] [--max-expiry-days N] [--allow-never-expires=BOOL]
+  oatstore org set ORG [--max-tokens N] [--max-expiry-days N] [--default-expiry-days N] [--allow-never-expires=BOOL]
   oatstore org show ORG
   oatstore token create --org ORG --label LABEL --scope SCOPE... [--expires T|none] [--description TEXT]
   oatstore token list --org ORG

@@ -68,7 +68,7 @@ func TestCLI(t *testing.T) {
 		stdout   string // a regexp the output must match
 		inStderr string
 	}{
-		{"org set creates an org and prints it", []string{"org", "set", "acme", "--max-tokens", "2"}, 0, `acme\s+2\s+365d\s+false`, ""},
+		{"org set creates an org and prints it", []string{"org", "set", "acme", "--max-tokens", "2"}, 0, `acme\s+2\s+365d\s+90d\s+false`, ""},
 		{"org show prints the org", []string{"org", "show", "acme", "--json"}, 0, `"max_tokens": 2`, ""},
 		{"token create prints the secret once", []string{"token", "create", "--org", "acme", "--label", "ci", "--scope", "repository:acme/app:pull,push", "--expires", "90d", "--description", "CI"}, 0, `(?s)ci\s+active.*token: oat_\w+\nThis is the only time`, ""},
 		{"a second token fills the org", []string{"token", "create", "--org", "acme", "--label", "deploy", "--scope", "repository:acme/**:pull", "--json"}, 0, `"token": "oat_`, ""},
@@ -193,7 +193,10 @@ func TestCLIAsAnOperatorTypesIt(t *testing.T) {
 		{"an unreadable expiry shows the one syntax", []string{"token", "create", "--org", "acme", "--label", "x", "--scope", "repository:acme/a:pull", "--expires", "soon"}, 2, `^$`, `--expires "soon": want a date`},
 		{"an expiry past the org's maximum names the org's flag", []string{"token", "create", "--org", "acme", "--label", "far", "--scope", "repository:acme/a:pull", "--expires", "400d"}, 1, `^$`, "(oatstore org set --max-expiry-days)"},
 		{"an org setting out of range names the flag", []string{"org", "set", "acme", "--max-tokens", "-1"}, 1, `^$`, "--max-tokens must be between"},
-		{"org requires an expiry", []string{"org", "set", "acme", "--allow-never-expires=false"}, 0, `acme\s+100\s+365d\s+false`, ""},
+		{"an org's default expiry is set with its flag", []string{"org", "set", "acme", "--default-expiry-days", "30"}, 0, `acme\s+100\s+365d\s+30d\s+false`, ""},
+		{"a token without --expires gets the org's default", []string{"token", "create", "--org", "acme", "--label", "defaulted", "--scope", "repository:acme/a:pull"}, 0, `defaulted\s+active\s+` + time.Now().UTC().AddDate(0, 0, 30).Format("2006-01-02"), ""},
+		{"a default past the maximum names both flags", []string{"org", "set", "acme", "--default-expiry-days", "400"}, 1, `^$`, "--default-expiry-days"},
+		{"org requires an expiry", []string{"org", "set", "acme", "--allow-never-expires=false", "--default-expiry-days", "90"}, 0, `acme\s+100\s+365d\s+90d\s+false`, ""},
 		{"a never-expiring token in that org is refused naming --expires", []string{"token", "create", "--org", "acme", "--label", "forever", "--scope", "repository:acme/a:pull", "--expires", "none"}, 1, `^$`, "--expires"},
 		{"an audit page size out of range names --limit", []string{"audit", "--org", "acme", "--limit", "0"}, 2, `^$`, "--limit 0: want a number from 1 to 500"},
 		{"org list says when the store cannot list orgs", []string{"org", "list"}, 1, `^$`, "cannot list orgs"},
@@ -226,11 +229,11 @@ func TestOrgListPrintsEveryOrg(t *testing.T) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"orgs":[{"name":"acme","max_tokens":10,"max_expiry_days":90,"allow_never_expires":false},{"name":"globex","max_tokens":100,"max_expiry_days":365,"allow_never_expires":true}]}`)
+		fmt.Fprint(w, `{"orgs":[{"name":"acme","max_tokens":10,"max_expiry_days":90,"default_expiry_days":30,"allow_never_expires":false},{"name":"globex","max_tokens":100,"max_expiry_days":365,"default_expiry_days":90,"allow_never_expires":true}]}`)
 	}))
 	defer hs.Close()
 	code, out, errs := run(map[string]string{"OATSTORE_SERVER": hs.URL, "OATSTORE_ADMIN_KEY": adminKey}, "org", "list")
-	want := "ORG     MAX TOKENS  MAX EXPIRY  NEVER EXPIRES\nacme    10          90d         false\nglobex  100         365d        true\n"
+	want := "ORG     MAX TOKENS  MAX EXPIRY  DEFAULT EXPIRY  NEVER EXPIRES\nacme    10          90d         30d             false\nglobex  100         365d        90d             true\n"
 	if code != 0 || out != want {
 		t.Errorf("exit %d, stderr %q\n got:\n%s\nwant:\n%s", code, errs, out, want)
 	}
