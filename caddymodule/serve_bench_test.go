@@ -110,7 +110,7 @@ func BenchmarkServeHTTPCacheHit(b *testing.B) {
 
 	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
 	defer cancel()
-	ra := &RegistryAuth{Store: bs.URL, StoreKey: bs.gatewayKey, CacheTTL: caddy.Duration(3600e9)}
+	ra := &RegistryAuth{Store: StoreURLs{bs.URL}, StoreKey: bs.gatewayKey, CacheTTL: caddy.Duration(3600e9)}
 	if err := ra.Provision(ctx); err != nil {
 		b.Fatalf("Provision: %v", err)
 	}
