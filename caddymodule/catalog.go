@@ -10,11 +10,10 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
-	"github.com/oatgate/oatgate/caddymodule/access"
 	"github.com/oatgate/oatgate/caddymodule/catalog"
+	"github.com/oatgate/oatgate/caddymodule/decide"
 	"github.com/oatgate/oatgate/caddymodule/registryerr"
 	"github.com/oatgate/oatgate/caddymodule/registryreq"
-	"github.com/oatgate/oatgate/caddymodule/scope"
 )
 
 const (
@@ -29,12 +28,16 @@ const (
 
 var errResponseTooLarge = errors.New("registry catalog page too large")
 
-// serveCatalog answers GET /v2/_catalog with only the repositories grants may
-// pull, reading the registry's catalog through next page by page.
-func (ra *RegistryAuth) serveCatalog(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, req *registryreq.Request, grants *scope.Grants) error {
-	n := req.N
-	if n <= 0 || n > ra.MaxPageSize {
-		n = ra.MaxPageSize
+// serveCatalog answers GET /v2/_catalog with only the repositories the
+// decision's identity may pull, reading the registry's catalog through next
+// page by page.
+func (ra *RegistryAuth) serveCatalog(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler, req *registryreq.Request, d *decide.Decision) error {
+	n, policy, id := d.PageSize, ra.policy, d.Identity
+	if n == 0 {
+		// n=0 asks for an empty page; the registry answers it without
+		// reading its catalog and without a Link, and so does the gateway.
+		writeCatalogPage(w, nil, "")
+		return nil
 	}
 	var upstreamFailure *bufferWriter
 	fetch := func(size int, last string) (catalog.Page, error) {
@@ -59,7 +62,7 @@ func (ra *RegistryAuth) serveCatalog(w http.ResponseWriter, r *http.Request, nex
 		}
 		return catalog.ParsePage(bw.body, bw.header.Get("Link") != "")
 	}
-	allow := func(name string) bool { return ra.allows(grants, access.Access{Repository: name, Action: access.Pull}) }
+	allow := func(name string) bool { return policy.MayPull(id, name) }
 
 	last, sealed, ok := ra.cursor.Open(req.Last)
 	if !ok || (!sealed && last != "" && !allow(last)) {
@@ -68,8 +71,8 @@ func (ra *RegistryAuth) serveCatalog(w http.ResponseWriter, r *http.Request, nex
 		registryerr.Write(w, errBadCursor)
 		return nil
 	}
-	walk := catalog.Walk{Fetch: fetch, Allow: allow, PageSize: ra.MaxPageSize, MaxPages: maxCatalogPages}
-	if org := grants.Org(); org != "" && len(ra.anonymous) == 0 {
+	walk := catalog.Walk{Fetch: fetch, Allow: allow, PageSize: policy.MaxPageSize(), MaxPages: maxCatalogPages}
+	if org := policy.Namespace(id); org != "" {
 		// Everything the token may see is in its org's namespace, one run
 		// of the registry's path-ordered catalog: read only that run.
 		prefix := org + "/"
@@ -96,11 +99,7 @@ func (ra *RegistryAuth) serveCatalog(w http.ResponseWriter, r *http.Request, nex
 		return nil
 	}
 
-	body := catalog.Body(res.Repositories)
-	h := w.Header()
-	h.Set(registryerr.APIVersionHeader, "registry/2.0")
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	link := ""
 	if res.More {
 		next := res.Next
 		if !allow(next) {
@@ -108,11 +107,24 @@ func (ra *RegistryAuth) serveCatalog(w http.ResponseWriter, r *http.Request, nex
 			// client gets an opaque place to resume, not the name.
 			next = ra.cursor.Seal(next)
 		}
-		h.Set("Link", catalog.Link(n, next))
+		link = catalog.Link(n, next)
+	}
+	return writeCatalogPage(w, res.Repositories, link)
+}
+
+// writeCatalogPage answers a catalog page of names, with link as its Link
+// header when it is not empty.
+func writeCatalogPage(w http.ResponseWriter, names []string, link string) error {
+	body := catalog.Body(names)
+	h := w.Header()
+	h.Set(registryerr.APIVersionHeader, "registry/2.0")
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if link != "" {
+		h.Set("Link", link)
 	}
 	w.WriteHeader(http.StatusOK)
-	_, err = w.Write(body)
-	if err != nil {
+	if _, err := w.Write(body); err != nil {
 		return caddyhttp.Error(http.StatusInternalServerError, err)
 	}
 	return nil

@@ -11,7 +11,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/oatgate/oatgate/caddymodule/usage"
+	"github.com/oatgate/oatgate/caddymodule/decide"
 	"github.com/oatgate/oatgate/caddymodule/verify"
 )
 
@@ -36,8 +36,8 @@ type collectors struct {
 	revocations    prometheus.Counter
 	storeUp        prometheus.Gauge
 
-	// denialsBy is denials curried by each known reason; read only.
-	denialsBy map[string]prometheus.Counter
+	// denialsBy is denials curried by each reason; read only.
+	denialsBy [decide.NumReasons]prometheus.Counter
 
 	// byOrg holds the request counters of each org seen, curried by event
 	// and decision, so that counting a request neither allocates nor
@@ -83,21 +83,17 @@ func newCollectors() *collectors {
 		}),
 		cacheHits:      counter("cache_hits_total", "Token verifications answered from the cache."),
 		cacheMisses:    counter("cache_misses_total", "Token verifications that had to ask the token store."),
-		cacheEvictions: counter("cache_evictions_total", "Cache entries dropped for room or age."),
+		cacheEvictions: counter("cache_evictions_total", "Cache entries dropped to make room (entries carry no TTL; staleness is checked on use)."),
 		revocations:    counter("revocations_applied_total", "Token ids read from the store's revocation feed and applied."),
 		storeUp: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: metricsNamespace, Name: "store_reachable",
 			Help: "1 when the last call to the token store got a usable answer, 0 when it did not.",
 		}),
-		denialsBy: map[string]prometheus.Counter{},
 	}
 	// Every reason is exported from the start, so that rate() sees the
 	// first denial of each.
-	for _, reason := range []string{
-		usage.ReasonInvalidRequest, usage.ReasonNoCredentials, usage.ReasonBadCredentials, usage.ReasonBadToken,
-		usage.ReasonInactiveToken, usage.ReasonWrongOrg, usage.ReasonScope, usage.ReasonUnavailable,
-	} {
-		c.denialsBy[reason] = c.denials.WithLabelValues(reason)
+	for reason := decide.ReasonNone + 1; reason < decide.NumReasons; reason++ {
+		c.denialsBy[reason] = c.denials.WithLabelValues(reason.String())
 	}
 	empty := map[string]*orgCounters{}
 	c.byOrg.Store(&empty)
@@ -125,30 +121,8 @@ func (c *collectors) register(reg prometheus.Registerer, tokenIDs bool) error {
 	return nil
 }
 
-// numEvents is how many event names eventIndex knows.
-const numEvents = 6
-
-func eventIndex(event string) int {
-	switch event {
-	case usage.EventPull:
-		return 0
-	case usage.EventPush:
-		return 1
-	case usage.EventDelete:
-		return 2
-	case usage.EventLogin:
-		return 3
-	case usage.EventCatalog:
-		return 4
-	}
-	return 5 // usage.EventInvalid
-}
-
-var eventNames = [numEvents]string{usage.EventPull, usage.EventPush, usage.EventDelete, usage.EventLogin, usage.EventCatalog, usage.EventInvalid}
-
-// orgCounters are one org's request counters by event and decision
-// (0 allow, 1 deny).
-type orgCounters [numEvents][2]prometheus.Counter
+// orgCounters are one org's request counters by event and outcome.
+type orgCounters [decide.NumEvents][decide.NumOutcomes]prometheus.Counter
 
 func (c *collectors) forOrg(org string) *orgCounters {
 	if oc := (*c.byOrg.Load())[org]; oc != nil {
@@ -161,9 +135,10 @@ func (c *collectors) forOrg(org string) *orgCounters {
 		return oc
 	}
 	oc := new(orgCounters)
-	for e, name := range eventNames {
-		oc[e][0] = c.requests.WithLabelValues(org, name, usage.Allow)
-		oc[e][1] = c.requests.WithLabelValues(org, name, usage.Deny)
+	for e := range decide.NumEvents {
+		for o := range decide.NumOutcomes {
+			oc[e][o] = c.requests.WithLabelValues(org, e.String(), o.String())
+		}
 	}
 	next := make(map[string]*orgCounters, len(old)+1)
 	maps.Copy(next, old)
@@ -190,32 +165,19 @@ func newMetrics(ctx caddy.Context, tokenIDs bool) (*metrics, error) {
 	return m, nil
 }
 
-// request counts one finished request from its usage event. A handler that
-// was never provisioned has no metrics.
-func (m *metrics) request(ev *usage.Event) {
-	if m == nil {
+// request counts one finished request. A handler that was never
+// provisioned has no metrics.
+func (m *metrics) request(event decide.Event, outcome decide.Outcome, reason decide.Reason, org, tokenID string) {
+	if m == nil || event >= decide.NumEvents || outcome >= decide.NumOutcomes {
 		return
 	}
-	d := 0
-	if ev.Decision != usage.Allow {
-		d = 1
-		if ctr := m.c.denialsBy[ev.Reason]; ctr != nil {
-			ctr.Inc()
-		} else {
-			m.c.denials.WithLabelValues(ev.Reason).Inc()
-		}
+	if outcome == decide.Deny && reason < decide.NumReasons && m.c.denialsBy[reason] != nil {
+		m.c.denialsBy[reason].Inc()
 	}
-	m.c.forOrg(ev.Org)[eventIndex(ev.Event)][d].Inc()
-	if m.tokenIDs && ev.TokenID != "" {
-		m.c.tokenRequests.WithLabelValues(ev.Org, ev.TokenID, ev.Event, decisionName(d)).Inc()
+	m.c.forOrg(org)[event][outcome].Inc()
+	if m.tokenIDs && tokenID != "" {
+		m.c.tokenRequests.WithLabelValues(org, tokenID, event.String(), outcome.String()).Inc()
 	}
-}
-
-func decisionName(d int) string {
-	if d == 0 {
-		return usage.Allow
-	}
-	return usage.Deny
 }
 
 // CacheHit implements verify.Observer.

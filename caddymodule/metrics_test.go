@@ -8,8 +8,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/oatgate/oatgate/caddymodule/usage"
+	"github.com/oatgate/oatgate/caddymodule/decide"
 )
+
+// counted is one finished request as metrics.request reads it.
+type counted struct {
+	event        decide.Event
+	outcome      decide.Outcome
+	reason       decide.Reason
+	org, tokenID string
+}
+
+func (m *metrics) count(c counted) { m.request(c.event, c.outcome, c.reason, c.org, c.tokenID) }
 
 func TestMetricsRegisterOncePerRegistry(t *testing.T) {
 	c := newCollectors()
@@ -48,16 +58,15 @@ func TestMetricsRegisterOncePerRegistry(t *testing.T) {
 
 func TestMetricsCountRequestsAndVerifierHooks(t *testing.T) {
 	m := &metrics{c: newCollectors(), tokenIDs: true}
-	events := []usage.Event{
-		{Event: usage.EventPull, Decision: usage.Allow, Org: "acme", TokenID: "t1"},
-		{Event: usage.EventPull, Decision: usage.Allow, Org: "acme", TokenID: "t1"},
-		{Event: usage.EventPush, Decision: usage.Deny, Reason: usage.ReasonScope, Org: "acme", TokenID: "t1"},
-		{Event: usage.EventLogin, Decision: usage.Deny, Reason: usage.ReasonNoCredentials},
-		{Event: usage.EventInvalid, Decision: usage.Deny, Reason: usage.ReasonInvalidRequest},
-		{Event: usage.EventCatalog, Decision: usage.Allow, Org: "globex", TokenID: "t2"},
-	}
-	for i := range events {
-		m.request(&events[i])
+	for _, c := range []counted{
+		{decide.EventPull, decide.Allow, decide.ReasonNone, "acme", "t1"},
+		{decide.EventPull, decide.Allow, decide.ReasonNone, "acme", "t1"},
+		{decide.EventPush, decide.Deny, decide.ReasonScope, "acme", "t1"},
+		{decide.EventLogin, decide.Deny, decide.ReasonNoCredentials, "", ""},
+		{decide.EventInvalid, decide.Deny, decide.ReasonInvalidRequest, "", ""},
+		{decide.EventCatalog, decide.Allow, decide.ReasonNone, "globex", "t2"},
+	} {
+		m.count(c)
 	}
 	m.CacheHit()
 	m.CacheHit()
@@ -78,9 +87,9 @@ func TestMetricsCountRequestsAndVerifierHooks(t *testing.T) {
 		{"denied logins without a token have an empty org", m.c.requests.WithLabelValues("", "login", "deny"), 1},
 		{"invalid requests", m.c.requests.WithLabelValues("", "invalid", "deny"), 1},
 		{"globex catalog", m.c.requests.WithLabelValues("globex", "catalog", "allow"), 1},
-		{"scope denials", m.c.denials.WithLabelValues(usage.ReasonScope), 1},
-		{"no-credential denials", m.c.denials.WithLabelValues(usage.ReasonNoCredentials), 1},
-		{"denials not seen yet are exported at zero", m.c.denials.WithLabelValues(usage.ReasonUnavailable), 0},
+		{"scope denials", m.c.denials.WithLabelValues("scope"), 1},
+		{"no-credential denials", m.c.denials.WithLabelValues("no_credentials"), 1},
+		{"denials not seen yet are exported at zero", m.c.denials.WithLabelValues("store_unavailable"), 0},
 		{"token t1 pulls with metrics_token_ids", m.c.tokenRequests.WithLabelValues("acme", "t1", "pull", "allow"), 2},
 		{"cache hits", m.c.cacheHits, 2},
 		{"cache misses", m.c.cacheMisses, 1},
@@ -108,12 +117,12 @@ func TestMetricsCountRequestsAndVerifierHooks(t *testing.T) {
 
 func TestCountingARequestDoesNotAllocate(t *testing.T) {
 	m := &metrics{c: newCollectors()}
-	allow := usage.Event{Event: usage.EventPull, Decision: usage.Allow, Org: "acme", TokenID: "t1"}
-	deny := usage.Event{Event: usage.EventPush, Decision: usage.Deny, Reason: usage.ReasonScope, Org: "acme"}
-	m.request(&allow) // the first request of an org creates its counters
-	for name, ev := range map[string]*usage.Event{"an allowed request": &allow, "a denied request": &deny} {
+	allow := counted{decide.EventPull, decide.Allow, decide.ReasonNone, "acme", "t1"}
+	deny := counted{decide.EventPush, decide.Deny, decide.ReasonScope, "acme", ""}
+	m.count(allow) // the first request of an org creates its counters
+	for name, c := range map[string]counted{"an allowed request": allow, "a denied request": deny} {
 		t.Run(name, func(t *testing.T) {
-			if got := testing.AllocsPerRun(1000, func() { m.request(ev) }); got != 0 {
+			if got := testing.AllocsPerRun(1000, func() { m.count(c) }); got != 0 {
 				t.Errorf("allocations per request: got %v, want 0", got)
 			}
 		})
@@ -122,15 +131,22 @@ func TestCountingARequestDoesNotAllocate(t *testing.T) {
 
 func TestUnprovisionedHandlerHasNoMetrics(t *testing.T) {
 	var m *metrics
-	m.request(&usage.Event{Event: usage.EventPull}) // must not panic
+	m.request(decide.EventPull, decide.Allow, decide.ReasonNone, "", "") // must not panic
+}
+
+func TestADenialWithoutAReasonIsCountedWithoutPanicking(t *testing.T) {
+	m := &metrics{c: newCollectors()}
+	m.count(counted{decide.EventPull, decide.Deny, decide.ReasonNone, "", ""})
+	if got := value(t, m.c.requests.WithLabelValues("", "pull", "deny")); got != 1 {
+		t.Errorf("denied pulls: got %v, want 1", got)
+	}
 }
 
 func BenchmarkMetricsRequest(b *testing.B) {
 	b.ReportAllocs()
 	m := &metrics{c: newCollectors()}
-	ev := usage.Event{Event: usage.EventPull, Decision: usage.Allow, Org: "acme", TokenID: "t1"}
 	for b.Loop() {
-		m.request(&ev)
+		m.request(decide.EventPull, decide.Allow, decide.ReasonNone, "acme", "t1")
 	}
 }
 
@@ -145,4 +161,20 @@ func value(t *testing.T, m prometheus.Metric) float64 {
 		return c.GetValue()
 	}
 	return out.GetGauge().GetValue()
+}
+
+// Docker's credential-less ping of /v2/ is counted as a challenge, never as
+// a denial (issue 12 item 17).
+func TestAChallengeIsNoDenial(t *testing.T) {
+	m := &metrics{c: newCollectors()}
+	m.count(counted{decide.EventLogin, decide.Challenge, decide.ReasonNone, "", ""})
+	if got := value(t, m.c.requests.WithLabelValues("", "login", "challenge")); got != 1 {
+		t.Errorf("challenged logins: got %v, want 1", got)
+	}
+	if got := value(t, m.c.requests.WithLabelValues("", "login", "deny")); got != 0 {
+		t.Errorf("denied logins: got %v, want 0", got)
+	}
+	if got := value(t, m.c.denials.WithLabelValues("no_credentials")); got != 0 {
+		t.Errorf("no_credentials denials: got %v, want 0", got)
+	}
 }

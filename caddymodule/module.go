@@ -18,8 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/oatgate/oatgate/caddymodule/catalog"
-	"github.com/oatgate/oatgate/caddymodule/registryreq"
-	"github.com/oatgate/oatgate/caddymodule/scope"
+	"github.com/oatgate/oatgate/caddymodule/decide"
 	"github.com/oatgate/oatgate/caddymodule/usage"
 	"github.com/oatgate/oatgate/caddymodule/verify"
 )
@@ -28,11 +27,11 @@ func init() {
 	caddy.RegisterModule(RegistryAuth{})
 }
 
-// Defaults of the options that are not the verifier's.
-const (
-	DefaultRealm       = "oatgate"
-	DefaultMaxPageSize = 1000
-)
+// DefaultRealm is the realm of the Basic challenge when none is set.
+const DefaultRealm = "oatgate"
+
+// DefaultMaxPageSize is max_page_size when it is not set.
+const DefaultMaxPageSize = decide.DefaultMaxPageSize
 
 // RegistryAuth enforces organization access tokens on a container registry's
 // /v2/ API. Clients log in with HTTP Basic credentials: the organization's
@@ -139,12 +138,11 @@ type RegistryAuth struct {
 	verifier  *verify.Verifier
 	poolKey   string
 	stores    []string
+	policy    *decide.Policy
 	cursor    *catalog.Cursor
-	anonymous []scope.Scope
 	challenge string
-	classify  registryreq.Options
 	logger    *zap.Logger
-	usage     *zap.Logger
+	usage     *usageLog
 	metrics   *metrics
 }
 
@@ -159,7 +157,7 @@ func (RegistryAuth) CaddyModule() caddy.ModuleInfo {
 // Provision applies defaults, replaces placeholders and starts the verifier.
 func (ra *RegistryAuth) Provision(ctx caddy.Context) error {
 	ra.logger = ctx.Logger()
-	ra.usage = ra.logger.Named(usage.LoggerName)
+	ra.usage = newUsageLog(ra.logger.Named(usage.LoggerName))
 
 	repl := caddy.NewReplacer()
 	ra.stores = ra.stores[:0]
@@ -176,16 +174,6 @@ func (ra *RegistryAuth) Provision(ctx caddy.Context) error {
 	ra.challenge = `Basic realm="` + ra.Realm + `", charset="UTF-8"`
 	if ra.MaxPageSize == 0 {
 		ra.MaxPageSize = DefaultMaxPageSize
-	}
-	ra.classify = registryreq.Options{MaxPageSize: ra.MaxPageSize}
-
-	ra.anonymous = ra.anonymous[:0]
-	for _, pattern := range ra.AnonymousPull {
-		s, err := scope.Parse("repository:" + pattern + ":pull")
-		if err != nil {
-			return fmt.Errorf("anonymous_pull %q: %w", pattern, err)
-		}
-		ra.anonymous = append(ra.anonymous, s)
 	}
 
 	// The store key is shared by every replica of a deployment, so each can
@@ -206,6 +194,11 @@ func (ra *RegistryAuth) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("setting up token verification: %w", err)
 	}
 	ra.verifier, ra.poolKey = v, poolKey
+	policy, err := decide.New(decide.Config{Verifier: v, AnonymousPull: ra.AnonymousPull, MaxPageSize: ra.MaxPageSize})
+	if err != nil {
+		return err // Cleanup lets go of the verifier
+	}
+	ra.policy = policy
 	return nil
 }
 

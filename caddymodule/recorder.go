@@ -5,11 +5,13 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
+	"github.com/oatgate/oatgate/caddymodule/decide"
+	"github.com/oatgate/oatgate/caddymodule/registryreq"
 	"github.com/oatgate/oatgate/caddymodule/usage"
 )
 
@@ -20,43 +22,93 @@ import (
 // Nothing may keep a pointer into an exchange after ServeHTTP returns (the
 // next handler may not use the ResponseWriter after it returns, by
 // http.Handler's contract). The request body counter is therefore not part
-// of it: http.Transport may still read a request body after RoundTrip
-// returns.
+// of it, only a pointer to it: http.Transport may still read a request body
+// after RoundTrip returns.
 type exchange struct {
-	cw     countingWriter
-	ev     usage.Event
-	fields [usage.NumFields]zap.Field
+	start time.Time
+	cw    countingWriter
+	body  *countingBody
+	ev    usage.Event
+	// event, outcome and reason are the decision's, which metrics index by.
+	event   decide.Event
+	outcome decide.Outcome
+	reason  decide.Reason
+	fields  [usage.NumFields]zap.Field
 }
 
 var exchanges = sync.Pool{New: func() any { return new(exchange) }}
 
-func getExchange(w http.ResponseWriter) *exchange {
+// begin takes an exchange from the pool and records what is known of r
+// before anything is decided.
+func (ra *RegistryAuth) begin(w http.ResponseWriter, r *http.Request) *exchange {
 	x := exchanges.Get().(*exchange)
+	x.start = time.Now()
 	x.cw.ResponseWriter = w
+	x.ev = usage.Event{
+		Method:    truncate(r.Method),
+		Path:      truncate(r.URL.Path),
+		UserAgent: truncate(headerValue(r.Header, "User-Agent")),
+		ClientIP:  clientIP(r),
+		RequestID: truncate(headerValue(r.Header, "X-Request-Id")),
+	}
 	return x
 }
 
-// putExchange clears x, so that the pool holds no response writer, request
-// data or token identity, and returns it to the pool. The field buffer is
-// cleared by logUsage, as far as it was used: clearing all of it costs as
+// record fills the usage event from the decision, once.
+func (x *exchange) record(d *decide.Decision, req *registryreq.Request) {
+	x.event, x.outcome, x.reason = d.Event, d.Outcome, d.Reason
+	ev := &x.ev
+	ev.Event, ev.Decision, ev.Reason = d.Event.String(), d.Outcome.String(), d.Reason.String()
+	if id := d.Identity; id != nil {
+		ev.TokenID, ev.TokenLabel, ev.Org = id.TokenID, id.Label, id.Org
+	}
+	ev.Repository, ev.Reference, ev.Digest = req.Repository, truncate(req.Reference), req.Digest
+}
+
+// handlerFailed records the status Caddy answers with when the next handler
+// failed without writing a response.
+func (x *exchange) handlerFailed(err error) {
+	if err != nil && x.cw.status == 0 {
+		x.ev.Status = handlerStatus(err)
+	}
+}
+
+// finish completes the usage event with what went in and out, logs it,
+// counts it, and returns x to the pool cleared, so that the pool holds no
+// response writer, request data or token identity. The field buffer is
+// cleared by usageLog.write, as far as it was used: clearing all of it costs as
 // much as the rest of the request's bookkeeping.
-func putExchange(x *exchange) {
-	x.cw = countingWriter{}
-	x.ev = usage.Event{}
+func (ra *RegistryAuth) finish(x *exchange) {
+	ev := &x.ev
+	if ev.Status == 0 {
+		ev.Status = x.cw.status
+	}
+	ev.BytesOut = x.cw.bytes
+	if x.body != nil {
+		ev.BytesIn = x.body.bytes.Load()
+	}
+	ev.Duration = time.Since(x.start)
+	ra.usage.write(x)
+	ra.metrics.request(x.event, x.outcome, x.reason, ev.Org, ev.TokenID)
+	x.cw, x.body, x.ev = countingWriter{}, nil, usage.Event{}
 	exchanges.Put(x)
 }
 
-// logUsage writes x's usage event, as usage.Write does, building its fields
-// in x instead of in a buffer that escapes to the heap through zap's
-// variadic Write.
-func (ra *RegistryAuth) logUsage(x *exchange) {
-	ce := ra.usage.Check(zapcore.InfoLevel, usage.Message)
-	if ce == nil {
-		return
+// maxLoggedLen bounds what a hostile client can make a usage event carry.
+const maxLoggedLen = 512
+
+func truncate(s string) string {
+	if len(s) > maxLoggedLen {
+		return s[:maxLoggedLen]
 	}
-	fields := x.ev.Fields(x.fields[:0])
-	ce.Write(fields...)
-	clear(fields)
+	return s
+}
+
+func clientIP(r *http.Request) string {
+	if ip, ok := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string); ok {
+		return ip
+	}
+	return r.RemoteAddr
 }
 
 // countingWriter records the status and counts the bytes of a response as it

@@ -119,7 +119,7 @@ func BenchmarkServeHTTPCacheHit(b *testing.B) {
 	// in full, as in production, without timing a disk.
 	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zapcore.InfoLevel)
 	ra.logger = zap.New(core)
-	ra.usage = ra.logger.Named(usage.LoggerName)
+	ra.usage = newUsageLog(ra.logger.Named(usage.LoggerName))
 
 	auth := []string{"Basic " + base64.StdEncoding.EncodeToString([]byte("acme:"+tok.Token))}
 	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
@@ -172,8 +172,8 @@ func BenchmarkServeHTTPCacheHit(b *testing.B) {
 	b.Run("one goroutine, usage events not logged", func(b *testing.B) {
 		// The same path with the usage logger's level above info: what the
 		// module costs apart from encoding the event.
-		defer func(l *zap.Logger) { ra.usage = l }(ra.usage)
-		ra.usage = zap.NewNop()
+		defer func(l *usageLog) { ra.usage = l }(ra.usage)
+		ra.usage = newUsageLog(zap.NewNop())
 		r, w := newRequest(), &discardWriter{h: make(http.Header)}
 		b.ReportAllocs()
 		cpu := processCPU(b)

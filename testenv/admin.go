@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"sync/atomic"
 	"time"
 )
 
@@ -119,12 +118,3 @@ func (a *Admin) do(ctx context.Context, method, path string, body, out any) erro
 	}
 	return nil
 }
-
-// UniqueLabel returns prefix with a suffix no other call in this process
-// returns: labels are unique in an org, and a test run twice in one process
-// (-count=2) must not collide with its first run's tokens.
-func UniqueLabel(prefix string) string {
-	return fmt.Sprintf("%s-%d", prefix, labelSeq.Add(1))
-}
-
-var labelSeq atomic.Int64

@@ -2,6 +2,13 @@
 // a distribution v3 registry with filesystem storage, oatstore with a SQLite
 // database, and Caddy with the registry_auth module in front of the registry —
 // for tests, benchmarks and `make run`.
+//
+// It also holds the one set of helpers every suite uses, so that no suite
+// grows its own copy: Env.MintToken (an org and a token with a unique
+// label), Env.Call (one raw request to the gateway), Eventually and Poll
+// (wait for a condition, never sleep for it), Context (a bounded context
+// per test), UniqueLabel, Token.Mistyped, Env.WaitForFeed and Admin, the
+// typed client of oatstore's management API.
 package testenv
 
 import (
@@ -50,15 +57,6 @@ type Options struct {
 	LogLevel string
 	// Metrics adds a server with Caddy's metrics handler at Env.MetricsURL.
 	Metrics bool
-
-	metricsAddr string
-}
-
-func (o *Options) logLevel() string {
-	if o.LogLevel == "" {
-		return "INFO"
-	}
-	return o.LogLevel
 }
 
 // Env is a running stack.
@@ -144,33 +142,35 @@ func Start(opts Options) (env *Env, err error) {
 	}
 	e.Admin = &Admin{URL: e.Store.URL, Key: e.AdminKey}
 
-	gatewayAddr, err := freeAddr(opts.GatewayAddr)
-	if err != nil {
+	gw := GatewayConfig{
+		RegistryAddr: e.Registry.Addr, StoreURL: e.Store.URL, GatewayKey: e.GatewayKey,
+		RegistryAuth: opts.Gateway, UpstreamHeaders: opts.UpstreamHeaders,
+		UsageLog: e.UsageLog, CaddyLog: e.CaddyLog, StorageDir: filepath.Join(e.Dir, "caddy"), LogLevel: opts.LogLevel,
+	}
+	if gw.GatewayAddr, err = FreeAddr(opts.GatewayAddr); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
-	bareAddr := ""
 	if opts.Bare {
-		if bareAddr, err = freeAddr(opts.BareAddr); err != nil {
+		if gw.BareAddr, err = FreeAddr(opts.BareAddr); err != nil {
 			return nil, fmt.Errorf("bare proxy: %w", err)
 		}
-		e.BareURL = "http://" + bareAddr
+		e.BareURL = "http://" + gw.BareAddr
 	}
 	if opts.Metrics {
-		if opts.metricsAddr, err = freeAddr(""); err != nil {
+		if gw.MetricsAddr, err = FreeAddr(""); err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
-		e.MetricsURL = "http://" + opts.metricsAddr + "/metrics"
+		e.MetricsURL = "http://" + gw.MetricsAddr + "/metrics"
 	}
-	cfg, err := gatewayConfig(&opts, gatewayAddr, bareAddr, e.Registry.Addr, e.Store.URL, e.GatewayKey,
-		e.UsageLog, e.CaddyLog, filepath.Join(e.Dir, "caddy"))
+	cfg, err := gw.JSON()
 	if err != nil {
 		return nil, err
 	}
 	if err := loadGateway(cfg); err != nil {
 		return nil, err
 	}
-	e.GatewayHost = gatewayAddr
-	e.GatewayURL = "http://" + gatewayAddr
+	e.GatewayHost = gw.GatewayAddr
+	e.GatewayURL = "http://" + gw.GatewayAddr
 	if err := waitHTTP(e.GatewayURL+"/v2/", 10*time.Second); err != nil {
 		return nil, err
 	}
@@ -217,9 +217,9 @@ func listen(addr string) (net.Listener, error) {
 	return net.Listen("tcp", addr)
 }
 
-// freeAddr returns addr, or a free loopback port's address when addr is empty
+// FreeAddr returns addr, or a free loopback port's address when addr is empty
 // or ends in :0. Caddy listens itself, so the port is found and released.
-func freeAddr(addr string) (string, error) {
+func FreeAddr(addr string) (string, error) {
 	if addr != "" {
 		if _, port, err := net.SplitHostPort(addr); err == nil && port != "0" {
 			return addr, nil
@@ -233,19 +233,21 @@ func freeAddr(addr string) (string, error) {
 	return ln.Addr().String(), nil
 }
 
+// waitHTTP waits until url answers at all (any status).
 func waitHTTP(url string, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for {
+	var getErr error
+	_, err := Poll(limit, func() bool {
 		resp, err := http.Get(url)
 		if err == nil {
 			resp.Body.Close()
-			return nil
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not answer within %s: %w", url, limit, err)
-		}
-		time.Sleep(20 * time.Millisecond)
+		getErr = err
+		return err == nil
+	})
+	if err != nil {
+		return fmt.Errorf("%s did not answer: %w (last try: %w)", url, err, getErr)
 	}
+	return nil
 }
 
 func randomKey() string {

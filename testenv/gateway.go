@@ -8,23 +8,44 @@ import (
 	"github.com/caddyserver/caddy/v2"
 )
 
-// gatewayConfig is the Caddy JSON config of the environment: the gateway
-// server (registry_auth + reverse_proxy) and, when asked, a bare
-// reverse_proxy server in front of the same registry for comparisons.
-func gatewayConfig(o *Options, gatewayAddr, bareAddr, registryAddr, storeURL, gatewayKey, usageLog, caddyLog, caddyDir string) ([]byte, error) {
+// GatewayConfig describes a gateway's Caddy config: the gateway server
+// (registry_auth + reverse_proxy) in front of a registry, optionally a bare
+// reverse_proxy server in front of the same registry (for comparisons) and a
+// metrics server, with usage events in a log of their own. The environment
+// loads one in-process; the benchmarks run one in a process of their own.
+type GatewayConfig struct {
+	// GatewayAddr is the gateway's listen address; BareAddr and MetricsAddr,
+	// when set, add the bare and metrics servers.
+	GatewayAddr, BareAddr, MetricsAddr string
+	// RegistryAddr is the registry's host:port; StoreURL and GatewayKey are
+	// registry_auth's store and store_key.
+	RegistryAddr, StoreURL, GatewayKey string
+	// RegistryAuth holds extra registry_auth options in their JSON form
+	// (e.g. {"cache_ttl": "1h"}).
+	RegistryAuth map[string]any
+	// UpstreamHeaders are set on every request the gateway forwards.
+	UpstreamHeaders map[string]string
+	// UsageLog and CaddyLog are files ("stderr" or "" for stderr);
+	// StorageDir is Caddy's storage. LogLevel defaults to INFO.
+	UsageLog, CaddyLog, StorageDir, LogLevel string
+}
+
+// JSON is the config as Caddy loads it, with the admin endpoint off: tests
+// and benchmarks share the machine.
+func (c GatewayConfig) JSON() ([]byte, error) {
 	auth := map[string]any{
 		"handler":   "registry_auth",
-		"store":     storeURL,
-		"store_key": gatewayKey,
+		"store":     c.StoreURL,
+		"store_key": c.GatewayKey,
 	}
-	maps.Copy(auth, o.Gateway)
+	maps.Copy(auth, c.RegistryAuth)
 	proxy := map[string]any{
 		"handler":   "reverse_proxy",
-		"upstreams": []map[string]any{{"dial": registryAddr}},
+		"upstreams": []map[string]any{{"dial": c.RegistryAddr}},
 	}
-	if len(o.UpstreamHeaders) > 0 {
+	if len(c.UpstreamHeaders) > 0 {
 		set := map[string][]string{}
-		for k, v := range o.UpstreamHeaders {
+		for k, v := range c.UpstreamHeaders {
 			set[k] = []string{v}
 		}
 		proxy["headers"] = map[string]any{"request": map[string]any{"set": set}}
@@ -37,30 +58,34 @@ func gatewayConfig(o *Options, gatewayAddr, bareAddr, registryAddr, storeURL, ga
 			"logs":            map[string]any{},
 		}
 	}
-	servers := map[string]any{"gateway": server(gatewayAddr, auth, proxy)}
-	if bareAddr != "" {
-		servers["bare"] = server(bareAddr, proxy)
+	servers := map[string]any{"gateway": server(c.GatewayAddr, auth, proxy)}
+	if c.BareAddr != "" {
+		servers["bare"] = server(c.BareAddr, proxy)
 	}
-	if o.metricsAddr != "" {
-		servers["metrics"] = server(o.metricsAddr, map[string]any{"handler": "metrics"})
+	if c.MetricsAddr != "" {
+		servers["metrics"] = server(c.MetricsAddr, map[string]any{"handler": "metrics"})
+	}
+	level := c.LogLevel
+	if level == "" {
+		level = "INFO"
 	}
 	usageLogger := "http.handlers.registry_auth.usage"
 	logs := map[string]any{
 		"default": map[string]any{
-			"level":   o.logLevel(),
+			"level":   level,
 			"exclude": []string{usageLogger},
-			"writer":  writer(caddyLog),
+			"writer":  writer(c.CaddyLog),
 		},
 		"usage": map[string]any{
 			"level":   "INFO",
 			"include": []string{usageLogger},
-			"writer":  writer(usageLog),
+			"writer":  writer(c.UsageLog),
 			"encoder": map[string]any{"format": "json"},
 		},
 	}
 	cfg := map[string]any{
 		"admin":   map[string]any{"disabled": true, "config": map[string]any{"persist": false}},
-		"storage": map[string]any{"module": "file_system", "root": caddyDir},
+		"storage": map[string]any{"module": "file_system", "root": c.StorageDir},
 		"logging": map[string]any{"logs": logs},
 		"apps":    map[string]any{"http": map[string]any{"servers": servers}},
 	}

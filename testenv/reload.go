@@ -16,23 +16,26 @@ import (
 // {"cache_ttl": "1h"}; a nil value removes an option): ReloadGateway(nil)
 // goes back to the environment's own.
 func (e *Env) ReloadGateway(gateway map[string]any) error {
-	opts := e.opts
-	opts.Gateway = maps.Clone(e.opts.Gateway)
-	if opts.Gateway == nil {
-		opts.Gateway = map[string]any{}
+	auth := maps.Clone(e.opts.Gateway)
+	if auth == nil {
+		auth = map[string]any{}
 	}
 	for k, v := range gateway {
 		if v == nil {
-			delete(opts.Gateway, k)
+			delete(auth, k)
 			continue
 		}
-		opts.Gateway[k] = v
+		auth[k] = v
 	}
-	if e.MetricsURL != "" {
-		opts.metricsAddr = strings.TrimSuffix(strings.TrimPrefix(e.MetricsURL, "http://"), "/metrics")
+	gw := GatewayConfig{
+		GatewayAddr:  e.GatewayHost,
+		BareAddr:     strings.TrimPrefix(e.BareURL, "http://"),
+		MetricsAddr:  strings.TrimSuffix(strings.TrimPrefix(e.MetricsURL, "http://"), "/metrics"),
+		RegistryAddr: e.Registry.Addr, StoreURL: e.Store.URL, GatewayKey: e.GatewayKey,
+		RegistryAuth: auth, UpstreamHeaders: e.opts.UpstreamHeaders,
+		UsageLog: e.UsageLog, CaddyLog: e.CaddyLog, StorageDir: filepath.Join(e.Dir, "caddy"), LogLevel: e.opts.LogLevel,
 	}
-	cfg, err := gatewayConfig(&opts, e.GatewayHost, strings.TrimPrefix(e.BareURL, "http://"), e.Registry.Addr,
-		e.Store.URL, e.GatewayKey, e.UsageLog, e.CaddyLog, filepath.Join(e.Dir, "caddy"))
+	cfg, err := gw.JSON()
 	if err != nil {
 		return err
 	}

@@ -104,11 +104,6 @@ func (w Walk) Filter(n int, last string) (Result, error) {
 	return res, nil
 }
 
-// Filter is Walk.Filter with pages of n names and no namespace bound.
-func Filter(fetch Fetcher, allow func(string) bool, n int, last string, maxPages int) (Result, error) {
-	return Walk{Fetch: fetch, Allow: allow, PageSize: n, MaxPages: maxPages}.Filter(n, last)
-}
-
 // PathLess reports whether the registry lists a before b.
 func PathLess(a, b string) bool { return pathLess(a, b) }
 

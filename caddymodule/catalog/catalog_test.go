@@ -45,7 +45,7 @@ func TestFilter(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			reg := &registry{names: names}
-			got, err := Filter(reg.fetch, inAcme, tt.n, tt.last, tt.maxPages)
+			got, err := Walk{Fetch: reg.fetch, Allow: inAcme, PageSize: tt.n, MaxPages: tt.maxPages}.Filter(tt.n, tt.last)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +78,7 @@ func TestFollowingLinksSeesEveryAllowedNameOnce(t *testing.T) {
 		var got []string
 		last := ""
 		for range 1000 {
-			res, err := Filter(reg.fetch, inAcme, pageSize, last, 2)
+			res, err := Walk{Fetch: reg.fetch, Allow: inAcme, PageSize: pageSize, MaxPages: 2}.Filter(pageSize, last)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,7 +96,7 @@ func TestFollowingLinksSeesEveryAllowedNameOnce(t *testing.T) {
 
 func TestFilterRefusesARegistryThatDoesNotAdvance(t *testing.T) {
 	stuck := func(n int, last string) (Page, error) { return Page{Repositories: []string{"acme/a"}, More: true}, nil }
-	if _, err := Filter(stuck, inAcme, 5, "acme/a", 10); err != ErrNotAdvancing {
+	if _, err := (Walk{Fetch: stuck, Allow: inAcme, PageSize: 5, MaxPages: 10}).Filter(5, "acme/a"); err != ErrNotAdvancing {
 		t.Errorf("error = %v, want %v", err, ErrNotAdvancing)
 	}
 }
@@ -129,7 +129,7 @@ func TestFilterFollowsTheRegistrysPathOrder(t *testing.T) {
 		end := min(i+n, len(registry))
 		return Page{Repositories: registry[i:end], More: end < len(registry)}, nil
 	}
-	res, err := Filter(fetch, inAcme, 10, "", 10)
+	res, err := Walk{Fetch: fetch, Allow: inAcme, PageSize: 10, MaxPages: 10}.Filter(10, "")
 	if err != nil {
 		t.Fatalf("Filter over the registry's own order: got error %v, want none", err)
 	}

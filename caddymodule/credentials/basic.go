@@ -3,6 +3,7 @@
 package credentials
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"net/http"
@@ -58,7 +59,9 @@ func FromRequest(h http.Header) (Basic, error) {
 
 // ParseBasic parses the value of an Authorization header in the Basic scheme
 // (RFC 7617). The scheme name is case-insensitive; the username and password
-// must both be non-empty and free of control characters.
+// must both be non-empty and free of control characters. Spaces, tabs and
+// line breaks around the password are dropped: a token pasted with its
+// trailing newline is still the token, and no token contains them.
 func ParseBasic(header string) (Basic, error) {
 	if header == "" {
 		return Basic{}, ErrMissing
@@ -77,20 +80,26 @@ func ParseBasic(header string) (Basic, error) {
 		return Basic{}, ErrMalformed
 	}
 	decoded := buf[:n]
-	colon := -1
-	for i, c := range decoded {
-		if c < 0x20 || c == 0x7f {
-			return Basic{}, ErrMalformed
-		}
-		if c == ':' && colon < 0 {
-			colon = i
-		}
-	}
-	if colon <= 0 || colon == len(decoded)-1 {
+	colon := bytes.IndexByte(decoded, ':')
+	if colon <= 0 {
 		return Basic{}, ErrMalformed
 	}
-	s := string(decoded)
-	return Basic{Username: s[:colon], password: s[colon+1:]}, nil
+	end := len(bytes.TrimRight(decoded, " \t\r\n"))
+	start := end - len(bytes.TrimLeft(decoded[colon+1:end], " \t\r\n"))
+	if start >= end || hasControl(decoded[:colon]) || hasControl(decoded[start:end]) {
+		return Basic{}, ErrMalformed
+	}
+	s := string(decoded[:end]) // one allocation for both
+	return Basic{Username: s[:colon], password: s[start:]}, nil
+}
+
+func hasControl(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }

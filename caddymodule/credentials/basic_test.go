@@ -33,7 +33,11 @@ func TestParseBasic(t *testing.T) {
 		{"an empty username is malformed", basic(":oat_secret"), "", "", ErrMalformed},
 		{"an empty password is malformed", basic("acme:"), "", "", ErrMalformed},
 		{"a NUL byte is malformed", basic("acme:oat\x00x"), "", "", ErrMalformed},
-		{"a newline is malformed", basic("acme\n:x"), "", "", ErrMalformed},
+		{"a newline in the username is malformed", basic("acme\n:x"), "", "", ErrMalformed},
+		{"a trailing newline after the token is dropped", basic("acme:oat_secret\n"), "acme", "oat_secret", nil},
+		{"spaces around the token are dropped", basic("acme: oat_secret \r\n"), "acme", "oat_secret", nil},
+		{"a password of only whitespace is malformed", basic("acme: \t\n"), "", "", ErrMalformed},
+		{"a newline inside the token is malformed", basic("acme:oat\nsecret"), "", "", ErrMalformed},
 		{"a 64 KiB header is too long", "Basic " + strings.Repeat("A", 64<<10), "", "", ErrTooLong},
 	}
 	for _, tt := range tests {
@@ -85,7 +89,7 @@ func FuzzParseBasic(f *testing.F) {
 			}
 			return
 		}
-		if b.Username == "" || b.Password() == "" || strings.Contains(b.Username, ":") {
+		if b.Username == "" || b.Password() == "" || strings.Contains(b.Username, ":") || strings.Trim(b.Password(), " \t\r\n") != b.Password() {
 			t.Fatalf("ParseBasic(%q) accepted username %q password %q", header, b.Username, b.Password())
 		}
 		if got, _ := ParseBasic(basic(b.Username + ":" + b.Password())); got != b {

@@ -67,14 +67,6 @@ func Generate() (Token, error) {
 	return Token{secret: Prefix + string(secret[:]) + string(sum[:])}, nil
 }
 
-// Parse checks s with Check and returns it as a Token.
-func Parse(s string) (Token, error) {
-	if err := Check(s); err != nil {
-		return Token{}, err
-	}
-	return Token{secret: s}, nil
-}
-
 // Check verifies the token's shape and checksum without allocating, so the
 // gateway can refuse garbage before any cache or network lookup. It returns
 // ErrFormat or ErrChecksum.
@@ -110,9 +102,6 @@ func Check(token string) error {
 // Reveal returns the token itself. Call it only to show the token once at
 // creation or to send it to the token store.
 func (t Token) Reveal() string { return t.secret }
-
-// IsZero reports whether t holds no token.
-func (t Token) IsZero() bool { return t.secret == "" }
 
 // Hash returns HashOf the token.
 func (t Token) Hash() Hash { return HashOf(t.secret) }

@@ -144,17 +144,6 @@ func TestEncodeSecretIsFixedWidthAndOrdered(t *testing.T) {
 	}
 }
 
-func TestParse(t *testing.T) {
-	valid := generate(t)
-	tok, err := Parse(valid)
-	if err != nil || tok.Reveal() != valid {
-		t.Errorf("Parse(%q) = %q, %v; want the token, nil", valid, tok.Reveal(), err)
-	}
-	if tok, err := Parse("oat_nope"); !errors.Is(err, ErrFormat) || !tok.IsZero() {
-		t.Errorf("Parse(oat_nope) = %q, %v; want zero token, ErrFormat", tok.Reveal(), err)
-	}
-}
-
 func TestTokenNeverPrintsItsSecret(t *testing.T) {
 	tok, err := Generate()
 	if err != nil {

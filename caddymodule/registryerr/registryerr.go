@@ -26,14 +26,17 @@ var (
 	TagInvalid    = Code{"TAG_INVALID", http.StatusBadRequest, "manifest tag did not match URI"}
 	// PaginationInvalid is distribution's PAGINATION_NUMBER_INVALID.
 	PaginationInvalid = Code{"PAGINATION_NUMBER_INVALID", http.StatusBadRequest, "invalid number of results requested"}
-	// Unsupported answers a known route asked with a method it does not serve.
+	// Unsupported answers a known route asked with a method it does not
+	// serve: 405.
 	Unsupported = Code{"UNSUPPORTED", http.StatusMethodNotAllowed, "the operation is unsupported"}
 	// NotFound answers a path that is no registry route at all.
 	NotFound = Code{"NOT_FOUND", http.StatusNotFound, "no such registry route"}
-	// BadRequest answers requests whose form (headers, query, body type)
-	// the gateway refuses to interpret.
-	BadRequest  = Code{"UNSUPPORTED", http.StatusBadRequest, "the request is malformed"}
-	Unavailable = Code{"UNAVAILABLE", http.StatusServiceUnavailable, "authorization service unavailable, try again later"}
+	// UnsupportedRequest is UNSUPPORTED served with 400: a registry route
+	// asked in a form (headers, query, body type) the gateway refuses to
+	// interpret. The spec has no 400 code for that; UNSUPPORTED is the one
+	// clients show as "not supported" rather than retrying.
+	UnsupportedRequest = Code{"UNSUPPORTED", http.StatusBadRequest, "the request is malformed"}
+	Unavailable        = Code{"UNAVAILABLE", http.StatusServiceUnavailable, "authorization service unavailable, try again later"}
 )
 
 // Error is a refusal: a code and, optionally, a detail for the client. The

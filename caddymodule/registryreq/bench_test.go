@@ -24,7 +24,7 @@ func BenchmarkClassify(b *testing.B) {
 		b.Run(bm.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				r, err := Classify(bm.in, Options{})
+				r, err := Classify(bm.in)
 				if err != nil || len(r.Needs()) == 0 {
 					b.Fatalf("Classify(%s %s) = %+v, %v", bm.in.Method, bm.in.Path, r, err)
 				}

@@ -29,8 +29,9 @@ const (
 	MaxQueryLength = 8192
 )
 
-// DefaultMaxPageSize is the Options.MaxPageSize used when it is 0.
-const DefaultMaxPageSize = 1000
+// MaxN is the largest ?n= Classify reads; larger values read as MaxN. How
+// many names a client may have is the gateway's policy, not the parser's.
+const MaxN = 1<<31 - 1
 
 // Input is what Classify reads of an HTTP request.
 type Input struct {
@@ -48,24 +49,17 @@ type Input struct {
 	ContentType string
 }
 
-// Options tune classification.
-type Options struct {
-	// MaxPageSize is the largest ?n= passed on in Request.N; larger values
-	// are clamped. Default: DefaultMaxPageSize (1000) when 0 or negative.
-	MaxPageSize int
-}
-
 // Classify resolves a request to its endpoint, repository and needed access.
 // A refusal is a *registryerr.Error whose code is the one to answer with
 // (NAME_INVALID, NOT_FOUND, UNSUPPORTED, DIGEST_INVALID, TAG_INVALID,
-// PAGINATION_NUMBER_INVALID, or the 400 BadRequest code) and whose detail
+// PAGINATION_NUMBER_INVALID, or UNSUPPORTED with 400 for a form it refuses to read) and whose detail
 // repeats at most a short, printable piece of the input. Classify is a plain
 // function of its arguments, safe for concurrent use, and does not allocate
 // unless a query parameter that matters is percent-encoded (as from= usually
 // is) or the request is refused.
-func Classify(in Input, opts Options) (Request, error) {
+func Classify(in Input) (Request, error) {
 	var r Request
-	if err := r.classify(&in, opts); err != nil {
+	if err := r.classify(&in); err != nil {
 		// Returned as error only here, so that no typed nil ever reads as a
 		// refusal.
 		return Request{}, err
@@ -73,7 +67,7 @@ func Classify(in Input, opts Options) (Request, error) {
 	return r, nil
 }
 
-func (r *Request) classify(in *Input, opts Options) *registryerr.Error {
+func (r *Request) classify(in *Input) *registryerr.Error {
 	if len(in.Path) > MaxPathLength || len(in.RawPath) > MaxPathLength {
 		return ErrPathTooLong
 	}
@@ -115,7 +109,7 @@ func (r *Request) classify(in *Input, opts Options) *registryerr.Error {
 		if err != nil {
 			return err
 		}
-		if err := r.setParams(&q, in.Method, opts); err != nil {
+		if err := r.setParams(&q, in.Method); err != nil {
 			return err
 		}
 	}
@@ -173,7 +167,7 @@ func (r *Request) setTarget(last string) *registryerr.Error {
 
 // setParams interprets the query parameters each endpoint reads. Others are
 // passed through untouched: the registry ignores them on that endpoint.
-func (r *Request) setParams(q *query, method string, opts Options) *registryerr.Error {
+func (r *Request) setParams(q *query, method string) *registryerr.Error {
 	switch r.Kind {
 	case UploadStart:
 		mount, digest := q.get(paramMount), q.get(paramDigest)
@@ -211,15 +205,14 @@ func (r *Request) setParams(q *query, method string, opts Options) *registryerr.
 			r.Digest = digest
 		}
 	case Catalog, TagsList:
-		limit := opts.MaxPageSize
-		if limit <= 0 {
-			limit = DefaultMaxPageSize
+		if n := q.get(paramN); n != "" {
+			size, err := parsePageSize(n, MaxN)
+			if err != nil {
+				return err
+			}
+			r.N, r.HasN = size, true
 		}
-		n, err := parsePageSize(q.get(paramN), limit)
-		if err != nil {
-			return err
-		}
-		r.N, r.Last = n, q.get(paramLast)
+		r.Last = q.get(paramLast)
 	case Referrers:
 		r.ArtifactType = q.get(paramArtifactType)
 	}

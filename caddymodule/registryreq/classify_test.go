@@ -45,8 +45,10 @@ func TestClassifyAccepts(t *testing.T) {
 		{"GET /v2/ is the base endpoint and needs no repository", "GET", "/v2/", "", Request{Kind: Base}, nil},
 		{"HEAD /v2/ is the base endpoint too", "HEAD", "/v2/", "", Request{Kind: Base}, nil},
 		{"GET /v2/_catalog is the catalog", "GET", "/v2/_catalog", "", Request{Kind: Catalog}, nil},
-		{"catalog pagination is read", "GET", "/v2/_catalog?n=10&last=acme%2Fapp", "", Request{Kind: Catalog, N: 10, Last: "acme/app"}, nil},
-		{"catalog n above the maximum is clamped", "GET", "/v2/_catalog?n=99999999999999999999999", "", Request{Kind: Catalog, N: 1000}, nil},
+		{"catalog pagination is read", "GET", "/v2/_catalog?n=10&last=acme%2Fapp", "", Request{Kind: Catalog, N: 10, HasN: true, Last: "acme/app"}, nil},
+		{"catalog n above MaxN reads as MaxN", "GET", "/v2/_catalog?n=99999999999999999999999", "", Request{Kind: Catalog, N: MaxN, HasN: true}, nil},
+		{"catalog n=0 is given and zero", "GET", "/v2/_catalog?n=0", "", Request{Kind: Catalog, N: 0, HasN: true}, nil},
+		{"catalog empty n is absent", "GET", "/v2/_catalog?n=", "", Request{Kind: Catalog}, nil},
 		{"an empty n is absent", "GET", "/v2/_catalog?n=", "", Request{Kind: Catalog}, nil},
 		{"a manifest GET by tag needs pull", "GET", "/v2/acme/app/manifests/latest", "", Request{Kind: Manifest, Repository: "acme/app", Reference: "latest"}, pull("acme/app")},
 		{"a manifest HEAD by digest needs pull", "HEAD", "/v2/acme/app/manifests/" + sha, "", Request{Kind: Manifest, Repository: "acme/app", Reference: sha}, pull("acme/app")},
@@ -62,7 +64,7 @@ func TestClassifyAccepts(t *testing.T) {
 		{"a blob GET needs pull", "GET", "/v2/acme/app/blobs/" + sha, "", Request{Kind: Blob, Repository: "acme/app", Digest: sha}, pull("acme/app")},
 		{"a blob HEAD needs pull", "HEAD", "/v2/acme/app/blobs/" + sha, "", Request{Kind: Blob, Repository: "acme/app", Digest: sha}, pull("acme/app")},
 		{"a blob DELETE needs delete", "DELETE", "/v2/acme/app/blobs/" + sha, "", Request{Kind: Blob, Repository: "acme/app", Digest: sha}, del("acme/app")},
-		{"tags list needs pull", "GET", "/v2/acme/app/tags/list?n=5&last=v1", "", Request{Kind: TagsList, Repository: "acme/app", N: 5, Last: "v1"}, pull("acme/app")},
+		{"tags list needs pull", "GET", "/v2/acme/app/tags/list?n=5&last=v1", "", Request{Kind: TagsList, Repository: "acme/app", N: 5, HasN: true, Last: "v1"}, pull("acme/app")},
 		{"referrers needs pull", "GET", "/v2/acme/app/referrers/" + sha + "?artifactType=application%2Fvnd.example%2Bjson", "", Request{Kind: Referrers, Repository: "acme/app", Digest: sha, ArtifactType: "application/vnd.example+json"}, pull("acme/app")},
 		{"an upload start needs push", "POST", "/v2/acme/app/blobs/uploads/", "", Request{Kind: UploadStart, Repository: "acme/app"}, push("acme/app")},
 		{"a monolithic upload start keeps its digest", "POST", "/v2/acme/app/blobs/uploads/?digest=" + sha, octet, Request{Kind: UploadStart, Repository: "acme/app", Digest: sha}, push("acme/app")},
@@ -86,7 +88,7 @@ func TestClassifyAccepts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Classify(inputFor(t, tt.method, tt.target, tt.ct), Options{})
+			got, err := Classify(inputFor(t, tt.method, tt.target, tt.ct))
 			if err != nil {
 				t.Fatalf("Classify(%s %s) error: %v, want none", tt.method, tt.target, err)
 			}
@@ -164,42 +166,42 @@ func TestClassifyRefuses(t *testing.T) {
 		{"a dot-dot segment is refused", "GET", "/v2/a/../b/manifests/t", "", registryerr.NotFound},
 		{"a dot segment is refused", "GET", "/v2/a/./b/manifests/t", "", registryerr.NotFound},
 		{"a dot-dot tag is refused", "GET", "/v2/a/manifests/..", "", registryerr.NotFound},
-		{"an encoded dot-dot segment is refused", "GET", "/v2/a/%2e%2e/b/manifests/t", "", registryerr.BadRequest},
+		{"an encoded dot-dot segment is refused", "GET", "/v2/a/%2e%2e/b/manifests/t", "", registryerr.UnsupportedRequest},
 		{"an empty component is refused", "GET", "/v2/a//b/manifests/t", "", registryerr.NotFound},
 		{"a leading empty component is refused", "GET", "/v2//a/manifests/t", "", registryerr.NotFound},
-		{"an encoded slash is refused", "GET", "/v2/acme%2Fapp/manifests/t", "", registryerr.BadRequest},
-		{"an encoded letter is refused", "GET", "/v2/%61cme/app/manifests/t", "", registryerr.BadRequest},
-		{"an encoded percent is refused", "GET", "/v2/a%25b/manifests/t", "", registryerr.BadRequest},
-		{"an encoded NUL is refused", "GET", "/v2/a%00/manifests/t", "", registryerr.BadRequest},
+		{"an encoded slash is refused", "GET", "/v2/acme%2Fapp/manifests/t", "", registryerr.UnsupportedRequest},
+		{"an encoded letter is refused", "GET", "/v2/%61cme/app/manifests/t", "", registryerr.UnsupportedRequest},
+		{"an encoded percent is refused", "GET", "/v2/a%25b/manifests/t", "", registryerr.UnsupportedRequest},
+		{"an encoded NUL is refused", "GET", "/v2/a%00/manifests/t", "", registryerr.UnsupportedRequest},
 		{"non-ASCII is no route", "GET", "/v2/caf%C3%A9/manifests/t", "", registryerr.NotFound},
 		{"raw non-ASCII is no route", "GET", "/v2/caf\xc3\xa9/manifests/t", "", registryerr.NotFound},
-		{"an absurdly long path is refused", "GET", "/v2/" + strings.Repeat("a/", 1100) + "manifests/t", "", registryerr.BadRequest},
+		{"an absurdly long path is refused", "GET", "/v2/" + strings.Repeat("a/", 1100) + "manifests/t", "", registryerr.UnsupportedRequest},
 		// Query tricks.
-		{"mount given twice is refused", "POST", "/v2/a/blobs/uploads/?mount=" + sha + "&mount=" + sha2 + "&from=b", "", registryerr.BadRequest},
-		{"from given twice is refused", "POST", "/v2/a/blobs/uploads/?mount=" + sha + "&from=b&from=c", "", registryerr.BadRequest},
-		{"digest given twice is refused", "PUT", "/v2/a/blobs/uploads/" + uuid + "?digest=" + sha + "&digest=" + sha2, "", registryerr.BadRequest},
-		{"an encoded duplicate key is refused", "POST", "/v2/a/blobs/uploads/?from=b&%66rom=c&mount=" + sha, "", registryerr.BadRequest},
-		{"an empty duplicate still counts", "POST", "/v2/a/blobs/uploads/?mount=&mount=" + sha, "", registryerr.BadRequest},
-		{"n given twice is refused", "GET", "/v2/a/tags/list?n=1&n=2", "", registryerr.BadRequest},
-		{"last given twice is refused", "GET", "/v2/_catalog?last=a&last=b", "", registryerr.BadRequest},
-		{"artifactType given twice is refused", "GET", "/v2/a/referrers/" + sha + "?artifactType=x&artifactType=y", "", registryerr.BadRequest},
-		{"a semicolon separator is refused", "POST", "/v2/a/blobs/uploads/?mount=" + sha + ";from=b", "", registryerr.BadRequest},
-		{"an invalid escape in a key is refused", "POST", "/v2/a/blobs/uploads/?mo%zznt=1", "", registryerr.BadRequest},
-		{"an invalid escape in from is refused", "POST", "/v2/a/blobs/uploads/?mount=" + sha + "&from=%zz", "", registryerr.BadRequest},
-		{"mount with digest is refused", "POST", "/v2/a/blobs/uploads/?mount=" + sha + "&from=b&digest=" + sha, "", registryerr.BadRequest},
-		{"an absurdly long query is refused", "GET", "/v2/a/manifests/t?x=" + strings.Repeat("y", MaxQueryLength), "", registryerr.BadRequest},
+		{"mount given twice is refused", "POST", "/v2/a/blobs/uploads/?mount=" + sha + "&mount=" + sha2 + "&from=b", "", registryerr.UnsupportedRequest},
+		{"from given twice is refused", "POST", "/v2/a/blobs/uploads/?mount=" + sha + "&from=b&from=c", "", registryerr.UnsupportedRequest},
+		{"digest given twice is refused", "PUT", "/v2/a/blobs/uploads/" + uuid + "?digest=" + sha + "&digest=" + sha2, "", registryerr.UnsupportedRequest},
+		{"an encoded duplicate key is refused", "POST", "/v2/a/blobs/uploads/?from=b&%66rom=c&mount=" + sha, "", registryerr.UnsupportedRequest},
+		{"an empty duplicate still counts", "POST", "/v2/a/blobs/uploads/?mount=&mount=" + sha, "", registryerr.UnsupportedRequest},
+		{"n given twice is refused", "GET", "/v2/a/tags/list?n=1&n=2", "", registryerr.UnsupportedRequest},
+		{"last given twice is refused", "GET", "/v2/_catalog?last=a&last=b", "", registryerr.UnsupportedRequest},
+		{"artifactType given twice is refused", "GET", "/v2/a/referrers/" + sha + "?artifactType=x&artifactType=y", "", registryerr.UnsupportedRequest},
+		{"a semicolon separator is refused", "POST", "/v2/a/blobs/uploads/?mount=" + sha + ";from=b", "", registryerr.UnsupportedRequest},
+		{"an invalid escape in a key is refused", "POST", "/v2/a/blobs/uploads/?mo%zznt=1", "", registryerr.UnsupportedRequest},
+		{"an invalid escape in from is refused", "POST", "/v2/a/blobs/uploads/?mount=" + sha + "&from=%zz", "", registryerr.UnsupportedRequest},
+		{"mount with digest is refused", "POST", "/v2/a/blobs/uploads/?mount=" + sha + "&from=b&digest=" + sha, "", registryerr.UnsupportedRequest},
+		{"an absurdly long query is refused", "GET", "/v2/a/manifests/t?x=" + strings.Repeat("y", MaxQueryLength), "", registryerr.UnsupportedRequest},
 		{"a negative n is refused", "GET", "/v2/a/tags/list?n=-1", "", registryerr.PaginationInvalid},
 		{"a non-numeric n is refused", "GET", "/v2/_catalog?n=ten", "", registryerr.PaginationInvalid},
 		// Bodies.
-		{"a form body on an upload start is refused", "POST", "/v2/a/blobs/uploads/", "application/x-www-form-urlencoded", registryerr.BadRequest},
-		{"a form body in odd case is refused", "POST", "/v2/a/blobs/uploads/", " Application/X-WWW-Form-Urlencoded ; charset=utf-8", registryerr.BadRequest},
-		{"a multipart body on a closing PUT is refused", "PUT", "/v2/a/blobs/uploads/" + uuid, "multipart/form-data; boundary=x", registryerr.BadRequest},
-		{"a multipart body on a PATCH is refused", "PATCH", "/v2/a/blobs/uploads/" + uuid, "MULTIPART/mixed", registryerr.BadRequest},
-		{"a form body on a manifest PUT is refused", "PUT", "/v2/a/manifests/t", "application/x-www-form-urlencoded", registryerr.BadRequest},
+		{"a form body on an upload start is refused", "POST", "/v2/a/blobs/uploads/", "application/x-www-form-urlencoded", registryerr.UnsupportedRequest},
+		{"a form body in odd case is refused", "POST", "/v2/a/blobs/uploads/", " Application/X-WWW-Form-Urlencoded ; charset=utf-8", registryerr.UnsupportedRequest},
+		{"a multipart body on a closing PUT is refused", "PUT", "/v2/a/blobs/uploads/" + uuid, "multipart/form-data; boundary=x", registryerr.UnsupportedRequest},
+		{"a multipart body on a PATCH is refused", "PATCH", "/v2/a/blobs/uploads/" + uuid, "MULTIPART/mixed", registryerr.UnsupportedRequest},
+		{"a form body on a manifest PUT is refused", "PUT", "/v2/a/manifests/t", "application/x-www-form-urlencoded", registryerr.UnsupportedRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Classify(inputFor(t, tt.method, tt.target, tt.ct), Options{})
+			got, err := Classify(inputFor(t, tt.method, tt.target, tt.ct))
 			var rerr *registryerr.Error
 			if !errors.As(err, &rerr) {
 				t.Fatalf("Classify(%s %s) = %+v, %v; want a *registryerr.Error with code %s", tt.method, snippet(tt.target), got, err, tt.code.Value)
@@ -227,36 +229,34 @@ func TestClassifyRefusesControlCharactersInTheRawInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Classify(tt.in, Options{})
+			_, err := Classify(tt.in)
 			var rerr *registryerr.Error
-			if !errors.As(err, &rerr) || rerr.Code != registryerr.BadRequest {
-				t.Errorf("Classify(%q) error = %v, want a BadRequest refusal", tt.in.Path, err)
+			if !errors.As(err, &rerr) || rerr.Code != registryerr.UnsupportedRequest {
+				t.Errorf("Classify(%q) error = %v, want an UnsupportedRequest refusal", tt.in.Path, err)
 			}
 		})
 	}
 }
 
-func TestClassifyClampsToTheConfiguredPageSize(t *testing.T) {
+func TestClassifyReadsPageSizeWithoutPolicy(t *testing.T) {
 	tests := []struct {
 		name  string
 		query string
-		limit int
 		want  int
 	}{
-		{"n below the limit is kept", "n=7", 50, 7},
-		{"n at the limit is kept", "n=50", 50, 50},
-		{"n above the limit is clamped", "n=51", 50, 50},
-		{"a huge limit does not overflow", "n=99999999999999999999999999", int(^uint(0) >> 1), int(^uint(0) >> 1)},
-		{"n=0 stays 0", "n=0", 50, 0},
+		{"n is read as given", "n=7", 7},
+		{"a large n is read as given", "n=5000", 5000},
+		{"n past MaxN does not overflow", "n=99999999999999999999999999", MaxN},
+		{"n=0 stays 0", "n=0", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := Classify(Input{Method: "GET", Path: "/v2/a/tags/list", RawQuery: tt.query}, Options{MaxPageSize: tt.limit})
+			got, err := Classify(Input{Method: "GET", Path: "/v2/a/tags/list", RawQuery: tt.query})
 			if err != nil {
 				t.Fatalf("Classify error: %v", err)
 			}
-			if got.N != tt.want {
-				t.Errorf("N = %d, want %d", got.N, tt.want)
+			if got.N != tt.want || !got.HasN {
+				t.Errorf("N, HasN = %d, %v; want %d, true", got.N, got.HasN, tt.want)
 			}
 		})
 	}
@@ -264,7 +264,7 @@ func TestClassifyClampsToTheConfiguredPageSize(t *testing.T) {
 
 func TestRefusalDetailsAreBoundedAndPrintable(t *testing.T) {
 	hostile := strings.Repeat("\x01<script>", 100)
-	_, err := Classify(Input{Method: "GET", Path: "/v2/a/manifests/" + "A" + strings.Repeat("é", 10) + "x"}, Options{})
+	_, err := Classify(Input{Method: "GET", Path: "/v2/a/manifests/" + "A" + strings.Repeat("é", 10) + "x"})
 	var rerr *registryerr.Error
 	if !errors.As(err, &rerr) {
 		t.Fatalf("Classify error = %v, want a refusal", err)
@@ -301,14 +301,14 @@ func TestKindStringNamesEveryKind(t *testing.T) {
 }
 
 func TestActionIsTheActionOnTheRepository(t *testing.T) {
-	r, err := Classify(inputFor(t, "POST", "/v2/a/blobs/uploads/?mount="+sha+"&from=b", ""), Options{})
+	r, err := Classify(inputFor(t, "POST", "/v2/a/blobs/uploads/?mount="+sha+"&from=b", ""))
 	if err != nil {
 		t.Fatalf("Classify error: %v", err)
 	}
 	if got := r.Action(); got != access.Push {
 		t.Errorf("Action() = %v, want push", got)
 	}
-	base, err := Classify(inputFor(t, "GET", "/v2/", ""), Options{})
+	base, err := Classify(inputFor(t, "GET", "/v2/", ""))
 	if err != nil {
 		t.Fatalf("Classify error: %v", err)
 	}
@@ -317,34 +317,5 @@ func TestActionIsTheActionOnTheRepository(t *testing.T) {
 	}
 	if got := (&Request{}).Needs(); len(got) != 0 {
 		t.Errorf("zero Request Needs() = %v, want none", got)
-	}
-}
-
-func TestDropMountLeavesAPlainUpload(t *testing.T) {
-	tests := []struct {
-		name   string
-		target string
-	}{
-		{"a mount with from drops both pairs down to push", "/v2/a/blobs/uploads/?mount=" + sha + "&from=b"},
-		{"a mount without from drops to push", "/v2/a/blobs/uploads/?mount=" + sha},
-		{"a plain upload is unchanged", "/v2/a/blobs/uploads/"},
-		{"a monolithic upload keeps its digest", "/v2/a/blobs/uploads/?digest=" + sha},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r, err := Classify(inputFor(t, "POST", tt.target, ""), Options{})
-			if err != nil {
-				t.Fatalf("Classify error: %v", err)
-			}
-			wantDigest := ""
-			if !r.Mount {
-				wantDigest = r.Digest
-			}
-			r.DropMount()
-			want := []access.Access{{Repository: "a", Action: access.Push}}
-			if got := r.Needs(); !slices.Equal(got, want) || r.Mount || r.MountFrom != "" || r.Digest != wantDigest {
-				t.Errorf("after DropMount: needs %v, Mount %v, MountFrom %q, Digest %q; want needs %v, no mount, Digest %q", got, r.Mount, r.MountFrom, r.Digest, want, wantDigest)
-			}
-		})
 	}
 }

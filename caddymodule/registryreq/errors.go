@@ -10,16 +10,16 @@ import (
 // compare with errors.Is or ==, and never modify them.
 var (
 	// ErrPathTooLong refuses a path longer than MaxPathLength.
-	ErrPathTooLong = registryerr.New(registryerr.BadRequest, "request path is too long")
+	ErrPathTooLong = registryerr.New(registryerr.UnsupportedRequest, "request path is too long")
 	// ErrQueryTooLong refuses a query longer than MaxQueryLength.
-	ErrQueryTooLong = registryerr.New(registryerr.BadRequest, "request query is too long")
+	ErrQueryTooLong = registryerr.New(registryerr.UnsupportedRequest, "request query is too long")
 	// ErrPercentEncoded refuses any percent-encoding in the path: the
 	// registry would decode it, so the name it reads could differ from the
 	// one a byte-wise check sees.
-	ErrPercentEncoded = registryerr.New(registryerr.BadRequest, "percent-encoded characters in the path are refused")
+	ErrPercentEncoded = registryerr.New(registryerr.UnsupportedRequest, "percent-encoded characters in the path are refused")
 	// ErrControlCharacter refuses control characters and NUL in the path or
 	// query.
-	ErrControlCharacter = registryerr.New(registryerr.BadRequest, "control characters in the request are refused")
+	ErrControlCharacter = registryerr.New(registryerr.UnsupportedRequest, "control characters in the request are refused")
 	// ErrNotCanonical refuses empty path components and dot segments, which
 	// the registry's router redirects instead of serving.
 	ErrNotCanonical = registryerr.New(registryerr.NotFound, "path has empty or dot segments")
@@ -32,16 +32,16 @@ var (
 	ErrNameTooLong = registryerr.New(registryerr.NameInvalid, "repository name must not be more than 255 characters")
 	// ErrQueryMalformed refuses a query the registry would read differently
 	// from a plain split: invalid escapes or ';' separators.
-	ErrQueryMalformed = registryerr.New(registryerr.BadRequest, "malformed query string")
+	ErrQueryMalformed = registryerr.New(registryerr.UnsupportedRequest, "malformed query string")
 	// ErrDuplicateParameter refuses mount, from, digest, n, last or
 	// artifactType given more than once.
-	ErrDuplicateParameter = registryerr.New(registryerr.BadRequest, "a query parameter that changes the request's meaning is given more than once")
+	ErrDuplicateParameter = registryerr.New(registryerr.UnsupportedRequest, "a query parameter that changes the request's meaning is given more than once")
 	// ErrMountWithDigest refuses an upload start that is both a mount and a
 	// monolithic upload.
-	ErrMountWithDigest = registryerr.New(registryerr.BadRequest, "mount and digest cannot be combined")
+	ErrMountWithDigest = registryerr.New(registryerr.UnsupportedRequest, "mount and digest cannot be combined")
 	// ErrFormBody refuses form-encoded and multipart bodies on writes: the
 	// registry reads mount, from and digest from such bodies too.
-	ErrFormBody = registryerr.New(registryerr.BadRequest, "form-encoded and multipart bodies are refused")
+	ErrFormBody = registryerr.New(registryerr.UnsupportedRequest, "form-encoded and multipart bodies are refused")
 	// ErrPagination refuses an ?n= that is not a non-negative integer.
 	ErrPagination = registryerr.New(registryerr.PaginationInvalid, "n must be a non-negative integer")
 )

@@ -108,7 +108,7 @@ func checkAgainstRegistry(t testing.TB, method, target, contentType string, out 
 		return false
 	}
 	in := Input{Method: method, Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery, ContentType: contentType}
-	got, err := Classify(in, Options{})
+	got, err := Classify(in)
 	req := &http.Request{Method: method, URL: u, Header: http.Header{}}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -127,7 +127,7 @@ func checkAgainstRegistry(t testing.TB, method, target, contentType string, out 
 			if out != nil {
 				out.unsupported++
 			}
-			probe, perr := Classify(Input{Method: http.MethodGet, Path: in.Path, RawPath: in.RawPath}, Options{})
+			probe, perr := Classify(Input{Method: http.MethodGet, Path: in.Path, RawPath: in.RawPath})
 			if !view.matched && (perr != nil || probe.Kind != Referrers) {
 				t.Errorf("%s %q: UNSUPPORTED for a path the registry has no route for", method, target)
 			}
@@ -348,7 +348,7 @@ func TestTheRegistryResolvesHostileNamesDifferently(t *testing.T) {
 			if !view.matched {
 				t.Fatalf("registry router does not serve %q; the case no longer shows a difference", tt.target)
 			}
-			if _, err := Classify(Input{Method: "GET", Path: u.Path, RawPath: u.RawPath}, Options{}); err == nil {
+			if _, err := Classify(Input{Method: "GET", Path: u.Path, RawPath: u.RawPath}); err == nil {
 				t.Errorf("Classify(%q) accepted the registry's name %q, want a refusal", tt.target, view.vars["name"])
 			}
 		})

@@ -30,9 +30,11 @@ type Request struct {
 	// MountFrom is the validated repository name from ?from= on an
 	// UploadStart with ?mount=; "" otherwise.
 	MountFrom string
-	// N is ?n= (Catalog and TagsList) clamped to Options.MaxPageSize; 0 when
-	// absent or empty. n=0 is also 0: it asks for an empty page.
-	N int
+	// N is ?n= (Catalog and TagsList), at most MaxN; HasN tells whether it
+	// was given (an empty value is absent, as for the registry). n=0 asks for
+	// an empty page. How large a page may be is the gateway's policy.
+	N    int
+	HasN bool
 	// Last is ?last= (Catalog and TagsList), decoded; "" when absent.
 	Last string
 	// ArtifactType is ?artifactType= (Referrers), decoded; "" when absent.
@@ -58,18 +60,6 @@ func (r *Request) Action() access.Action {
 		return 0
 	}
 	return r.needs[0].Action
-}
-
-// DropMount turns a mount into the plain upload start the registry makes of
-// an upload without mount and from: Mount, MountFrom and Digest are cleared
-// and only the push on Repository is left in Needs. The gateway calls it
-// when it strips mount and from from the query.
-func (r *Request) DropMount() {
-	if !r.Mount {
-		return
-	}
-	r.Mount, r.MountFrom, r.Digest = false, "", ""
-	r.nNeeds = min(r.nNeeds, 1)
 }
 
 // need appends one pair to r's needs.

@@ -14,6 +14,9 @@ import (
 // *Grants grants nothing.
 type Grants struct {
 	org string
+	// public marks the grants of anonymous access (CompilePublic): patterns
+	// in any namespace, no org.
+	public bool
 	// exact holds the patterns without wildcards, merged by name, when
 	// there are at most maxExactList of them; exactIndex holds them when
 	// there are more. A gateway caches a Grants per distinct scope string,
@@ -52,8 +55,15 @@ func Compile(org string, scopes []Scope) *Grants {
 	if !ValidOrg(org) {
 		return g
 	}
+	return addScopes(g, scopes)
+}
+
+// addScopes adds scopes to g, dropping those that cannot grant anything: no
+// actions, an invalid pattern, or (unless g is public) a pattern outside g's
+// org.
+func addScopes(g *Grants, scopes []Scope) *Grants {
 	for _, sc := range scopes {
-		if sc.Actions == 0 || !ValidPattern(sc.Pattern) || !InNamespace(org, sc.Pattern) {
+		if sc.Actions == 0 || !ValidPattern(sc.Pattern) || !g.public && !InNamespace(g.org, sc.Pattern) {
 			continue
 		}
 		first := strings.IndexByte(sc.Pattern, '*')
@@ -78,6 +88,13 @@ func Compile(org string, scopes []Scope) *Grants {
 		g.exact = nil
 	}
 	return g
+}
+
+// CompilePublic builds the grants of anonymous access: scopes in any
+// namespace, as an operator configures them for public images. They have no
+// org. Invalid patterns are dropped, as in Compile.
+func CompilePublic(scopes []Scope) *Grants {
+	return addScopes(&Grants{public: true}, scopes)
 }
 
 // maxExactList is the most exact names a Grants searches as a list.
@@ -123,10 +140,11 @@ func merge(list []prefixed, pattern, prefix string, actions access.Set) []prefix
 
 // Allows reports whether the grants let a request do need on repository.
 // The repository must be a valid name (ValidName) inside the org's
-// namespace, whatever the scopes say. It does not allocate. A catalog filter
-// asks Allows(name, access.Pull): every grant includes pull.
+// namespace (any namespace for CompilePublic's grants), whatever the scopes
+// say. It does not allocate. A catalog filter asks Allows(name, access.Pull):
+// every grant includes pull.
 func (g *Grants) Allows(repository string, need access.Action) bool {
-	if g == nil || !need.Valid() || !InNamespace(g.org, repository) || !ValidName(repository) {
+	if g == nil || !need.Valid() || !g.public && !InNamespace(g.org, repository) || !ValidName(repository) {
 		return false
 	}
 	if g.exactActions(repository).Has(need) {
@@ -151,10 +169,4 @@ func (g *Grants) Org() string {
 		return ""
 	}
 	return g.org
-}
-
-// Empty reports whether the grants allow nothing at all, so that a caller
-// can tell a token that is valid but useless.
-func (g *Grants) Empty() bool {
-	return g == nil || len(g.exact) == 0 && len(g.exactIndex) == 0 && len(g.subtrees) == 0 && len(g.globs) == 0
 }

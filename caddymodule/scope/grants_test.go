@@ -45,7 +45,7 @@ func TestAllows(t *testing.T) {
 		{"a glob does not span components", "acme/web-a/b", access.Push, false},
 		{"a middle double star grants", "acme/x/y/cache", access.Delete, true},
 		{"a middle double star needs the tail", "acme/x/y/cachex", access.Delete, false},
-		{"the org's own repository", "acme", access.Pull, true},
+		{"a repository named like the org is outside its namespace", "acme", access.Pull, false},
 		{"an ungranted repository is refused", "acme/secret", access.Pull, false},
 		{"another org's repository is refused even when a scope names it", "other/app", access.Pull, false},
 		{"a sibling org is refused", "acmex/app", access.Pull, false},
@@ -83,24 +83,22 @@ func TestCompileFailsClosed(t *testing.T) {
 			if got := tt.g.Allows(tt.repo, access.Pull); got != tt.wantOK {
 				t.Errorf("Allows(%q, pull) = %v, want %v", tt.repo, got, tt.wantOK)
 			}
-			if !tt.g.Empty() {
-				t.Errorf("Empty() = false, want true")
-			}
 		})
 	}
-	if g := compile(t, "acme", "repository:acme/a:pull"); g.Empty() || g.Org() != "acme" {
-		t.Errorf("Compile(acme, one scope) Empty() = %v, Org() = %q; want false, acme", g.Empty(), g.Org())
+	if g := compile(t, "acme", "repository:acme/a:pull"); !g.Allows("acme/a", access.Pull) || g.Org() != "acme" {
+		t.Errorf("Compile(acme, one scope) allows acme/a = %v, Org() = %q; want true, acme", g.Allows("acme/a", access.Pull), g.Org())
 	}
 }
 
-// TestAllowsAgreesWithMatch checks the precompiled paths against Match.
+// TestAllowsAgreesWithMatch checks the precompiled paths against Match, for
+// names inside the org's namespace (Allows grants nothing outside it).
 func TestAllowsAgreesWithMatch(t *testing.T) {
 	patterns := []string{"acme/app", "acme/**", "acme/t/**", "acme/*", "acme/*-x", "acme/**/c", "acme/*/**", "acme"}
 	names := []string{"acme", "acme/app", "acme/a-x", "acme/t", "acme/t/u", "acme/t/u/c", "acme/c", "acme/b/c", "acme/t/**"}
 	for _, p := range patterns {
 		g := Compile("acme", []Scope{{p, set(access.Pull)}})
 		for _, n := range names {
-			if got, want := g.Allows(n, access.Pull), Match(p, n); got != want {
+			if got, want := g.Allows(n, access.Pull), Match(p, n) && InNamespace("acme", n); got != want {
 				t.Errorf("Compile(%q).Allows(%q) = %v, Match = %v", p, n, got, want)
 			}
 		}
@@ -170,7 +168,7 @@ func benchGrants(b *testing.B) *Grants {
 		scopes = append(scopes, Scope{p, set(access.Pull)})
 	}
 	g := Compile("acme", scopes)
-	if g.Empty() {
+	if !g.Allows("acme/app0", access.Pull) {
 		b.Fatal("no grants compiled")
 	}
 	return g
@@ -243,9 +241,40 @@ func TestExactNamesMatchTheSameAsAListOrAsAnIndex(t *testing.T) {
 					t.Errorf("Allows(%q, pull) = true, want false", name)
 				}
 			}
-			if g.Empty() {
-				t.Error("Empty() = true, want false")
+		})
+	}
+}
+
+// TestCompilePublicGrantsAcrossNamespaces checks the grants of anonymous
+// access: any namespace, the patterns' own matching, pull only as given.
+func TestCompilePublicGrantsAcrossNamespaces(t *testing.T) {
+	g := CompilePublic([]Scope{
+		{"acme/public/**", set(access.Pull)},
+		{"globex/base", set(access.Pull)},
+		{"Bad/Pattern", set(access.Pull)},
+	})
+	tests := []struct {
+		name string
+		repo string
+		need access.Action
+		want bool
+	}{
+		{"a name under a public subtree may be pulled", "acme/public/app", access.Pull, true},
+		{"a name deep under a public subtree may be pulled", "acme/public/a/b", access.Pull, true},
+		{"the subtree's root itself is not under it", "acme/public", access.Pull, false},
+		{"an exact public name in another org may be pulled", "globex/base", access.Pull, true},
+		{"a public name may not be pushed", "acme/public/app", access.Push, false},
+		{"a name outside every pattern is not public", "acme/private", access.Pull, false},
+		{"an invalid pattern grants nothing", "Bad/Pattern", access.Pull, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := g.Allows(tt.repo, tt.need); got != tt.want {
+				t.Errorf("Allows(%q, %v) = %v, want %v", tt.repo, tt.need, got, tt.want)
 			}
 		})
+	}
+	if g.Org() != "" {
+		t.Errorf("Org() = %q, want empty for public grants", g.Org())
 	}
 }

@@ -14,7 +14,8 @@ const MaxScopes = 50
 // token without scopes is refused because it could do nothing but log in.
 // It returns the parsed scopes, or an error: an *Error naming the first
 // offending entry (ErrSyntax, ErrNamespace), ErrCount, or ErrOrg for an org
-// that fails ValidOrg.
+// that fails ValidOrg. The namespace is everything under org+"/": a pattern
+// naming the org itself ("repository:acme:pull") is refused.
 func Validate(org string, scopes []string) ([]Scope, error) {
 	if !ValidOrg(org) {
 		return nil, fmt.Errorf("%w %q: want one name component", ErrOrg, org)
@@ -44,9 +45,12 @@ func Validate(org string, scopes []string) ([]Scope, error) {
 }
 
 // InNamespace reports whether a repository name or pattern lies in org's
-// namespace: it is org itself or starts with org+"/". Because "/" separates
-// components, "acmex/app" and "acme*" are outside "acme".
+// namespace: it starts with org+"/". This is the one rule for the org
+// namespace, on the store (which scopes a token may hold), the gateway
+// (what they grant) and the catalog (which run of names it reads): a
+// repository named exactly like the org is in no org's namespace. Because
+// "/" separates components, "acmex/app" and "acme*" are outside "acme".
 func InNamespace(org, name string) bool {
 	rest, ok := strings.CutPrefix(name, org)
-	return ok && org != "" && (rest == "" || rest[0] == '/')
+	return ok && org != "" && len(rest) > 1 && rest[0] == '/'
 }

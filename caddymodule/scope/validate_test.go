@@ -19,7 +19,7 @@ func TestValidate(t *testing.T) {
 		wantMsg string
 	}{
 		{"scopes inside the namespace are accepted", "acme", []string{"repository:acme/app:pull", "repository:acme/**:push"}, nil, ""},
-		{"the org's own name is inside its namespace", "acme", []string{"repository:acme:pull"}, nil, ""},
+		{"the org's own name is outside its namespace", "acme", []string{"repository:acme:pull"}, ErrNamespace, `scope "repository:acme:pull"`},
 		{"exactly MaxScopes scopes are accepted", "acme", many[:MaxScopes], nil, ""},
 		{"another org's repository is refused", "acme", []string{"repository:acme/app:pull", "repository:other/app:pull"}, ErrNamespace,
 			`scope "repository:other/app:pull": repository pattern must be inside the org's namespace "acme/"`},
@@ -62,7 +62,8 @@ func TestInNamespace(t *testing.T) {
 		org, repo string
 		want      bool
 	}{
-		{"the org itself", "acme", "acme", true},
+		{"the org itself is no repository of the org", "acme", "acme", false},
+		{"the org with a bare slash is not a name under it", "acme", "acme/", false},
 		{"a repository under the org", "acme", "acme/app", true},
 		{"a deep repository under the org", "acme", "acme/a/b", true},
 		{"a sibling sharing the prefix", "acme", "acmex/app", false},

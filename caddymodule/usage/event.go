@@ -31,10 +31,12 @@ const (
 	EventInvalid = "invalid"
 )
 
-// Decisions.
+// Decisions. Challenge is the 401 answering a credential-less ping of
+// /v2/, which clients send to learn how to log in: not a denial.
 const (
-	Allow = "allow"
-	Deny  = "deny"
+	Allow     = "allow"
+	Deny      = "deny"
+	Challenge = "challenge"
 )
 
 // Reasons a request was denied, as they appear in the "reason" field. They are
@@ -79,11 +81,24 @@ const NumFields = 18
 // Fields appends the event's fields to dst. Empty optional fields are left
 // out so that events stay short; status, bytes and duration are always there.
 func (e *Event) Fields(dst []zap.Field) []zap.Field {
+	return e.RequestFields(e.OutcomeFields(dst))
+}
+
+// OutcomeFields appends the fields that say what the request was and how it
+// was decided: event, decision and, on a deny, reason. They come first in
+// every event and take few combinations, so a logger can carry them already
+// encoded (zap.Logger.With) in front of RequestFields.
+func (e *Event) OutcomeFields(dst []zap.Field) []zap.Field {
 	dst = append(dst,
 		zap.String("event", e.Event),
 		zap.String("decision", e.Decision),
 	)
-	dst = appendNonEmpty(dst, "reason", e.Reason)
+	return appendNonEmpty(dst, "reason", e.Reason)
+}
+
+// RequestFields appends the fields after OutcomeFields: the token, what the
+// request acted on, the request and its response, and who asked.
+func (e *Event) RequestFields(dst []zap.Field) []zap.Field {
 	dst = appendNonEmpty(dst, "token_id", e.TokenID)
 	dst = appendNonEmpty(dst, "token_label", e.TokenLabel)
 	dst = appendNonEmpty(dst, "org", e.Org)

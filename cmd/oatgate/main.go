@@ -4,12 +4,19 @@
 package main
 
 import (
+	"github.com/caddyserver/caddy/v2"
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
 
 	_ "github.com/oatgate/oatgate/caddymodule"
 )
+
+func init() {
+	// Usage lines and completions name this binary, not caddy:
+	// "oatgate usage-report", not "caddy usage-report".
+	caddy.CustomBinaryName = "oatgate"
+}
 
 func main() {
 	caddycmd.Main()

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/oatgate/oatgate/caddymodule/usage/report"
+	"github.com/oatgate/oatgate/cmd/oatgate/report"
 )
 
 func init() {
@@ -52,12 +52,19 @@ exit status is then 1.
 		fs.String("until", "", "Only events before this time")
 		fs.String("format", "table", "Output: table, csv or json")
 		fs.Bool("ips", false, "List each row's client IPs")
+		// The command is oatgate's own: its help ends with where it is
+		// documented, not with the footer Caddy puts on its commands'
+		// help (a link to Caddy's site, which does not know it).
+		cmd.SetHelpTemplate(cmd.HelpTemplate() + "\n" + usageReportDocs + "\n")
 		cmd.Args = cobra.ArbitraryArgs
 		cmd.RunE = func(cmd *cobra.Command, args []string) error {
 			return usageReport(fs, args, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
 		}
 	},
 }
+
+// usageReportDocs ends the command's help.
+const usageReportDocs = `Documented in oatgate's README.md, section "Usage reports".`
 
 // errUnreadable says that some input could not be read; the report of the
 // rest was printed.

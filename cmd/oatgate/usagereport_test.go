@@ -29,7 +29,7 @@ func runReportCommand(t *testing.T, stdin string, args ...string) (stdout, stder
 }
 
 func TestUsageReportCommand(t *testing.T) {
-	fixture := filepath.Join("..", "..", "caddymodule", "usage", "report", "testdata", "events.log")
+	fixture := filepath.Join("report", "testdata", "events.log")
 	plain, err := os.ReadFile(fixture)
 	if err != nil {
 		t.Fatal(err)

@@ -69,7 +69,7 @@ const (
 
 func (f *fixture) seed(ctx context.Context) error {
 	for _, org := range []string{"acme", "globex"} {
-		if err := f.env.Admin.SetOrg(ctx, org, 100); err != nil {
+		if err := f.env.Admin.SetOrg(ctx, org, testenv.OrgMaxTokens); err != nil {
 			return err
 		}
 	}

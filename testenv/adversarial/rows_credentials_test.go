@@ -3,7 +3,6 @@ package adversarial
 import (
 	"context"
 	"encoding/base64"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -19,16 +18,6 @@ const ociManifest = "application/vnd.oci.image.manifest.v1+json"
 
 func pull() wire { return req(http.MethodGet, manifestPath).with("Accept", ociManifest) }
 
-// flipChecksum changes the token's last character, so its checksum fails.
-func flipChecksum(tok string) string {
-	last := tok[len(tok)-1]
-	repl := byte('A')
-	if last == 'A' {
-		repl = 'B'
-	}
-	return tok[:len(tok)-1] + string(repl)
-}
-
 // cachedThen creates a token for acme/app, uses it once through the gateway
 // (so it is cached for an hour), then applies change and returns the pull
 // request carrying it.
@@ -36,7 +25,7 @@ func cachedThen(change func(t *testing.T, tok testenv.Token), req testenv.TokenR
 	return func(t *testing.T) wire {
 		t.Helper()
 		ctx := context.Background()
-		req.Label = fmt.Sprintf("cached-%d", time.Now().UnixNano())
+		req.Label = testenv.UniqueLabel("cached")
 		req.Scopes = []string{"repository:acme/app:pull"}
 		tok, err := fx.env.Admin.CreateToken(ctx, "acme", req)
 		if err != nil {
@@ -83,7 +72,7 @@ func credentialRows() []row {
 			return pull().with("Authorization", "Basic "+strings.Repeat("A", 8<<10))
 		}), status: 401, code: "UNAUTHORIZED"},
 		{reason: "a token with a broken checksum is refused locally", build: fixed(func() wire {
-			return pull().with("Authorization", basic("acme", flipChecksum(fx.tokens[acmeAll].Secret)))
+			return pull().with("Authorization", basic("acme", fx.tokens[acmeAll].Mistyped()))
 		}), status: 401, code: "UNAUTHORIZED"},
 		{reason: "another org's token under this org's username is refused", build: fixed(func() wire {
 			return pull().with("Authorization", basic("acme", fx.tokens[globex].Secret))

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/oatgate/oatgate/caddymodule/oat"
 	"github.com/oatgate/oatgate/testenv"
@@ -23,28 +22,12 @@ type HerdResult struct {
 	Statuses map[int]int
 }
 
-// WaitForFeed waits until the gateway has applied its first read of the
-// revocation feed. Until then it distrusts everything it caches (revocations
-// before the feed's cursor are unknown to it), so a herd that arrives earlier
-// can rightly cost two introspections.
-func WaitForFeed(env *testenv.Env, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	// The second read proves the first was applied.
-	for env.Store.FeedReads() < 2 {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the gateway read the revocation feed %d times in %s, want 2", env.Store.FeedReads(), limit)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return nil
-}
-
 // FreshTokenHerd creates a token the gateway has never seen and sends n
 // requests carrying it at once (GET /v2/, released together from n
 // goroutines on n connections).
 func FreshTokenHerd(ctx context.Context, env *testenv.Env, org string, n int) (HerdResult, error) {
 	tok, err := env.Admin.CreateToken(ctx, org, testenv.TokenRequest{
-		Label:  fmt.Sprintf("herd-%d", time.Now().UnixNano()),
+		Label:  testenv.UniqueLabel("herd"),
 		Scopes: []string{"repository:" + org + "/**:pull"},
 	})
 	if err != nil {

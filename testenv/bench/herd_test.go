@@ -30,24 +30,17 @@ func TestMain(m *testing.M) {
 	}
 	code := func() int {
 		defer env.Close()
-		if err := env.Admin.SetOrg(context.Background(), herdOrg, 100); err != nil {
+		if err := env.Admin.SetOrg(context.Background(), herdOrg, testenv.OrgMaxTokens); err != nil {
 			println("creating the org:", err.Error())
 			return 1
 		}
-		if err := WaitForFeed(env, 10*time.Second); err != nil {
+		if err := env.WaitForFeed(10 * time.Second); err != nil {
 			println(err.Error())
 			return 1
 		}
 		return m.Run()
 	}()
 	os.Exit(code)
-}
-
-func herdContext(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
 }
 
 // checkHerd compares a herd's store calls and answers with what they must be.
@@ -67,18 +60,18 @@ func checkHerd(t *testing.T, res HerdResult, err error, wantIntrospections int64
 func TestAThousandConcurrentRequestsWithOneFreshTokenCostOneIntrospection(t *testing.T) {
 	for round := range 3 {
 		t.Run(fmt.Sprintf("round %d with a new token", round+1), func(t *testing.T) {
-			res, err := FreshTokenHerd(herdContext(t), env, herdOrg, 1000)
+			res, err := FreshTokenHerd(testenv.Context(t, 5*time.Minute), env, herdOrg, 1000)
 			checkHerd(t, res, err, 1, http.StatusOK)
 		})
 	}
 }
 
 func TestTenThousandGarbageTokensNeverReachTheStore(t *testing.T) {
-	res, err := GarbageHerd(herdContext(t), env, herdOrg, 10_000, 32)
+	res, err := GarbageHerd(testenv.Context(t, 5*time.Minute), env, herdOrg, 10_000, 32)
 	checkHerd(t, res, err, 0, http.StatusUnauthorized)
 }
 
 func TestTenThousandUnknownTokensAreEachAskedOnceWithinTheNegativeTTL(t *testing.T) {
-	res, err := UnknownHerd(herdContext(t), env, herdOrg, 10_000, 2, 32)
+	res, err := UnknownHerd(testenv.Context(t, 5*time.Minute), env, herdOrg, 10_000, 2, 32)
 	checkHerd(t, res, err, 10_000, http.StatusUnauthorized)
 }

@@ -1,10 +1,8 @@
 package bench
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -29,42 +27,19 @@ type GatewayProcess struct {
 // StartGatewayProcess runs bin (a build of ./cmd/oatgate) with a config
 // written to dir.
 func StartGatewayProcess(bin, dir string, env *testenv.Env) (*GatewayProcess, error) {
-	gatewayAddr, err := freeLoopbackAddr()
+	gatewayAddr, err := testenv.FreeAddr("")
 	if err != nil {
 		return nil, err
 	}
-	bareAddr, err := freeLoopbackAddr()
+	bareAddr, err := testenv.FreeAddr("")
 	if err != nil {
 		return nil, err
 	}
-	proxy := map[string]any{"handler": "reverse_proxy", "upstreams": []map[string]any{{"dial": env.Registry.Addr}}}
-	auth := map[string]any{"handler": "registry_auth", "store": env.Store.URL, "store_key": env.GatewayKey}
-	server := func(addr string, handlers ...map[string]any) map[string]any {
-		return map[string]any{
-			"listen":          []string{addr},
-			"automatic_https": map[string]any{"disable": true},
-			"routes":          []map[string]any{{"handle": handlers}},
-			"logs":            map[string]any{},
-		}
-	}
-	usageLogger := "http.handlers.registry_auth.usage"
-	fileWriter := func(name string) map[string]any {
-		return map[string]any{"output": "file", "filename": filepath.Join(dir, name), "roll": false}
-	}
-	cfg := map[string]any{
-		"admin":   map[string]any{"disabled": true},
-		"storage": map[string]any{"module": "file_system", "root": filepath.Join(dir, "caddy")},
-		"logging": map[string]any{"logs": map[string]any{
-			"default": map[string]any{"level": "INFO", "exclude": []string{usageLogger}, "writer": fileWriter("caddy.log")},
-			"usage": map[string]any{"level": "INFO", "include": []string{usageLogger}, "writer": fileWriter("usage.log"),
-				"encoder": map[string]any{"format": "json"}},
-		}},
-		"apps": map[string]any{"http": map[string]any{"servers": map[string]any{
-			"gateway": server(gatewayAddr, auth, proxy),
-			"bare":    server(bareAddr, proxy),
-		}}},
-	}
-	data, err := json.Marshal(cfg)
+	data, err := testenv.GatewayConfig{
+		GatewayAddr: gatewayAddr, BareAddr: bareAddr,
+		RegistryAddr: env.Registry.Addr, StoreURL: env.Store.URL, GatewayKey: env.GatewayKey,
+		UsageLog: filepath.Join(dir, "usage.log"), CaddyLog: filepath.Join(dir, "caddy.log"), StorageDir: filepath.Join(dir, "caddy"),
+	}.JSON()
 	if err != nil {
 		return nil, err
 	}
@@ -85,24 +60,31 @@ func StartGatewayProcess(bin, dir string, env *testenv.Env) (*GatewayProcess, er
 	}
 	p := &GatewayProcess{GatewayURL: "http://" + gatewayAddr, BareURL: "http://" + bareAddr, cmd: cmd, exited: make(chan error, 1)}
 	go func() { p.exited <- cmd.Wait(); out.Close() }()
-	deadline := time.Now().Add(30 * time.Second)
 	for _, u := range []string{p.GatewayURL, p.BareURL} {
-		for {
+		var (
+			gone            bool
+			exitErr, getErr error
+		)
+		_, err := testenv.Poll(30*time.Second, func() bool {
+			select {
+			case exitErr = <-p.exited:
+				gone = true
+				return true
+			default:
+			}
 			resp, err := http.Get(u + "/v2/")
 			if err == nil {
 				resp.Body.Close()
-				break
 			}
-			select {
-			case err := <-p.exited:
-				return nil, fmt.Errorf("%s exited before answering (see %s): %v", bin, out.Name(), err)
-			default:
-			}
-			if time.Now().After(deadline) {
-				p.Close()
-				return nil, fmt.Errorf("%s did not answer within 30 s: %w", u, err)
-			}
-			time.Sleep(50 * time.Millisecond)
+			getErr = err
+			return err == nil
+		})
+		switch {
+		case gone:
+			return nil, fmt.Errorf("%s exited before answering (see %s): %v", bin, out.Name(), exitErr)
+		case err != nil:
+			p.Close()
+			return nil, fmt.Errorf("%s did not answer: %w (last try: %w)", u, err, getErr)
 		}
 	}
 	return p, nil
@@ -147,13 +129,4 @@ func (p *GatewayProcess) status(field string) (int64, error) {
 		}
 	}
 	return 0, errors.New("no " + field + " in /proc status")
-}
-
-func freeLoopbackAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }

@@ -47,7 +47,7 @@ func run(m *testing.M) (int, error) {
 	}
 	defer env.Close()
 	ctx := context.Background()
-	if err := env.Admin.SetOrg(ctx, "acme", 100); err != nil {
+	if err := env.Admin.SetOrg(ctx, "acme", testenv.OrgMaxTokens); err != nil {
 		return 0, err
 	}
 	if pusher, err = env.Admin.CreateToken(ctx, "acme", testenv.TokenRequest{Label: "ci-push", Scopes: []string{"repository:acme/**:pull,push,delete"}}); err != nil {

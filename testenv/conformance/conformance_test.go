@@ -56,7 +56,7 @@ func TestConformance(t *testing.T) {
 	}
 	defer env.Close()
 	ctx := context.Background()
-	if err := env.Admin.SetOrg(ctx, "acme", 100); err != nil {
+	if err := env.Admin.SetOrg(ctx, "acme", testenv.OrgMaxTokens); err != nil {
 		t.Fatal(err)
 	}
 	full, err := env.Admin.CreateToken(ctx, "acme", testenv.TokenRequest{Label: "conformance", Scopes: []string{"repository:acme/**:pull,push,delete"}})

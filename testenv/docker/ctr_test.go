@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/oatgate/oatgate/testenv"
 )
 
 // forbiddenPull is how ctr 1.6 reports the gateway's 403 on the manifest.
@@ -18,11 +20,11 @@ func TestContainerdPullsThroughTheGateway(t *testing.T) {
 	mustDocker(t, pusher, "push", image)
 	pushed := repoDigest(t, pusher, image)
 
-	reader := newToken(t, org, "repository:"+org+"/**:pull")
-	stranger := newToken(t, "ctrother", "repository:ctrother/**:pull")
+	reader := env.MintToken(t, org, "repository:"+org+"/**:pull")
+	stranger := env.MintToken(t, "ctrother", "repository:ctrother/**:pull")
 
 	t.Run("a pull-only token of the org pulls and unpacks the image", func(t *testing.T) {
-		out, err := daemon.Ctr(testCtx(t), "images", "pull", "--user", org+":"+reader.Secret, "--plain-http", image)
+		out, err := daemon.Ctr(testenv.Context(t, clientLimit), "images", "pull", "--user", org+":"+reader.Secret, "--plain-http", image)
 		if err != nil {
 			t.Fatalf("ctr pull: %v", err)
 		}
@@ -30,7 +32,7 @@ func TestContainerdPullsThroughTheGateway(t *testing.T) {
 		if !strings.Contains(out, "unpacking") {
 			t.Errorf("ctr pull output = %q, want it to unpack the image", out)
 		}
-		listed, err := daemon.Ctr(testCtx(t), "images", "ls")
+		listed, err := daemon.Ctr(testenv.Context(t, clientLimit), "images", "ls")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,7 +42,7 @@ func TestContainerdPullsThroughTheGateway(t *testing.T) {
 	})
 
 	t.Run("a pull-only token of another org is refused", func(t *testing.T) {
-		out, err := daemon.Ctr(testCtx(t), "images", "pull", "--user", "ctrother:"+stranger.Secret, "--plain-http", image)
+		out, err := daemon.Ctr(testenv.Context(t, clientLimit), "images", "pull", "--user", "ctrother:"+stranger.Secret, "--plain-http", image)
 		if err == nil {
 			t.Fatalf("ctr pull with another org's token succeeded; output:\n%s", out)
 		}

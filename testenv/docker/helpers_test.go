@@ -2,45 +2,15 @@ package docker_test
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/oatgate/oatgate/testenv"
 	"github.com/oatgate/oatgate/testenv/docker"
 )
-
-// testCtx bounds a test's client commands.
-func testCtx(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// tokens numbers token labels, which must be unique within an org.
-var tokens atomic.Int64
-
-// newToken creates org (if needed) and a token of it with scopes.
-func newToken(t *testing.T, org string, scopes ...string) testenv.Token {
-	t.Helper()
-	ctx := testCtx(t)
-	if err := env.Admin.SetOrg(ctx, org, 100); err != nil {
-		t.Fatalf("creating org %s: %v", org, err)
-	}
-	label := fmt.Sprintf("docker-test-%d", tokens.Add(1))
-	tok, err := env.Admin.CreateToken(ctx, org, testenv.TokenRequest{Label: label, Scopes: scopes})
-	if err != nil {
-		t.Fatalf("creating a token of %s: %v", org, err)
-	}
-	return tok
-}
 
 // newCLI is a docker user with no credentials yet.
 func newCLI(t *testing.T) *docker.CLI {
@@ -55,13 +25,13 @@ func newCLI(t *testing.T) *docker.CLI {
 // login runs the login line make run prints, exactly, with secret on stdin.
 func login(t *testing.T, cli *docker.CLI, org, secret string) (string, error) {
 	t.Helper()
-	return cli.Shell(testCtx(t), testenv.DockerLogin(env, org), secret+"\n")
+	return cli.Shell(testenv.Context(t, clientLimit), testenv.DockerLogin(env, org), secret+"\n")
 }
 
 // loggedIn is a docker user logged in with a new token of org.
 func loggedIn(t *testing.T, org string, scopes ...string) *docker.CLI {
 	t.Helper()
-	tok := newToken(t, org, scopes...)
+	tok := env.MintToken(t, org, scopes...)
 	cli := newCLI(t)
 	if out, err := login(t, cli, org, tok.Secret); err != nil {
 		t.Fatalf("logging in with a valid token: %v", err)
@@ -77,7 +47,7 @@ func ref(repo, tag string) string { return env.GatewayHost + "/" + repo + ":" + 
 // docker runs a docker command that must succeed.
 func mustDocker(t *testing.T, cli *docker.CLI, args ...string) string {
 	t.Helper()
-	out, err := cli.Docker(testCtx(t), args...)
+	out, err := cli.Docker(testenv.Context(t, clientLimit), args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +57,7 @@ func mustDocker(t *testing.T, cli *docker.CLI, args ...string) string {
 // build makes an image of layers random layers on base, tagged tag.
 func build(t *testing.T, cli *docker.CLI, tag, base string, layers int) {
 	t.Helper()
-	if err := cli.Build(testCtx(t), tag, base, layers, 32<<10); err != nil {
+	if err := cli.Build(testenv.Context(t, clientLimit), tag, base, layers, 32<<10); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -171,7 +141,7 @@ func usageOffset(t *testing.T) int64 {
 // gateway) and returns its layer digests.
 func manifestLayers(t *testing.T, repo, tag string) []string {
 	t.Helper()
-	req, err := http.NewRequestWithContext(testCtx(t), http.MethodGet, env.Registry.URL+"/v2/"+repo+"/manifests/"+tag, nil)
+	req, err := http.NewRequestWithContext(testenv.Context(t, clientLimit), http.MethodGet, env.Registry.URL+"/v2/"+repo+"/manifests/"+tag, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +170,7 @@ func manifestLayers(t *testing.T, repo, tag string) []string {
 // registryHasBlob reports whether the registry itself serves digest in repo.
 func registryHasBlob(t *testing.T, repo, digest string) bool {
 	t.Helper()
-	req, err := http.NewRequestWithContext(testCtx(t), http.MethodHead, env.Registry.URL+"/v2/"+repo+"/blobs/"+digest, nil)
+	req, err := http.NewRequestWithContext(testenv.Context(t, clientLimit), http.MethodHead, env.Registry.URL+"/v2/"+repo+"/blobs/"+digest, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,21 +180,4 @@ func registryHasBlob(t *testing.T, repo, digest string) bool {
 	}
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
-}
-
-// gatewayRefuses reports whether the gateway answers /v2/ with 401 for
-// org:secret, as it does once a revocation has reached it.
-func gatewayRefuses(t *testing.T, org, secret string) bool {
-	t.Helper()
-	req, err := http.NewRequestWithContext(testCtx(t), http.MethodGet, env.GatewayURL+"/v2/", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.SetBasicAuth(org, secret)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusUnauthorized
 }

@@ -1,6 +1,7 @@
 package docker_test
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,11 +21,11 @@ func TestDockerLogin(t *testing.T) {
 	need(t)
 	const org = "loginorg"
 	scopes := []string{"repository:" + org + "/**:pull,push"}
-	valid := newToken(t, org, scopes...)
+	valid := env.MintToken(t, org, scopes...)
 
 	// Created first so that its expiry has passed when its case runs.
 	expiresAt := time.Now().Add(2 * time.Second)
-	expiring, err := env.Admin.CreateToken(testCtx(t), org, testenv.TokenRequest{Label: testenv.UniqueLabel("expiring"), Scopes: scopes, ExpiresAt: &expiresAt})
+	expiring, err := env.Admin.CreateToken(testenv.Context(t, clientLimit), org, testenv.TokenRequest{Label: testenv.UniqueLabel("expiring"), Scopes: scopes, ExpiresAt: &expiresAt})
 	if err != nil {
 		t.Fatalf("creating a token expiring at %s: %v", expiresAt, err)
 	}
@@ -41,7 +42,7 @@ func TestDockerLogin(t *testing.T) {
 		},
 		{
 			name: "a mistyped token is refused", username: org,
-			secret: func(*testing.T) string { return mistype(valid.Secret) },
+			secret: func(*testing.T) string { return valid.Mistyped() },
 		},
 		{
 			name: "a well-formed token the store never issued is refused", username: org,
@@ -100,35 +101,21 @@ func TestDockerLogin(t *testing.T) {
 	}
 }
 
-// mistype changes the token's last character, as a bad paste would.
-func mistype(secret string) string {
-	last := secret[len(secret)-1]
-	repl := byte('a')
-	if last == 'a' {
-		repl = 'b'
-	}
-	return secret[:len(secret)-1] + string(repl)
-}
-
 // revokedAfterUse returns a token that logged in once (so the gateway has it
 // cached) and was then revoked, once the gateway has heard of the revocation.
 func revokedAfterUse(t *testing.T, org string, scopes []string) string {
 	t.Helper()
-	tok := newToken(t, org, scopes...)
+	tok := env.MintToken(t, org, scopes...)
 	if _, err := login(t, newCLI(t), org, tok.Secret); err != nil {
 		t.Fatalf("the token to revoke could not log in first: %v", err)
 	}
-	if err := env.Admin.Revoke(testCtx(t), org, tok.ID); err != nil {
+	if err := env.Admin.Revoke(testenv.Context(t, clientLimit), org, tok.ID); err != nil {
 		t.Fatalf("revoking: %v", err)
 	}
 	// The revocation feed is polled every second by default.
-	deadline := time.Now().Add(10 * time.Second)
-	for !gatewayRefuses(t, org, tok.Secret) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the gateway still accepts a token revoked 10 s ago")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	testenv.Eventually(t, 10*time.Second, "the gateway refusing the revoked token", func() bool {
+		return env.Call(t, "GET", "/v2/", org, tok.Secret, nil).StatusCode == http.StatusUnauthorized
+	})
 	return tok.Secret
 }
 

@@ -29,6 +29,9 @@ var (
 	startOnce sync.Once
 )
 
+// clientLimit bounds one docker, ctr or HTTP call of a test.
+const clientLimit = 2 * time.Minute
+
 func TestMain(m *testing.M) {
 	os.Exit(runTests(m))
 }

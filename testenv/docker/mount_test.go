@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"slices"
 	"testing"
+
+	"github.com/oatgate/oatgate/testenv"
 )
 
 // Docker tries a cross-repository mount for layers it knows from another
@@ -26,7 +28,7 @@ func TestDockerPushWithoutAccessToTheMountSourceUploadsTheLayer(t *testing.T) {
 
 	env.Registry.Reset()
 	offset := usageOffset(t)
-	if out, err := pusher.Docker(testCtx(t), "push", target); err != nil {
+	if out, err := pusher.Docker(testenv.Context(t, clientLimit), "push", target); err != nil {
 		t.Fatalf("push of a layer shared with a repository the token may not pull failed: %v\n%s", err, out)
 	}
 	events, _ := usageSince(t, offset)

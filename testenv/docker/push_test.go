@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/oatgate/oatgate/testenv"
 )
 
 // deniedPush is what docker push prints when the gateway refuses the upload
@@ -22,7 +24,7 @@ func TestDockerPushThenPullGivesBackTheSameImage(t *testing.T) {
 	pushed := repoDigest(t, cli, image)
 
 	mustDocker(t, cli, "rmi", image)
-	if out, err := cli.Docker(testCtx(t), "image", "inspect", image); err == nil {
+	if out, err := cli.Docker(testenv.Context(t, clientLimit), "image", "inspect", image); err == nil {
 		t.Fatalf("%s is still in the daemon after docker rmi:\n%s", image, out)
 	}
 	env.Registry.Reset()
@@ -54,7 +56,7 @@ func TestDockerPullOnlyTokenPullsButCannotPush(t *testing.T) {
 	reader := loggedIn(t, org, "repository:"+org+"/**:pull")
 
 	t.Run("a pull-only token pulls the image", func(t *testing.T) {
-		if out, err := reader.Docker(testCtx(t), "pull", image); err != nil {
+		if out, err := reader.Docker(testenv.Context(t, clientLimit), "pull", image); err != nil {
 			t.Fatalf("pull with a pull-only token: %v\n%s", err, out)
 		}
 		if got := repoDigest(t, reader, image); got != pushed {
@@ -65,7 +67,7 @@ func TestDockerPullOnlyTokenPullsButCannotPush(t *testing.T) {
 	t.Run("a pull-only token's push is denied with Docker's usual message", func(t *testing.T) {
 		next := ref(org+"/shared", "v2")
 		build(t, reader, next, "scratch", 1)
-		out, err := reader.Docker(testCtx(t), "push", next)
+		out, err := reader.Docker(testenv.Context(t, clientLimit), "push", next)
 		if err == nil {
 			t.Fatalf("push with a pull-only token succeeded; output:\n%s", out)
 		}

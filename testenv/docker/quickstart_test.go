@@ -12,7 +12,7 @@ import (
 func TestMakeRunDockerLinesWorkAsPrinted(t *testing.T) {
 	need(t)
 	const org = "quickorg"
-	tok, err := testenv.QuickStart(testCtx(t), env, org)
+	tok, err := testenv.QuickStart(testenv.Context(t, clientLimit), env, org)
 	if err != nil {
 		t.Fatalf("quick start: %v", err)
 	}
@@ -31,7 +31,7 @@ func TestMakeRunDockerLinesWorkAsPrinted(t *testing.T) {
 	const local = "quickstart-source:latest"
 	build(t, cli, local, "scratch", 1)
 	for _, line := range []string{lines[0], strings.ReplaceAll(lines[1], "<image>", local)} {
-		if _, err := cli.Shell(testCtx(t), line, ""); err != nil {
+		if _, err := cli.Shell(testenv.Context(t, clientLimit), line, ""); err != nil {
 			t.Fatalf("a line make run prints fails: %v", err)
 		}
 	}

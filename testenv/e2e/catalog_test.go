@@ -12,15 +12,14 @@ import (
 
 func TestTheCatalogShowsOnlyTheTokensRepositories(t *testing.T) {
 	for _, org := range []string{"cata", "catb"} {
-		newOrg(t, org)
-		tok := newToken(t, org, "repository:"+org+"/**:pull,push")
+		tok := env.MintToken(t, org, "repository:"+org+"/**:pull,push")
 		for _, repo := range []string{"one", "two", "three"} {
 			if err := remote.Write(ref(t, org+"/"+repo+":v1"), randomImage(t, 1), auth(org, tok.Secret)); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	tok := newToken(t, "cata", "repository:cata/**:pull")
+	tok := env.MintToken(t, "cata", "repository:cata/**:pull")
 	want := []string{"cata/one", "cata/three", "cata/two"}
 
 	t.Run("one page holds every allowed name and no other", func(t *testing.T) {
@@ -48,7 +47,7 @@ func TestTheCatalogShowsOnlyTheTokensRepositories(t *testing.T) {
 
 func catalogPage(t *testing.T, path, secret string) ([]string, string) {
 	t.Helper()
-	resp := call(t, "GET", path, "cata", secret, nil)
+	resp := env.Call(t, "GET", path, "cata", secret, nil)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: status %d", path, resp.StatusCode)
 	}

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -16,78 +15,79 @@ import (
 const revocationLimit = 2 * time.Second
 
 func TestAnExpiredTokenIsRefusedEvenWhileCached(t *testing.T) {
-	newOrg(t, "exporg")
+	if err := env.Admin.SetOrg(testenv.Context(t, time.Minute), "exporg", testenv.OrgMaxTokens); err != nil {
+		t.Fatal(err)
+	}
 	expires := time.Now().Add(3 * time.Second).Truncate(time.Second).Add(time.Second)
-	tok, err := env.Admin.CreateToken(ctx(t), "exporg", testenv.TokenRequest{
-		Label: fmt.Sprintf("short-lived-%d", labels.Add(1)), Scopes: []string{"repository:exporg/**:pull"}, ExpiresAt: &expires,
+	tok, err := env.Admin.CreateToken(testenv.Context(t, time.Minute), "exporg", testenv.TokenRequest{
+		Label: testenv.UniqueLabel("short-lived"), Scopes: []string{"repository:exporg/**:pull"}, ExpiresAt: &expires,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp := call(t, "GET", "/v2/", "exporg", tok.Secret, nil); resp.StatusCode != http.StatusOK {
+	if resp := env.Call(t, "GET", "/v2/", "exporg", tok.Secret, nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("before expiry: status %d, want 200", resp.StatusCode)
 	}
 	time.Sleep(time.Until(expires) + 100*time.Millisecond)
-	wantError(t, call(t, "GET", "/v2/", "exporg", tok.Secret, nil), http.StatusUnauthorized, "UNAUTHORIZED")
+	wantError(t, env.Call(t, "GET", "/v2/", "exporg", tok.Secret, nil), http.StatusUnauthorized, "UNAUTHORIZED")
 }
 
 func TestRevocationReachesTheGatewayWithinTwoSeconds(t *testing.T) {
-	newOrg(t, "revorg")
 	r := ref(t, "revorg/app:v1")
-	pusher := newToken(t, "revorg", "repository:revorg/**:pull,push")
+	pusher := env.MintToken(t, "revorg", "repository:revorg/**:pull,push")
 	if err := remote.Write(r, randomImage(t, 1), auth("revorg", pusher.Secret)); err != nil {
 		t.Fatal(err)
 	}
 	manifest := "/v2/revorg/app/manifests/v1"
 
 	t.Run("a revoked token is refused", func(t *testing.T) {
-		tok := newToken(t, "revorg", "repository:revorg/app:pull")
+		tok := env.MintToken(t, "revorg", "repository:revorg/app:pull")
 		cachedOK(t, manifest, "revorg", tok.Secret)
-		if err := env.Admin.Revoke(ctx(t), "revorg", tok.ID); err != nil {
+		if err := env.Admin.Revoke(testenv.Context(t, time.Minute), "revorg", tok.ID); err != nil {
 			t.Fatal(err)
 		}
-		took := eventually(t, revocationLimit, "revoked token refused", func() bool {
-			return call(t, "HEAD", manifest, "revorg", tok.Secret, nil).StatusCode == http.StatusUnauthorized
+		took := testenv.Eventually(t, revocationLimit, "revoked token refused", func() bool {
+			return env.Call(t, "HEAD", manifest, "revorg", tok.Secret, nil).StatusCode == http.StatusUnauthorized
 		})
 		t.Logf("refused %s after revocation", took)
 	})
 
 	t.Run("a deactivated token is refused and works again after reactivation", func(t *testing.T) {
-		tok := newToken(t, "revorg", "repository:revorg/app:pull")
+		tok := env.MintToken(t, "revorg", "repository:revorg/app:pull")
 		cachedOK(t, manifest, "revorg", tok.Secret)
-		if err := env.Admin.Deactivate(ctx(t), "revorg", tok.ID); err != nil {
+		if err := env.Admin.Deactivate(testenv.Context(t, time.Minute), "revorg", tok.ID); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, revocationLimit, "deactivated token refused", func() bool {
-			return call(t, "HEAD", manifest, "revorg", tok.Secret, nil).StatusCode == http.StatusUnauthorized
+		testenv.Eventually(t, revocationLimit, "deactivated token refused", func() bool {
+			return env.Call(t, "HEAD", manifest, "revorg", tok.Secret, nil).StatusCode == http.StatusUnauthorized
 		})
-		if err := env.Admin.Activate(ctx(t), "revorg", tok.ID); err != nil {
+		if err := env.Admin.Activate(testenv.Context(t, time.Minute), "revorg", tok.ID); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 2*time.Second+revocationLimit, "reactivated token works once the refusal's negative_ttl (2s) is over", func() bool {
-			return call(t, "HEAD", manifest, "revorg", tok.Secret, nil).StatusCode == http.StatusOK
+		testenv.Eventually(t, 2*time.Second+revocationLimit, "reactivated token works once the refusal's negative_ttl (2s) is over", func() bool {
+			return env.Call(t, "HEAD", manifest, "revorg", tok.Secret, nil).StatusCode == http.StatusOK
 		})
 	})
 
 	t.Run("a deleted token is refused", func(t *testing.T) {
-		tok := newToken(t, "revorg", "repository:revorg/app:pull")
+		tok := env.MintToken(t, "revorg", "repository:revorg/app:pull")
 		cachedOK(t, manifest, "revorg", tok.Secret)
-		if err := env.Admin.Delete(ctx(t), "revorg", tok.ID); err != nil {
+		if err := env.Admin.Delete(testenv.Context(t, time.Minute), "revorg", tok.ID); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, revocationLimit, "deleted token refused", func() bool {
-			return call(t, "HEAD", manifest, "revorg", tok.Secret, nil).StatusCode == http.StatusUnauthorized
+		testenv.Eventually(t, revocationLimit, "deleted token refused", func() bool {
+			return env.Call(t, "HEAD", manifest, "revorg", tok.Secret, nil).StatusCode == http.StatusUnauthorized
 		})
 	})
 
 	t.Run("a token whose scopes were narrowed is held to the new scopes", func(t *testing.T) {
-		tok := newToken(t, "revorg", "repository:revorg/**:pull")
+		tok := env.MintToken(t, "revorg", "repository:revorg/**:pull")
 		cachedOK(t, manifest, "revorg", tok.Secret)
-		if err := env.Admin.SetScopes(ctx(t), "revorg", tok.ID, []string{"repository:revorg/other:pull"}); err != nil {
+		if err := env.Admin.SetScopes(testenv.Context(t, time.Minute), "revorg", tok.ID, []string{"repository:revorg/other:pull"}); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, revocationLimit, "narrowed token refused on the old repository", func() bool {
-			return call(t, "HEAD", manifest, "revorg", tok.Secret, nil).StatusCode == http.StatusForbidden
+		testenv.Eventually(t, revocationLimit, "narrowed token refused on the old repository", func() bool {
+			return env.Call(t, "HEAD", manifest, "revorg", tok.Secret, nil).StatusCode == http.StatusForbidden
 		})
 	})
 }
@@ -97,7 +97,7 @@ func TestRevocationReachesTheGatewayWithinTwoSeconds(t *testing.T) {
 func cachedOK(t *testing.T, path, org, secret string) {
 	t.Helper()
 	for range 2 {
-		if resp := call(t, "HEAD", path, org, secret, nil); resp.StatusCode != http.StatusOK {
+		if resp := env.Call(t, "HEAD", path, org, secret, nil); resp.StatusCode != http.StatusOK {
 			t.Fatalf("HEAD %s before the change: status %d, want 200", path, resp.StatusCode)
 		}
 	}

@@ -4,15 +4,11 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -52,35 +48,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func ctx(t *testing.T) context.Context {
-	t.Helper()
-	c, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
-
-// newOrg creates an org named for the test.
-func newOrg(t *testing.T, org string) {
-	t.Helper()
-	if err := env.Admin.SetOrg(ctx(t), org, 100); err != nil {
-		t.Fatal(err)
-	}
-}
-
-var labels atomic.Int64
-
-func newToken(t *testing.T, org string, scopes ...string) testenv.Token {
-	t.Helper()
-	tok, err := env.Admin.CreateToken(ctx(t), org, testenv.TokenRequest{
-		Label:  fmt.Sprintf("e2e-%d", labels.Add(1)),
-		Scopes: scopes,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
-
 func ref(t *testing.T, repo string) name.Reference {
 	t.Helper()
 	r, err := name.ParseReference(env.GatewayHost+"/"+repo, name.Insecure)
@@ -103,27 +70,6 @@ func randomImage(t *testing.T, layers int) v1.Image {
 	return img
 }
 
-// call makes one raw request to the gateway with Basic credentials.
-func call(t *testing.T, method, path, user, password string, header http.Header) *http.Response {
-	t.Helper()
-	req, err := http.NewRequestWithContext(ctx(t), method, env.GatewayURL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	if user != "" || password != "" {
-		req.SetBasicAuth(user, password)
-	}
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { resp.Body.Close() })
-	return resp
-}
-
 // wantError checks a registry error answer.
 func wantError(t *testing.T, resp *http.Response, status int, code string) {
 	t.Helper()
@@ -142,17 +88,4 @@ func wantError(t *testing.T, resp *http.Response, status int, code string) {
 	if status == http.StatusUnauthorized && !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Basic realm=") {
 		t.Errorf("401 without a Basic challenge: %q", resp.Header.Get("WWW-Authenticate"))
 	}
-}
-
-// eventually retries check until it passes or the limit is reached.
-func eventually(t *testing.T, limit time.Duration, what string, check func() bool) time.Duration {
-	t.Helper()
-	start := time.Now()
-	for !check() {
-		if time.Since(start) > limit {
-			t.Fatalf("%s: not within %s", what, limit)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return time.Since(start)
 }

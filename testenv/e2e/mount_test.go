@@ -5,13 +5,15 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/oatgate/oatgate/testenv"
 )
 
 func TestCrossRepositoryMount(t *testing.T) {
-	newOrg(t, "mntorg")
-	owner := newToken(t, "mntorg", "repository:mntorg/**:pull,push")
+	owner := env.MintToken(t, "mntorg", "repository:mntorg/**:pull,push")
 	img := randomImage(t, 1)
 	if err := remote.Write(ref(t, "mntorg/private:v1"), img, auth("mntorg", owner.Secret)); err != nil {
 		t.Fatal(err)
@@ -21,9 +23,9 @@ func TestCrossRepositoryMount(t *testing.T) {
 	mountPath := "/v2/mntorg/target/blobs/uploads/?mount=" + digest.String() + "&from=mntorg/private"
 
 	t.Run("without pull on from the mount is dropped and a plain upload starts", func(t *testing.T) {
-		pushOnly := newToken(t, "mntorg", "repository:mntorg/target:push")
+		pushOnly := env.MintToken(t, "mntorg", "repository:mntorg/target:push")
 		before := len(env.Registry.Seen())
-		resp := call(t, "POST", mountPath, "mntorg", pushOnly.Secret, nil)
+		resp := env.Call(t, "POST", mountPath, "mntorg", pushOnly.Secret, nil)
 		if resp.StatusCode != http.StatusAccepted || resp.Header.Get("Location") == "" {
 			t.Fatalf("status %d, Location %q; want 202 with a Location", resp.StatusCode, resp.Header.Get("Location"))
 		}
@@ -32,13 +34,13 @@ func TestCrossRepositoryMount(t *testing.T) {
 			t.Fatalf("the registry saw %+v, want one upload start without mount or from", seen)
 		}
 		// The source's blob did not become reachable through the target.
-		if resp := call(t, "HEAD", "/v2/mntorg/target/blobs/"+digest.String(), "mntorg", owner.Secret, nil); resp.StatusCode != http.StatusNotFound {
+		if resp := env.Call(t, "HEAD", "/v2/mntorg/target/blobs/"+digest.String(), "mntorg", owner.Secret, nil); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("HEAD of the source blob in the target: status %d, want 404", resp.StatusCode)
 		}
 	})
 
 	t.Run("with pull on from the mount happens", func(t *testing.T) {
-		resp := call(t, "POST", mountPath, "mntorg", owner.Secret, nil)
+		resp := env.Call(t, "POST", mountPath, "mntorg", owner.Secret, nil)
 		if resp.StatusCode != http.StatusCreated {
 			t.Fatalf("status %d, want 201 Created", resp.StatusCode)
 		}
@@ -46,7 +48,7 @@ func TestCrossRepositoryMount(t *testing.T) {
 
 	t.Run("mount and from in a form-encoded body are refused", func(t *testing.T) {
 		before := env.Registry.Count()
-		req, _ := http.NewRequestWithContext(ctx(t), "POST", env.GatewayURL+"/v2/mntorg/target/blobs/uploads/",
+		req, _ := http.NewRequestWithContext(testenv.Context(t, time.Minute), "POST", env.GatewayURL+"/v2/mntorg/target/blobs/uploads/",
 			bytes.NewBufferString("mount="+digest.String()+"&from=mntorg/private"))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.SetBasicAuth("mntorg", owner.Secret)
@@ -65,7 +67,7 @@ func TestCrossRepositoryMount(t *testing.T) {
 
 	t.Run("a repeated from is refused", func(t *testing.T) {
 		before := env.Registry.Count()
-		resp := call(t, "POST", mountPath+"&from=mntorg/target", "mntorg", owner.Secret, nil)
+		resp := env.Call(t, "POST", mountPath+"&from=mntorg/target", "mntorg", owner.Secret, nil)
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("status %d, want 400", resp.StatusCode)
 		}

@@ -10,8 +10,7 @@ import (
 )
 
 func TestAPushTokenPushesAMultiLayerImageAndPullsItBack(t *testing.T) {
-	newOrg(t, "pushorg")
-	tok := newToken(t, "pushorg", "repository:pushorg/**:pull,push")
+	tok := env.MintToken(t, "pushorg", "repository:pushorg/**:pull,push")
 	img := randomImage(t, 4)
 	r := ref(t, "pushorg/team/app:v1")
 	if err := remote.Write(r, img, auth("pushorg", tok.Secret)); err != nil {
@@ -50,9 +49,8 @@ func TestAPushTokenPushesAMultiLayerImageAndPullsItBack(t *testing.T) {
 }
 
 func TestAPullOnlyTokenPullsButCannotPush(t *testing.T) {
-	newOrg(t, "pullorg")
-	pusher := newToken(t, "pullorg", "repository:pullorg/app:push")
-	puller := newToken(t, "pullorg", "repository:pullorg/app:pull")
+	pusher := env.MintToken(t, "pullorg", "repository:pullorg/app:push")
+	puller := env.MintToken(t, "pullorg", "repository:pullorg/app:pull")
 	img := randomImage(t, 2)
 	r := ref(t, "pullorg/app:v1")
 	if err := remote.Write(r, img, auth("pullorg", pusher.Secret)); err != nil {
@@ -78,10 +76,8 @@ func TestAPullOnlyTokenPullsButCannotPush(t *testing.T) {
 }
 
 func TestTokensStayInsideTheirOrg(t *testing.T) {
-	newOrg(t, "orga")
-	newOrg(t, "orgb")
-	a := newToken(t, "orga", "repository:orga/**:pull,push")
-	b := newToken(t, "orgb", "repository:orgb/**:pull,push")
+	a := env.MintToken(t, "orga", "repository:orga/**:pull,push")
+	b := env.MintToken(t, "orgb", "repository:orgb/**:pull,push")
 	r := ref(t, "orga/secret:v1")
 	if err := remote.Write(r, randomImage(t, 1), auth("orga", a.Secret)); err != nil {
 		t.Fatal(err)
@@ -96,17 +92,10 @@ func TestTokensStayInsideTheirOrg(t *testing.T) {
 		wantStatus(t, err, http.StatusUnauthorized, "UNAUTHORIZED")
 	})
 	t.Run("a token whose checksum is broken gets 401 without reaching the store", func(t *testing.T) {
-		broken := a.Secret[:len(a.Secret)-1] + flip(a.Secret[len(a.Secret)-1])
+		broken := a.Mistyped()
 		_, err := remote.Image(r, auth("orga", broken))
 		wantStatus(t, err, http.StatusUnauthorized, "UNAUTHORIZED")
 	})
-}
-
-func flip(c byte) string {
-	if c == 'a' {
-		return "b"
-	}
-	return "a"
 }
 
 // wantStatus checks a go-containerregistry error for the registry's status

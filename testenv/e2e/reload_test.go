@@ -5,15 +5,16 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/oatgate/oatgate/testenv"
 )
 
 // Issue 12 item 1: a config reload used to build a new verifier, throwing
 // its cache away. These reload through Caddy, as `caddy reload --force` does.
 
 func TestAReloadDuringAStoreOutageKeepsCachedTokensWorking(t *testing.T) {
-	newOrg(t, "reloadout")
-	tok := newToken(t, "reloadout", "repository:reloadout/**:pull")
-	if resp := call(t, "GET", "/v2/", "reloadout", tok.Secret, nil); resp.StatusCode != http.StatusOK {
+	tok := env.MintToken(t, "reloadout", "repository:reloadout/**:pull")
+	if resp := env.Call(t, "GET", "/v2/", "reloadout", tok.Secret, nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("before the outage: status %d, want 200", resp.StatusCode)
 	}
 	if err := env.StopStore(); err != nil {
@@ -25,17 +26,16 @@ func TestAReloadDuringAStoreOutageKeepsCachedTokensWorking(t *testing.T) {
 		}
 	})
 	reload(t)
-	if resp := call(t, "GET", "/v2/", "reloadout", tok.Secret, nil); resp.StatusCode != http.StatusOK {
+	if resp := env.Call(t, "GET", "/v2/", "reloadout", tok.Secret, nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("after a reload with the store down: status %d, want 200 from the cache kept across the reload", resp.StatusCode)
 	}
 }
 
 func TestAReloadDoesNotAskTheStoreAgainAboutCachedTokens(t *testing.T) {
-	newOrg(t, "reloadherd")
 	var tokens []string
 	for range 5 {
-		tok := newToken(t, "reloadherd", "repository:reloadherd/**:pull")
-		if resp := call(t, "GET", "/v2/", "reloadherd", tok.Secret, nil); resp.StatusCode != http.StatusOK {
+		tok := env.MintToken(t, "reloadherd", "repository:reloadherd/**:pull")
+		if resp := env.Call(t, "GET", "/v2/", "reloadherd", tok.Secret, nil); resp.StatusCode != http.StatusOK {
 			t.Fatalf("before the reload: status %d, want 200", resp.StatusCode)
 		}
 		tokens = append(tokens, tok.Secret)
@@ -43,7 +43,7 @@ func TestAReloadDoesNotAskTheStoreAgainAboutCachedTokens(t *testing.T) {
 	before := env.Store.Introspections()
 	reload(t)
 	for _, secret := range tokens {
-		if resp := call(t, "GET", "/v2/", "reloadherd", secret, nil); resp.StatusCode != http.StatusOK {
+		if resp := env.Call(t, "GET", "/v2/", "reloadherd", secret, nil); resp.StatusCode != http.StatusOK {
 			t.Fatalf("after the reload: status %d, want 200", resp.StatusCode)
 		}
 	}
@@ -62,7 +62,7 @@ func reload(t *testing.T) {
 		t.Fatal(err)
 	}
 	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
-	eventually(t, 5*time.Second, "the gateway accepting connections after the reload", func() bool {
+	testenv.Eventually(t, 5*time.Second, "the gateway accepting connections after the reload", func() bool {
 		for range 3 {
 			conn, err := net.DialTimeout("tcp", env.GatewayHost, time.Second)
 			if err != nil {

@@ -14,14 +14,15 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/oatgate/oatgate/testenv"
 )
 
 // TestEveryRequestYieldsOneUsageEvent drives a scripted sequence through the
 // gateway, each request tagged with its own X-Request-Id, and finds exactly
 // one event per request with the fields DESIGN.md lists.
 func TestEveryRequestYieldsOneUsageEvent(t *testing.T) {
-	newOrg(t, "useorg")
-	tok := newToken(t, "useorg", "repository:useorg/app:pull,push")
+	tok := env.MintToken(t, "useorg", "repository:useorg/app:pull,push")
 	img := randomImage(t, 1)
 	if err := remote.Write(ref(t, "useorg/app:v1"), img, auth("useorg", tok.Secret)); err != nil {
 		t.Fatal(err)
@@ -33,7 +34,7 @@ func TestEveryRequestYieldsOneUsageEvent(t *testing.T) {
 		status                           int
 		event, decision, reason          string
 	}{
-		{"u1", "GET", "/v2/", "", "", 401, "login", "deny", "no_credentials"},
+		{"u1", "GET", "/v2/", "", "", 401, "login", "challenge", ""}, // the ping before every command: not a denial
 		{"u2", "GET", "/v2/", "useorg", tok.Secret, 200, "login", "allow", ""},
 		{"u3", "GET", "/v2/useorg/app/manifests/v1", "useorg", tok.Secret, 200, "pull", "allow", ""},
 		{"u4", "HEAD", "/v2/useorg/app/manifests/" + digest.String(), "useorg", tok.Secret, 200, "pull", "allow", ""},
@@ -51,14 +52,14 @@ func TestEveryRequestYieldsOneUsageEvent(t *testing.T) {
 		script[i].id = run + script[i].id
 	}
 	for _, s := range script {
-		resp := call(t, s.method, s.path, s.user, s.password, http.Header{"X-Request-Id": {s.id}})
+		resp := env.Call(t, s.method, s.path, s.user, s.password, http.Header{"X-Request-Id": {s.id}})
 		if resp.StatusCode != s.status {
 			t.Errorf("%s %s %s: status %d, want %d", s.id, s.method, s.path, resp.StatusCode, s.status)
 		}
 	}
 
 	var events map[string][]map[string]any
-	eventually(t, 5*time.Second, "every scripted request logged", func() bool {
+	testenv.Eventually(t, 5*time.Second, "every scripted request logged", func() bool {
 		events = usageEvents(t)
 		for _, s := range script {
 			if len(events[s.id]) == 0 {
@@ -99,13 +100,12 @@ func TestEveryRequestYieldsOneUsageEvent(t *testing.T) {
 
 // TestNoLogLineContainsAToken reads every file the stack wrote logs to.
 func TestNoLogLineContainsAToken(t *testing.T) {
-	newOrg(t, "logorg")
-	tok := newToken(t, "logorg", "repository:logorg/**:pull,push")
+	tok := env.MintToken(t, "logorg", "repository:logorg/**:pull,push")
 	if err := remote.Write(ref(t, "logorg/app:v1"), randomImage(t, 1), auth("logorg", tok.Secret)); err != nil {
 		t.Fatal(err)
 	}
-	call(t, "GET", "/v2/", "otherorg", tok.Secret, nil)
-	call(t, "GET", "/v2/logorg/app/tags/list", "logorg", tok.Secret+"x", nil)
+	env.Call(t, "GET", "/v2/", "otherorg", tok.Secret, nil)
+	env.Call(t, "GET", "/v2/logorg/app/tags/list", "logorg", tok.Secret+"x", nil)
 	time.Sleep(200 * time.Millisecond)
 
 	secret := tok.Secret[len("oat_"):]

@@ -19,7 +19,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/oatgate/oatgate/caddymodule/usage/report"
+	"github.com/oatgate/oatgate/cmd/oatgate/report"
 	"github.com/oatgate/oatgate/testenv"
 )
 

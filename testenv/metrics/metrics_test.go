@@ -4,7 +4,6 @@ package metrics
 
 import (
 	"bufio"
-	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,42 +19,36 @@ func TestMetricsMoveWithRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer env.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := env.Admin.SetOrg(ctx, "metorg", 10); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := env.Admin.CreateToken(ctx, "metorg", testenv.TokenRequest{Label: "ci", Scopes: []string{"repository:metorg/**:pull"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := env.MintToken(t, "metorg", "repository:metorg/**:pull")
 
 	loginAllow := `oatgate_requests_total{decision="allow",event="login",org="metorg"}`
 	pullAllow := `oatgate_requests_total{decision="allow",event="pull",org="metorg"}`
 	pushDeny := `oatgate_requests_total{decision="deny",event="push",org="metorg"}`
 	anonDeny := `oatgate_requests_total{decision="deny",event="login",org=""}`
+	anonChallenge := `oatgate_requests_total{decision="challenge",event="login",org=""}`
 	tokenPulls := `oatgate_token_requests_total{decision="allow",event="pull",org="metorg",token_id="` + tok.ID + `"}`
 	noCreds := `oatgate_denials_total{reason="no_credentials"}`
 	scopeDenials := `oatgate_denials_total{reason="scope"}`
 	before := scrape(t, env.MetricsURL)
 
-	get(t, env, "GET", "/v2/", "", "")
-	get(t, env, "GET", "/v2/", "metorg", tok.Secret)
-	get(t, env, "GET", "/v2/metorg/app/tags/list", "metorg", tok.Secret)
-	get(t, env, "GET", "/v2/metorg/app/tags/list", "metorg", tok.Secret)
-	get(t, env, "POST", "/v2/metorg/app/blobs/uploads/", "metorg", tok.Secret)
+	env.Call(t, "GET", "/v2/", "", "", nil)
+	env.Call(t, "GET", "/v2/", "metorg", tok.Secret, nil)
+	env.Call(t, "GET", "/v2/metorg/app/tags/list", "metorg", tok.Secret, nil)
+	env.Call(t, "GET", "/v2/metorg/app/tags/list", "metorg", tok.Secret, nil)
+	env.Call(t, "POST", "/v2/metorg/app/blobs/uploads/", "metorg", tok.Secret, nil)
 	after := scrape(t, env.MetricsURL)
 
 	for _, tt := range []struct {
 		name, series string
 		delta        float64
 	}{
-		{"an anonymous /v2/ counts as a denied login without org", anonDeny, 1},
+		{"an anonymous /v2/ counts as a challenged login without org", anonChallenge, 1},
+		{"an anonymous /v2/ is no denied login", anonDeny, 0},
 		{"a login with the token counts for its org", loginAllow, 1},
 		{"two allowed tag lists count as pulls", pullAllow, 2},
 		{"a push the token may not make counts as denied", pushDeny, 1},
 		{"metrics_token_ids counts the token's pulls", tokenPulls, 2},
-		{"the anonymous request is a no_credentials denial", noCreds, 1},
+		{"the anonymous /v2/ ping is no no_credentials denial", noCreds, 0},
 		{"the push is a scope denial", scopeDenials, 1},
 		{"the token was introspected once", "oatgate_introspections_total", 1},
 		{"one cache miss", "oatgate_cache_misses_total", 1},
@@ -73,19 +66,16 @@ func TestMetricsMoveWithRequests(t *testing.T) {
 	}
 
 	t.Run("a revocation shows in revocations_applied_total", func(t *testing.T) {
-		if err := env.Admin.Revoke(ctx, "metorg", tok.ID); err != nil {
+		if err := env.Admin.Revoke(testenv.Context(t, time.Minute), "metorg", tok.ID); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 3*time.Second, "oatgate_revocations_applied_total to grow", func() bool {
+		testenv.Eventually(t, 3*time.Second, "oatgate_revocations_applied_total to grow", func() bool {
 			return scrape(t, env.MetricsURL)["oatgate_revocations_applied_total"] > after["oatgate_revocations_applied_total"]
 		})
 	})
 
 	t.Run("a store outage shows as store_reachable 0 and an introspection error", func(t *testing.T) {
-		other, err := env.Admin.CreateToken(ctx, "metorg", testenv.TokenRequest{Label: "other", Scopes: []string{"repository:metorg/**:pull"}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		other := env.MintToken(t, "metorg", "repository:metorg/**:pull")
 		errsBefore := scrape(t, env.MetricsURL)["oatgate_introspection_errors_total"]
 		if err := env.StopStore(); err != nil {
 			t.Fatal(err)
@@ -95,7 +85,7 @@ func TestMetricsMoveWithRequests(t *testing.T) {
 				t.Errorf("restarting the store: %v", err)
 			}
 		}()
-		if status := get(t, env, "GET", "/v2/", "metorg", other.Secret); status != http.StatusServiceUnavailable {
+		if status := env.Call(t, "GET", "/v2/", "metorg", other.Secret, nil).StatusCode; status != http.StatusServiceUnavailable {
 			t.Errorf("unknown token with the store down: status %d, want 503", status)
 		}
 		down := scrape(t, env.MetricsURL)
@@ -107,24 +97,6 @@ func TestMetricsMoveWithRequests(t *testing.T) {
 			t.Errorf("store_unavailable denials: %v, want at least 1", down[`oatgate_denials_total{reason="store_unavailable"}`])
 		}
 	})
-}
-
-// get makes one request through the gateway and returns its status.
-func get(t *testing.T, env *testenv.Env, method, path, user, password string) int {
-	t.Helper()
-	req, err := http.NewRequest(method, env.GatewayURL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if user != "" {
-		req.SetBasicAuth(user, password)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
 }
 
 // scrape reads the Prometheus text format into series -> value.
@@ -160,15 +132,4 @@ func scrape(t *testing.T, url string) map[string]float64 {
 		t.Fatal(err)
 	}
 	return series
-}
-
-func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %s for %s", limit, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }

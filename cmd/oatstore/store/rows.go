@@ -1,45 +1,57 @@
 package store
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
-// Rows is what both database/sql's and pgx's query results offer, so that
-// backends share the reading that does not depend on the driver.
-type Rows interface {
-	Next() bool
+// Scanner is a result row of either driver: database/sql's *sql.Row and
+// *sql.Rows, and pgx's Row and Rows.
+type Scanner interface {
 	Scan(dest ...any) error
+}
+
+// Rows is what both database/sql's and pgx's query results offer.
+type Rows interface {
+	Scanner
+	Next() bool
 	Err() error
 }
 
-// ReadChanges reads (seq, token_id) rows of the revocation feed in order and
-// returns the last seq read (cursor when there is none) and the token ids,
-// each once.
-func ReadChanges(rows Rows, cursor int64) (int64, []string, error) {
-	next := cursor
-	ids := []string{}
-	seen := map[string]bool{}
+// Collect reads every row with scan, so that backends share the loop and
+// only the reading of a row is theirs. It never returns a nil slice: an
+// empty list is served as [], not null.
+func Collect[T any](rows Rows, scan func(Scanner) (T, error)) ([]T, error) {
+	out := []T{}
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&next, &id); err != nil {
-			return 0, nil, fmt.Errorf("reading feed: %w", err)
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
 		}
-		if id != "" && !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
+		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return 0, nil, fmt.Errorf("reading feed: %w", err)
+		return nil, err
 	}
-	return next, ids, nil
+	return out, nil
 }
 
-// AuditPage cuts entries, read with one row more than limit, to a page and
-// returns the cursor of the next page: the last id returned, or 0 when this
-// is the last page.
-func AuditPage(entries []AuditEntry, limit int) ([]AuditEntry, int64) {
-	if len(entries) <= limit {
-		return entries, 0
+// ReadError is the error of reading one row: nil stays nil, the driver's
+// "no rows" error (noRows) becomes ErrNotFound naming what was looked for,
+// anything else says what was being read.
+func ReadError(err, noRows error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, noRows):
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
 	}
-	entries = entries[:limit]
-	return entries, entries[limit-1].ID
+	return fmt.Errorf("reading %s: %w", what, err)
+}
+
+// ScanFeedRow reads a (seq, token_id) row of the revocation feed.
+func ScanFeedRow(row Scanner) (FeedRow, error) {
+	var r FeedRow
+	err := row.Scan(&r.Seq, &r.TokenID)
+	return r, err
 }

@@ -1,6 +1,7 @@
-// Package store holds oatstore's domain types and the Store interface the
-// HTTP handlers speak, so that a storage backend (SQLite today, PostgreSQL
-// later) can be swapped without touching the handlers.
+// Package store holds oatstore's domain types, the Store interface the HTTP
+// handlers speak, and the rules every Store keeps, written once: New puts
+// them over a Backend, and the SQLite (one file) and PostgreSQL (several
+// replicas) backends only read and write rows.
 //
 // A Store enforces what must hold under concurrency — the org's token limit,
 // label uniqueness, "every change commits with its audit entry" — inside one

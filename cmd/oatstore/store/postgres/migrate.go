@@ -68,8 +68,8 @@ var migrations = [][]string{
 
 // migrate brings the schema to len(migrations) in one transaction under an
 // advisory lock: a replica that waits for the lock then finds the work done.
-func (s *Store) migrate(ctx context.Context) error {
-	return s.write(ctx, func(tx pgx.Tx) error {
+func (d *db) migrate(ctx context.Context) error {
+	return d.write(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
 			return fmt.Errorf("taking the migration lock: %w", err)
 		}

@@ -4,7 +4,8 @@
 // transaction, so it holds across processes: the org row is locked while a
 // token is created (limit and label), and feed rows are appended under a
 // transaction-scoped advisory lock so that their sequence numbers become
-// visible in order and no gateway cursor skips one.
+// visible in order and no gateway cursor skips one. It stores and reads
+// rows; the rules above them are store.New's.
 package postgres
 
 import (
@@ -19,12 +20,21 @@ import (
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
-// Store is a store.Store on a PostgreSQL database.
+// Store is a store.Store on a PostgreSQL database: store.New's rules over
+// db.
 type Store struct {
+	store.Store
+}
+
+// db is the store.Backend.
+type db struct {
 	pool *pgxpool.Pool
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store   = (*Store)(nil)
+	_ store.Backend = (*db)(nil)
+)
 
 // maxAttempts bounds how often a write transaction is retried after a
 // serialization failure or a detected deadlock.
@@ -46,27 +56,35 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connecting to postgres at %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
 	}
-	s := &Store{pool: pool}
-	if err := s.migrate(ctx); err != nil {
+	d := &db{pool: pool}
+	if err := d.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("migrating postgres schema: %w", err)
 	}
-	return s, nil
+	return &Store{Store: store.New(d)}, nil
 }
 
 // Close closes the connection pool.
-func (s *Store) Close() error {
-	s.pool.Close()
+func (d *db) Close() error {
+	d.pool.Close()
 	return nil
+}
+
+// tx is one write transaction: a store.Tx.
+type tx struct{ tx pgx.Tx }
+
+// Write runs fn in one read-committed transaction; see write.
+func (d *db) Write(ctx context.Context, fn func(store.Tx) error) error {
+	return d.write(ctx, func(t pgx.Tx) error { return fn(tx{t}) })
 }
 
 // write runs fn in one read-committed transaction and commits it. A
 // serialization failure or deadlock (another replica won a race the
 // database could not order) reruns fn from the start.
-func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
+func (d *db) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	var err error
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = s.try(ctx, fn)
+		err = d.try(ctx, fn)
 		if !retryable(err) {
 			return err
 		}
@@ -74,8 +92,8 @@ func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return err
 }
 
-func (s *Store) try(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	tx, err := s.pool.Begin(ctx)
+func (d *db) try(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	tx, err := d.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("beginning transaction: %w", err)
 	}

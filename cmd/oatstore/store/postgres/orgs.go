@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -15,74 +14,54 @@ import (
 // primary key.
 const orgLock = 0x6f6f7267 // "oorg"
 
-// PutOrg creates or updates an org; see store.Store.
-func (s *Store) PutOrg(ctx context.Context, name string, apply func(cur store.Org, exists bool) (store.Org, error), ev store.Event) (store.Org, bool, error) {
-	var (
-		out     store.Org
-		created bool
-	)
-	err := s.write(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, orgLock, name); err != nil {
-			return fmt.Errorf("locking org %q: %w", name, err)
-		}
-		cur, err := scanOrg(tx.QueryRow(ctx, `SELECT `+orgColumns+` FROM orgs WHERE name = $1 FOR UPDATE`, name))
-		exists := err == nil
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			cur = store.Defaults(name)
-		case err != nil:
-			return fmt.Errorf("reading org %q: %w", name, err)
-		}
-		next, err := apply(cur, exists)
-		if err != nil {
-			return err
-		}
-		next.Name = name
-		next.UpdatedAt = ms(ev.At)
-		e := ev
-		if exists {
-			next.CreatedAt = cur.CreatedAt
-			e.Action = store.ActionOrgUpdated
-			_, err = tx.Exec(ctx, `UPDATE orgs SET max_tokens = $1, max_expiry_days = $2, allow_never_expires = $3, updated_at = $4 WHERE name = $5`,
-				next.MaxTokens, next.MaxExpiryDays, next.AllowNeverExpires, next.UpdatedAt, name)
-		} else {
-			next.CreatedAt = next.UpdatedAt
-			e.Action = store.ActionOrgCreated
-			_, err = tx.Exec(ctx, `INSERT INTO orgs (`+orgColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-				name, next.MaxTokens, next.MaxExpiryDays, next.AllowNeverExpires, next.CreatedAt, next.UpdatedAt)
-		}
-		if err != nil {
-			return fmt.Errorf("writing org %q: %w", name, err)
-		}
-		var before any
-		if exists {
-			before = cur
-		}
-		if err := record(ctx, tx, name, e, "", before, next); err != nil {
-			return err
-		}
-		out, created = next, !exists
-		return nil
-	})
-	return out, created, err
+// orgColumns are an org's stored fields, in the order of orgValues and
+// scanOrg; the upsert in PutOrg is built from it.
+const orgColumns = `name, max_tokens, max_expiry_days, allow_never_expires, created_at, updated_at`
+
+func orgValues(o store.Org) []any {
+	return []any{o.Name, o.MaxTokens, o.MaxExpiryDays, o.AllowNeverExpires, o.CreatedAt, o.UpdatedAt}
 }
 
-// GetOrg returns an org; see store.Store.
-func (s *Store) GetOrg(ctx context.Context, name string) (store.Org, error) {
-	return getOrg(ctx, s.pool, name, "")
+func scanOrg(row store.Scanner) (store.Org, error) {
+	var o store.Org
+	if err := row.Scan(&o.Name, &o.MaxTokens, &o.MaxExpiryDays, &o.AllowNeverExpires, &o.CreatedAt, &o.UpdatedAt); err != nil {
+		return store.Org{}, err
+	}
+	o.CreatedAt, o.UpdatedAt = store.Millis(o.CreatedAt), store.Millis(o.UpdatedAt)
+	return o, nil
+}
+
+// Org reads an org outside a transaction.
+func (d *db) Org(ctx context.Context, name string) (store.Org, error) {
+	return getOrg(ctx, d.pool, name, "")
+}
+
+// LockOrg takes the org name's advisory lock, which holds even before the
+// org exists, then reads and locks its row.
+func (x tx) LockOrg(ctx context.Context, name string) (store.Org, error) {
+	if _, err := x.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, orgLock, name); err != nil {
+		return store.Org{}, fmt.Errorf("locking org %q: %w", name, err)
+	}
+	return getOrg(ctx, x.tx, name, "FOR UPDATE")
 }
 
 // getOrg reads an org; lock is "" or a row-locking clause such as
 // "FOR UPDATE".
 func getOrg(ctx context.Context, q querier, name, lock string) (store.Org, error) {
 	o, err := scanOrg(q.QueryRow(ctx, `SELECT `+orgColumns+` FROM orgs WHERE name = $1 `+lock, name))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return store.Org{}, fmt.Errorf("org %q: %w", name, store.ErrNotFound)
-	}
+	return o, store.ReadError(err, pgx.ErrNoRows, fmt.Sprintf("org %q", name))
+}
+
+// PutOrg inserts the org or overwrites every stored field but its name and
+// creation time.
+func (x tx) PutOrg(ctx context.Context, o store.Org) error {
+	_, err := x.tx.Exec(ctx, `INSERT INTO orgs (`+orgColumns+`) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (name) DO UPDATE SET max_tokens = excluded.max_tokens, max_expiry_days = excluded.max_expiry_days,
+			allow_never_expires = excluded.allow_never_expires, updated_at = excluded.updated_at`, orgValues(o)...)
 	if err != nil {
-		return store.Org{}, fmt.Errorf("reading org %q: %w", name, err)
+		return fmt.Errorf("writing org %q: %w", o.Name, err)
 	}
-	return o, nil
+	return nil
 }
 
 // querier is what *pgxpool.Pool and pgx.Tx have in common.

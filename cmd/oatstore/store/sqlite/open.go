@@ -1,6 +1,7 @@
 // Package sqlite is the default oatstore backend: one SQLite file in WAL
 // mode with synchronous=FULL, so that a crash at any moment loses nothing
-// that was acknowledged.
+// that was acknowledged. It stores and reads rows; the rules above them
+// are store.New's.
 package sqlite
 
 import (
@@ -15,13 +16,19 @@ import (
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
-// Store is a store.Store on a SQLite database.
+// Store is a store.Store on a SQLite database: store.New's rules over db.
+type Store struct {
+	store.Store
+	db *db
+}
+
+// db is the store.Backend.
 //
 // Writes go through one connection (SQLite has one writer anyway), each in
 // a BEGIN IMMEDIATE transaction, so concurrent writers queue in Go instead
 // of failing with SQLITE_BUSY. Reads use a separate pool and, thanks to WAL,
 // never wait for the writer.
-type Store struct {
+type db struct {
 	w *sql.DB // writer: one connection, immediate transactions
 	r *sql.DB // readers
 	// byHash is introspection's query, prepared once: parsing SQL was a
@@ -29,7 +36,10 @@ type Store struct {
 	byHash *sql.Stmt
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store   = (*Store)(nil)
+	_ store.Backend = (*db)(nil)
+)
 
 // Open opens (creating if needed) the database at path and migrates its
 // schema to the current version.
@@ -57,13 +67,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("opening %s for reading: %w", path, err)
 	}
-	byHash, err := r.PrepareContext(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = ?`)
+	byHash, err := r.PrepareContext(ctx, `SELECT `+tokenSelect+` FROM tokens WHERE hash = ?`)
 	if err != nil {
 		w.Close()
 		r.Close()
 		return nil, fmt.Errorf("preparing lookup: %w", err)
 	}
-	return &Store{w: w, r: r, byHash: byHash}, nil
+	d := &db{w: w, r: r, byHash: byHash}
+	return &Store{Store: store.New(d), db: d}, nil
 }
 
 // dsn builds the connection string. busy_timeout still matters with one Go
@@ -83,10 +94,10 @@ func dsn(path string, writer bool) string {
 }
 
 // Close closes both connection pools.
-func (s *Store) Close() error {
-	s.byHash.Close()
-	rerr := s.r.Close()
-	werr := s.w.Close()
+func (d *db) Close() error {
+	d.byHash.Close()
+	rerr := d.r.Close()
+	werr := d.w.Close()
 	if werr != nil {
 		return fmt.Errorf("closing writer: %w", werr)
 	}
@@ -100,23 +111,31 @@ func (s *Store) Close() error {
 // when the file is sound).
 func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
 	var res string
-	if err := s.r.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
+	if err := s.db.r.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
 		return "", fmt.Errorf("checking integrity: %w", err)
 	}
 	return res, nil
 }
 
-// write runs fn in one immediate write transaction and commits it.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+// tx is one write transaction: a store.Tx. SQLite has one writer, so its
+// reads need no locking clause to hold what they read.
+type tx struct{ tx *sql.Tx }
+
+// Write runs fn in one immediate write transaction and commits it.
+func (d *db) Write(ctx context.Context, fn func(store.Tx) error) error {
+	return d.write(ctx, func(t *sql.Tx) error { return fn(tx{t}) })
+}
+
+func (d *db) write(ctx context.Context, fn func(*sql.Tx) error) error {
+	t, err := d.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("beginning transaction: %w", err)
 	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
+	if err := fn(t); err != nil {
+		t.Rollback()
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	if err := t.Commit(); err != nil {
 		return fmt.Errorf("committing: %w", err)
 	}
 	return nil

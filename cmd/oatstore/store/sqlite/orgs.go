@@ -3,80 +3,56 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
-// PutOrg creates or updates an org; see store.Store.
-func (s *Store) PutOrg(ctx context.Context, name string, apply func(cur store.Org, exists bool) (store.Org, error), ev store.Event) (store.Org, bool, error) {
+// orgColumns are an org's stored fields, in the order of orgValues and
+// scanOrg; the upsert in PutOrg is built from it.
+const orgColumns = `name, max_tokens, max_expiry_days, allow_never_expires, created_at, updated_at`
+
+func orgValues(o store.Org) []any {
+	return []any{o.Name, o.MaxTokens, o.MaxExpiryDays, o.AllowNeverExpires, millis(o.CreatedAt), millis(o.UpdatedAt)}
+}
+
+func scanOrg(s store.Scanner) (store.Org, error) {
 	var (
-		out     store.Org
-		created bool
+		o                store.Org
+		created, updated int64
 	)
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		cur, err := scanOrg(tx.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM orgs WHERE name = ?`, name))
-		exists := err == nil
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			cur = store.Defaults(name)
-		case err != nil:
-			return fmt.Errorf("reading org %q: %w", name, err)
-		}
-		next, err := apply(cur, exists)
-		if err != nil {
-			return err
-		}
-		next.Name = name
-		next.UpdatedAt = fromMillis(millis(ev.At))
-		if exists {
-			next.CreatedAt = cur.CreatedAt
-			ev.Action = store.ActionOrgUpdated
-			_, err = tx.ExecContext(ctx, `UPDATE orgs SET max_tokens = ?, max_expiry_days = ?, allow_never_expires = ?, updated_at = ? WHERE name = ?`,
-				next.MaxTokens, next.MaxExpiryDays, next.AllowNeverExpires, millis(next.UpdatedAt), name)
-		} else {
-			next.CreatedAt = next.UpdatedAt
-			ev.Action = store.ActionOrgCreated
-			_, err = tx.ExecContext(ctx, `INSERT INTO orgs (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
-				name, next.MaxTokens, next.MaxExpiryDays, next.AllowNeverExpires, millis(next.CreatedAt), millis(next.UpdatedAt))
-		}
-		if err != nil {
-			return fmt.Errorf("writing org %q: %w", name, err)
-		}
-		var before any
-		if exists {
-			before = cur
-		}
-		if err := record(tx, name, ev, "", before, next); err != nil {
-			return err
-		}
-		out, created = next, !exists
-		return nil
-	})
-	return out, created, err
-}
-
-// GetOrg returns an org; see store.Store.
-func (s *Store) GetOrg(ctx context.Context, name string) (store.Org, error) {
-	o, err := scanOrg(s.r.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM orgs WHERE name = ?`, name))
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Org{}, fmt.Errorf("org %q: %w", name, store.ErrNotFound)
+	if err := s.Scan(&o.Name, &o.MaxTokens, &o.MaxExpiryDays, &o.AllowNeverExpires, &created, &updated); err != nil {
+		return store.Org{}, err
 	}
-	if err != nil {
-		return store.Org{}, fmt.Errorf("reading org %q: %w", name, err)
-	}
+	o.CreatedAt = fromMillis(created)
+	o.UpdatedAt = fromMillis(updated)
 	return o, nil
 }
 
-// orgInTx reads an org inside a write transaction.
-func orgInTx(ctx context.Context, tx *sql.Tx, name string) (store.Org, error) {
-	o, err := scanOrg(tx.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM orgs WHERE name = ?`, name))
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.Org{}, fmt.Errorf("org %q: %w", name, store.ErrNotFound)
-	}
+// Org reads an org outside a transaction.
+func (d *db) Org(ctx context.Context, name string) (store.Org, error) {
+	return getOrg(ctx, d.r, name)
+}
+
+// LockOrg reads an org in the write transaction; being the only writer
+// is the lock.
+func (x tx) LockOrg(ctx context.Context, name string) (store.Org, error) {
+	return getOrg(ctx, x.tx, name)
+}
+
+func getOrg(ctx context.Context, q querier, name string) (store.Org, error) {
+	o, err := scanOrg(q.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM orgs WHERE name = ?`, name))
+	return o, store.ReadError(err, sql.ErrNoRows, fmt.Sprintf("org %q", name))
+}
+
+// PutOrg inserts the org or overwrites every stored field but its name and
+// creation time.
+func (x tx) PutOrg(ctx context.Context, o store.Org) error {
+	_, err := x.tx.ExecContext(ctx, `INSERT INTO orgs (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET max_tokens = excluded.max_tokens, max_expiry_days = excluded.max_expiry_days,
+			allow_never_expires = excluded.allow_never_expires, updated_at = excluded.updated_at`, orgValues(o)...)
 	if err != nil {
-		return store.Org{}, fmt.Errorf("reading org %q: %w", name, err)
+		return fmt.Errorf("writing org %q: %w", o.Name, err)
 	}
-	return o, nil
+	return nil
 }

@@ -86,14 +86,14 @@ func run(oatgateBin, microFiles string, load bench.LoadConfig, streamRounds int)
 	}
 	defer env.Close()
 	const org = "acme"
-	if err := env.Admin.SetOrg(ctx, org, 100); err != nil {
+	if err := env.Admin.SetOrg(ctx, org, testenv.OrgMaxTokens); err != nil {
 		return rows, err
 	}
 	tok, err := env.Admin.CreateToken(ctx, org, testenv.TokenRequest{Label: "bench", Scopes: []string{"repository:acme/**:pull,push"}})
 	if err != nil {
 		return rows, err
 	}
-	if err := bench.WaitForFeed(env, 10*time.Second); err != nil {
+	if err := env.WaitForFeed(10 * time.Second); err != nil {
 		return rows, err
 	}
 

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrLabelTaken is what a Tx returns when writing a token breaks the
+// database's (org, label) uniqueness: another replica took the label after
+// the check. The rules turn it into the ErrConflict a client reads.
+var ErrLabelTaken = errors.New("label taken")
+
+// Backend is what one database offers the rules in New: plain reads, and
+// write transactions made of row operations that check nothing. Every rule
+// (limits, labels, what an update may change, audit and feed rows) lives
+// in New's Store, once, above all backends.
+type Backend interface {
+	// Write runs fn in one write transaction and commits it when fn
+	// returns nil. A backend may run fn again after a serialization
+	// failure, so fn must not keep state between runs.
+	Write(ctx context.Context, fn func(tx Tx) error) error
+
+	// Org returns an org, or an error matching ErrNotFound.
+	Org(ctx context.Context, name string) (Org, error)
+	// Token returns one token of org, or an error matching ErrNotFound.
+	Token(ctx context.Context, org, id string) (Token, error)
+	// Tokens returns every token of org, oldest first (then by id).
+	Tokens(ctx context.Context, org string) ([]Token, error)
+	// TokenByHash returns the token whose secret has this SHA-256, or an
+	// error matching ErrNotFound. It is introspection's query: keep it fast.
+	TokenByHash(ctx context.Context, hash []byte) (Token, error)
+	// TouchLastUsed sets last_used_at to at for each id whose stored value
+	// is missing or not after staleBefore, in one transaction.
+	TouchLastUsed(ctx context.Context, ids []string, at, staleBefore time.Time) error
+
+	// FeedHead returns the highest sequence number of the revocation feed.
+	FeedHead(ctx context.Context) (int64, error)
+	// FeedAfter returns up to limit feed rows after cursor, in order.
+	FeedAfter(ctx context.Context, cursor int64, limit int) ([]FeedRow, error)
+	// AuditEntries returns up to q.Limit entries matching q (see
+	// AuditQuery.Where), newest first.
+	AuditEntries(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
+
+	// Close releases the database.
+	Close() error
+}
+
+// Tx is one write transaction of a Backend. Its reads see the
+// transaction's own writes, and the rows they return stay locked against
+// other writers (other replicas included) until the transaction ends.
+type Tx interface {
+	// LockOrg reads an org and holds its name against concurrent writers
+	// until the transaction ends, even when it does not exist yet (then it
+	// returns an error matching ErrNotFound).
+	LockOrg(ctx context.Context, name string) (Org, error)
+	// PutOrg inserts the org or overwrites its stored settings.
+	PutOrg(ctx context.Context, o Org) error
+
+	// Token reads one token of org and locks it, or returns an error
+	// matching ErrNotFound.
+	Token(ctx context.Context, org, id string) (Token, error)
+	// CountTokens counts the org's stored tokens.
+	CountTokens(ctx context.Context, org string) (int, error)
+	// LabelTaken reports whether a token of org other than except has
+	// label.
+	LabelTaken(ctx context.Context, org, label, except string) (bool, error)
+	// InsertToken stores a new token and the hash of its secret.
+	InsertToken(ctx context.Context, t Token, hash []byte) error
+	// UpdateToken overwrites the stored token with t's id; the hash and
+	// last use stay.
+	UpdateToken(ctx context.Context, t Token) error
+	// DeleteToken removes the token with this id.
+	DeleteToken(ctx context.Context, id string) error
+
+	// AppendAudit stores an audit entry; its ID is assigned by the
+	// database.
+	AppendAudit(ctx context.Context, e AuditEntry) error
+	// AppendFeed appends a revocation feed row for tokenID, so that it
+	// becomes visible to pollers in sequence order.
+	AppendFeed(ctx context.Context, tokenID string, at time.Time) error
+}
+
+// TokenColumns are the columns of the tokens table in both backends (the
+// hash aside, which is written once and never read back), in the order
+// each backend's token values and scan follow. A new token field is a
+// column here, a value and a scan destination in each backend, and a
+// migration in each.
+var TokenColumns = []string{"id", "org", "label", "description", "scopes", "created_at", "created_by", "expires_at", "active", "revoked_at", "last_used_at"}
+
+// FeedRow is one row of the revocation feed.
+type FeedRow struct {
+	Seq     int64
+	TokenID string
+}
