@@ -25,7 +25,7 @@ func TestAReloadDuringAStoreOutageKeepsCachedTokensWorking(t *testing.T) {
 			t.Errorf("restarting the store: %v", err)
 		}
 	})
-	reload(t)
+	reload(t, nil)
 	if resp := env.Call(t, "GET", "/v2/", "reloadout", tok.Secret, nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("after a reload with the store down: status %d, want 200 from the cache kept across the reload", resp.StatusCode)
 	}
@@ -41,7 +41,7 @@ func TestAReloadDoesNotAskTheStoreAgainAboutCachedTokens(t *testing.T) {
 		tokens = append(tokens, tok.Secret)
 	}
 	before := env.Store.Introspections()
-	reload(t)
+	reload(t, nil)
 	for _, secret := range tokens {
 		if resp := env.Call(t, "GET", "/v2/", "reloadherd", secret, nil); resp.StatusCode != http.StatusOK {
 			t.Fatalf("after the reload: status %d, want 200", resp.StatusCode)
@@ -52,13 +52,14 @@ func TestAReloadDoesNotAskTheStoreAgainAboutCachedTokens(t *testing.T) {
 	}
 }
 
-// reload reloads the gateway's config unchanged and waits until the gateway
-// accepts connections again: the old config's server closes its idle
-// connections, and a connection that reached the old listener's queue just
-// before it closed is reset.
-func reload(t *testing.T) {
+// reload reloads the gateway's config, with gateway overriding options of
+// the environment's (nil: unchanged), and waits until the gateway accepts
+// connections again: the old config's server closes its idle connections,
+// and a connection that reached the old listener's queue just before it
+// closed is reset.
+func reload(t *testing.T, gateway map[string]any) {
 	t.Helper()
-	if err := env.ReloadGateway(nil); err != nil {
+	if err := env.ReloadGateway(gateway); err != nil {
 		t.Fatal(err)
 	}
 	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
