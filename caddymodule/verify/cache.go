@@ -204,8 +204,10 @@ func (c *cache) currentEpoch() uint64 { return c.epoch.Load() }
 // clock read on every hit (the larger part of a hit on virtual machines with
 // a slow clock) and ristretto's expiry index (~25 MiB per million entries).
 //
-// A verified token replaces any refusal of it, and the other way round, so
-// that the two spaces never hold contradicting answers for long.
+// An older refusal of the token may stay in the refusal space: lookups try
+// verified tokens first, and a refusal of a known token that the feed listed
+// is distrusted anyway. Deleting it here would queue a delete in the refusal
+// space for every token verified, most of which were never refused.
 func (c *cache) put(h oat.Hash, e *entry, startEpoch uint64) bool {
 	e.epoch = startEpoch
 	if c.distrusted(e.id.TokenID, startEpoch) {
@@ -216,7 +218,6 @@ func (c *cache) put(h oat.Hash, e *entry, startEpoch uint64) bool {
 	if c.closed {
 		return true
 	}
-	c.refused.Del(keyOf(h))
 	if c.rc.Set(keyOf(h), e, 1) {
 		c.rc.Wait()
 	}
@@ -225,7 +226,10 @@ func (c *cache) put(h oat.Hash, e *entry, startEpoch uint64) bool {
 
 // putRefused caches a refusal as put caches an identity: unless the refused
 // token was listed by the feed since startEpoch, in which case the refusal
-// may predate a reactivation and putRefused returns false.
+// may predate a reactivation and putRefused returns false. A refusal of a
+// known token (expired, or revoked while its identity was cached) replaces
+// the identity, which lookups would try first; an unknown token never had
+// one, so a flood of them queues nothing in the verified space.
 func (c *cache) putRefused(h oat.Hash, e *refusedEntry, startEpoch uint64) bool {
 	e.epoch = startEpoch
 	if c.distrusted(e.refusal.TokenID, startEpoch) {
@@ -236,7 +240,9 @@ func (c *cache) putRefused(h oat.Hash, e *refusedEntry, startEpoch uint64) bool 
 	if c.closed {
 		return true
 	}
-	c.rc.Del(keyOf(h))
+	if e.refusal.Known() {
+		c.rc.Del(keyOf(h))
+	}
 	if c.refused.Set(keyOf(h), e, 1) {
 		c.refused.Wait()
 	}
