@@ -21,6 +21,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/oatgate/oatgate/caddymodule/usage"
+	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
 	"github.com/oatgate/oatgate/cmd/oatstore/server"
 	"github.com/oatgate/oatgate/cmd/oatstore/store/sqlite"
 )
@@ -38,8 +39,12 @@ func startBenchStore(b *testing.B) *benchStore {
 	if err != nil {
 		b.Fatalf("opening the store's database: %v", err)
 	}
-	bs := &benchStore{adminKey: "bench-admin-key", gatewayKey: "bench-gateway-key"}
-	srv, err := server.New(server.Config{Store: db, AdminKeys: []string{bs.adminKey}, GatewayKeys: []string{bs.gatewayKey}})
+	bs := &benchStore{adminKey: "bench-admin-key-0123456789abcdef0123", gatewayKey: "bench-gateway-key"}
+	keys, err := adminkeys.Load(adminkeys.Sources{Single: bs.adminKey})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := server.New(server.Config{Store: db, AdminKeys: keys, GatewayKeys: []string{bs.gatewayKey}})
 	if err != nil {
 		b.Fatalf("starting oatstore: %v", err)
 	}

@@ -61,7 +61,8 @@ func setExampleEnv(t *testing.T, vars map[string]string) {
 		"REGISTRY_UPSTREAM":    "127.0.0.1:1",
 		"REGISTRY_BASIC_AUTH":  "dXNlcjpwYXNz",
 		"USAGE_LOG":            filepath.Join(dir, "usage.log"),
-		"GATEWAY_ADDR":         "http://127.0.0.1:0",
+		"GATEWAY_BIND":         "127.0.0.1",
+		"GATEWAY_PORT":         "0",
 		"HTTP_PORT":            "0",
 		"HTTPS_PORT":           "0",
 		"REGISTRY_HOST":        "localhost",
@@ -144,7 +145,8 @@ func runExample(t *testing.T, opts testenv.Options, name string, vars map[string
 		"OATSTORE_GATEWAY_KEY": env.GatewayKey,
 		"OATSTORE_URL":         env.Store.URL,
 		"REGISTRY_UPSTREAM":    env.Registry.Addr,
-		"GATEWAY_ADDR":         "http://" + addr,
+		"GATEWAY_BIND":         "127.0.0.1",
+		"GATEWAY_PORT":         port(t, addr),
 	}
 	for k, v := range vars {
 		all[k] = v
@@ -174,8 +176,17 @@ func freeAddr(t *testing.T) string {
 
 func freePort(t *testing.T) string {
 	t.Helper()
-	_, port, _ := net.SplitHostPort(freeAddr(t))
-	return port
+	return port(t, freeAddr(t))
+}
+
+// port is the port of a host:port address.
+func port(t *testing.T, addr string) string {
+	t.Helper()
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func ctx(t *testing.T) context.Context {

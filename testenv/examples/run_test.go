@@ -200,10 +200,10 @@ func TestReplicasExample(t *testing.T) {
 	addrB := freeAddr(t)
 	// The same Caddyfile for a second replica, in the same Caddy process:
 	// its server joins the first's config.
-	t.Setenv("GATEWAY_ADDR", "http://"+addrB)
+	t.Setenv("GATEWAY_PORT", port(t, addrB))
 	var a, b map[string]any
 	must(t, json.Unmarshal(adaptExample(t, "replicas", dir), &b), "second replica's config")
-	t.Setenv("GATEWAY_ADDR", "http://"+addrA)
+	t.Setenv("GATEWAY_PORT", port(t, addrA))
 	must(t, json.Unmarshal(adaptExample(t, "replicas", dir), &a), "first replica's config")
 	servers := a["apps"].(map[string]any)["http"].(map[string]any)["servers"].(map[string]any)
 	servers["replica_b"] = b["apps"].(map[string]any)["http"].(map[string]any)["servers"].(map[string]any)["srv0"]

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"text/tabwriter"
+	"time"
 
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
@@ -16,8 +17,8 @@ func auditCmd(args []string, env Env, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	c := clientFlags(fs, env, stdout)
 	org := fs.String("org", "", "the org (required)")
-	since := fs.String("since", "", "only entries at or after this RFC 3339 time")
-	until := fs.String("until", "", "only entries before this RFC 3339 time")
+	since := fs.String("since", "", "only entries at or after this time: 1h, 7d (back from now), 2026-12-02, or RFC 3339")
+	until := fs.String("until", "", "only entries before this time, in the same syntax as --since")
 	action := fs.String("action", "", "only this action, e.g. token.revoked")
 	limit := fs.Int("limit", 50, "entries per page (at most 500)")
 	cursor := fs.String("cursor", "", "the next cursor a previous page printed")
@@ -28,8 +29,22 @@ func auditCmd(args []string, env Env, stdout, stderr io.Writer) error {
 	if *org == "" || len(pos) != 0 {
 		return usageErrorf("audit: want --org ORG and no other arguments")
 	}
+	if *limit < 1 || *limit > 500 {
+		return usageErrorf("--limit %d: want a number from 1 to 500", *limit)
+	}
 	q := url.Values{}
-	for k, v := range map[string]string{"since": *since, "until": *until, "action": *action, "cursor": *cursor} {
+	now := time.Now()
+	for k, v := range map[string]string{"since": *since, "until": *until} {
+		if v == "" {
+			continue
+		}
+		t, err := parseWhen(v, now, false)
+		if err != nil {
+			return usageErrorf("--%s %v", k, err)
+		}
+		q.Set(k, t.UTC().Format(time.RFC3339Nano))
+	}
+	for k, v := range map[string]string{"action": *action, "cursor": *cursor} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -47,9 +62,9 @@ func auditCmd(args []string, env Env, stdout, stderr io.Writer) error {
 		return c.printJSON(raw)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tACTION\tACTOR\tSOURCE\tTOKEN")
+	fmt.Fprintln(tw, "TIME\tACTION\tACTOR\tON BEHALF OF\tSOURCE\tTOKEN")
 	for _, e := range page.Entries {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.At.Format("2006-01-02 15:04:05"), e.Action, e.Actor, e.SourceIP, e.TokenID)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.Format("2006-01-02 15:04:05"), e.Action, e.Actor, or(e.OnBehalfOf, "-"), e.SourceIP, e.TokenID)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

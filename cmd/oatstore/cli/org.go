@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"strconv"
 	"text/tabwriter"
@@ -13,24 +15,31 @@ import (
 
 func orgCmd(args []string, env Env, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageErrorf("org: want set or show")
+		return usageErrorf("org: want list, set or show")
 	}
 	fs := flag.NewFlagSet("org "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := clientFlags(fs, env, stdout)
-	var maxTokens, maxExpiry, allowNever optional
+	var maxTokens, maxExpiry, defaultExpiry, allowNever optional
 	switch args[0] {
 	case "set":
 		fs.Var(&maxTokens, "max-tokens", "how many tokens the org may hold (default 100 for a new org)")
 		fs.Var(&maxExpiry, "max-expiry-days", "how far ahead a token may expire (default 365)")
-		fs.Var(&allowNever, "allow-never-expires", "whether tokens may never expire: true or false (default true)")
-	case "show":
+		fs.Var(&defaultExpiry, "default-expiry-days", "when a token created without --expires expires (default 90)")
+		fs.Var(&allowNever, "allow-never-expires", "whether tokens may never expire (--expires none): true or false (default false)")
+	case "show", "list":
 	default:
 		return usageErrorf("org: unknown subcommand %q", args[0])
 	}
 	pos, err := parse(fs, args[1:])
 	if err != nil {
 		return err
+	}
+	if args[0] == "list" {
+		if len(pos) != 0 {
+			return usageErrorf("org list: unexpected argument %q", pos[0])
+		}
+		return listOrgs(c)
 	}
 	if len(pos) != 1 {
 		return usageErrorf("org %s: want exactly one org name", args[0])
@@ -44,11 +53,11 @@ func orgCmd(args []string, env Env, stdout, stderr io.Writer) error {
 		raw, err = c.call("GET", path, nil, &o)
 	} else {
 		body := map[string]any{}
-		for name, f := range map[string]optional{"max_tokens": maxTokens, "max_expiry_days": maxExpiry} {
+		for name, f := range map[string]optional{"max_tokens": maxTokens, "max_expiry_days": maxExpiry, "default_expiry_days": defaultExpiry} {
 			if f.set {
 				n, err := strconv.Atoi(f.val)
 				if err != nil {
-					return usageErrorf("--%s %q: want a number", name, f.val)
+					return usageErrorf("%s %q: want a number", flagNames(name, fs), f.val)
 				}
 				body[name] = n
 			}
@@ -68,8 +77,34 @@ func orgCmd(args []string, env Env, stdout, stderr io.Writer) error {
 	if c.json {
 		return c.printJSON(raw)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ORG\tMAX TOKENS\tMAX EXPIRY\tNEVER EXPIRES")
-	fmt.Fprintf(tw, "%s\t%d\t%dd\t%v\n", o.Name, o.MaxTokens, o.MaxExpiryDays, o.AllowNeverExpires)
+	return printOrgs(stdout, []store.Org{o})
+}
+
+// errNoOrgList is what `org list` says to a store without GET /v1/orgs.
+var errNoOrgList = errors.New("this oatstore cannot list orgs (GET /v1/orgs is not served); `oatstore org show ORG` shows one org, and the org names are the first path component of your repositories")
+
+// listOrgs prints every org, from GET /v1/orgs ({"orgs":[...]}).
+func listOrgs(c *client) error {
+	var page struct{ Orgs []store.Org }
+	raw, err := c.call("GET", "/v1/orgs", nil, &page)
+	var ae *apiError
+	if errors.As(err, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusMethodNotAllowed) {
+		return errNoOrgList
+	}
+	if err != nil {
+		return err
+	}
+	if c.json {
+		return c.printJSON(raw)
+	}
+	return printOrgs(c.stdout, page.Orgs)
+}
+
+func printOrgs(w io.Writer, orgs []store.Org) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ORG\tMAX TOKENS\tMAX EXPIRY\tDEFAULT EXPIRY\tNEVER EXPIRES")
+	for _, o := range orgs {
+		fmt.Fprintf(tw, "%s\t%d\t%dd\t%dd\t%v\n", o.Name, o.MaxTokens, o.MaxExpiryDays, o.DefaultExpiryDays, o.AllowNeverExpires)
+	}
 	return tw.Flush()
 }

@@ -27,8 +27,8 @@ func tokenCmd(args []string, env Env, stdout, stderr io.Writer) error {
 	case "create", "update":
 		fs.Var(&label, "label", "a name for the token, unique in the org (required on create)")
 		fs.Var(&description, "description", "what the token is for (at most 200 characters)")
-		fs.Var(&scopes, "scope", "a scope such as repository:ORG/app:pull,push (repeat for several)")
-		fs.Var(&expires, "expires", "30d, 90d, none, or an RFC 3339 time (update: only earlier)")
+		fs.Var(&scopes, "scope", "a scope such as repository:ORG/app:pull,push (repeat, or separate several with spaces)")
+		fs.Var(&expires, "expires", "90d, 12h, a date (2027-02-01), an RFC 3339 time, or none (default: the org's default expiry; update: only earlier)")
 	case "list", "show", "deactivate", "activate", "revoke", "delete":
 	default:
 		return usageErrorf("token: unknown subcommand %q", sub)
@@ -44,13 +44,16 @@ func tokenCmd(args []string, env Env, stdout, stderr io.Writer) error {
 	needID := sub != "create" && sub != "list"
 	switch {
 	case needID && len(pos) != 1:
-		return usageErrorf("token %s: want exactly one token id", sub)
+		return usageErrorf("token %s: want exactly one token id or label", sub)
 	case !needID && len(pos) != 0:
 		return usageErrorf("token %s: unexpected argument %q", sub, pos[0])
 	}
-	var path string
+	var path, id string
 	if needID {
-		path = base + "/" + url.PathEscape(pos[0])
+		if id, err = resolveToken(c, *org, base, pos[0]); err != nil {
+			return err
+		}
+		path = base + "/" + url.PathEscape(id)
 	}
 
 	var (
@@ -79,11 +82,13 @@ func tokenCmd(args []string, env Env, stdout, stderr io.Writer) error {
 		if description.set {
 			body["description"] = description.val
 		}
-		if len(scopes) > 0 {
-			body["scopes"] = []string(scopes)
+		if len(scopes.fields()) > 0 {
+			body["scopes"] = scopes.fields()
 		}
 		if expires.set {
-			addExpiry(body, expires.val)
+			if err := addExpiry(body, expires.val); err != nil {
+				return err
+			}
 		}
 		if len(body) == 0 {
 			return usageErrorf("token update: nothing to change; give --label, --description, --scope or --expires")
@@ -96,9 +101,9 @@ func tokenCmd(args []string, env Env, stdout, stderr io.Writer) error {
 			return err
 		}
 		if c.json {
-			return c.printJSON([]byte(`{"deleted":` + quote(pos[0]) + `}`))
+			return c.printJSON([]byte(`{"deleted":` + quote(id) + `}`))
 		}
-		_, err = fmt.Fprintf(stdout, "deleted %s\n", pos[0])
+		_, err = fmt.Fprintf(stdout, "deleted %s\n", id)
 		return err
 	}
 	if err != nil {
@@ -114,15 +119,17 @@ func createToken(c *client, base string, label, description, expires optional, s
 	if !label.set || label.val == "" {
 		return usageErrorf("token create: --label is required")
 	}
-	if len(scopes) == 0 {
+	if len(scopes.fields()) == 0 {
 		return usageErrorf("token create: give at least one --scope, e.g. repository:ORG/app:pull")
 	}
-	body := map[string]any{"label": label.val, "scopes": []string(scopes)}
+	body := map[string]any{"label": label.val, "scopes": scopes.fields()}
 	if description.set {
 		body["description"] = description.val
 	}
 	if expires.set {
-		addExpiry(body, expires.val)
+		if err := addExpiry(body, expires.val); err != nil {
+			return err
+		}
 	}
 	var out struct {
 		store.Token
@@ -142,14 +149,15 @@ func createToken(c *client, base string, label, description, expires optional, s
 	return err
 }
 
-// addExpiry puts --expires into a request body: an RFC 3339 time becomes
-// expires_at, anything else expires_in (the server checks it).
-func addExpiry(body map[string]any, v string) {
-	if _, err := time.Parse(time.RFC3339, v); err == nil {
-		body["expires_at"] = v
-		return
+// addExpiry puts --expires into a request body, in the one time syntax
+// (see when.go).
+func addExpiry(body map[string]any, v string) error {
+	field, value, err := expiryField(v, time.Now())
+	if err != nil {
+		return usageError{msg: err.Error()}
 	}
-	body["expires_in"] = v
+	body[field] = value
+	return nil
 }
 
 func printTokens(w io.Writer, ts []store.Token) error {

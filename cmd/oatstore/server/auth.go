@@ -3,9 +3,41 @@ package server
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/oatgate/oatgate/cmd/oatstore/authz"
 )
+
+// MinKeyLength is the shortest admin or gateway key New accepts, in bytes:
+// the 64 hex characters of "openssl rand -hex 32" are well above it, a
+// word or a short password is not.
+const MinKeyLength = 32
+
+// ErrShortKey is returned by New when a key is shorter than MinKeyLength.
+var ErrShortKey = errors.New("key too short")
+
+// checkKeyLengths refuses a key shorter than MinKeyLength, naming which
+// one (never showing it) and how to make a good one. what is "admin" or
+// "gateway"; env is the variable that usually holds it. Gateway keys are
+// numbered, since several are given while rotating.
+func checkKeyLengths(keys []string, what, env string, numbered bool) error {
+	for i, key := range keys {
+		key = strings.TrimSpace(key)
+		if key == "" || len(key) >= MinKeyLength {
+			continue
+		}
+		name := what + " key"
+		if numbered || len(keys) > 1 {
+			name = fmt.Sprintf("%s %d", name, i+1)
+		}
+		return fmt.Errorf("%w: %s is %d bytes, want at least %d; make one with: export %s=$(openssl rand -hex 32)",
+			ErrShortKey, name, len(key), MinKeyLength, env)
+	}
+	return nil
+}
 
 // keyring holds the SHA-256 of each accepted key. Comparing digests keeps
 // the comparison constant-time even across keys of different lengths.
@@ -37,27 +69,13 @@ func (k keyring) match(presented string) bool {
 	return ok == 1
 }
 
-// bearer returns the credential of an "Authorization: Bearer ..." header.
-func bearer(r *http.Request) string {
-	h := r.Header.Get("Authorization")
-	const prefix = "bearer "
-	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
-		return ""
-	}
-	return strings.TrimSpace(h[len(prefix):])
-}
-
-func (s *Server) asAdmin(h http.HandlerFunc) http.Handler {
-	return s.guard(s.admin, "admin key", h)
-}
-
 func (s *Server) asGateway(h http.HandlerFunc) http.Handler {
 	return s.guard(s.gateway, "gateway key", h)
 }
 
 func (s *Server) guard(keys keyring, what string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !keys.match(bearer(r)) {
+		if !keys.match(authz.Bearer(r)) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="oatstore"`)
 			writeError(w, http.StatusUnauthorized, codeUnauthorized, "missing or wrong "+what+" (Authorization: Bearer ...)")
 			return

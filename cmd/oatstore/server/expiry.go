@@ -60,16 +60,20 @@ func parseExpiresIn(s string) (expiry, error) {
 }
 
 // resolve turns the request into an expiry time (nil: never) for a new
-// token of org o at now.
+// token of org o at now. Without an expiry a token gets the org's default;
+// never expiring must be asked for and allowed by the org.
 func (e expiry) resolve(o store.Org, now time.Time) (*time.Time, error) {
-	if !e.set || e.never {
+	if e.never {
 		if !o.AllowNeverExpires {
-			return nil, store.Invalidf("org %q requires tokens to expire: give expires_in (at most %dd) or expires_at", o.Name, o.MaxExpiryDays)
+			return nil, store.Invalidf("org %q does not allow tokens that never expire: give expires_in (at most %dd) or expires_at, or let the org allow them (allow_never_expires)", o.Name, o.MaxExpiryDays)
 		}
 		return nil, nil
 	}
 	at := e.at
-	if e.in > 0 {
+	switch {
+	case !e.set:
+		at = now.Add(time.Duration(min(o.DefaultExpiryDays, o.MaxExpiryDays)) * 24 * time.Hour)
+	case e.in > 0:
 		at = now.Add(e.in)
 	}
 	// Whole seconds: introspection reports exp in seconds, and the gateway

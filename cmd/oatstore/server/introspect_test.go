@@ -13,9 +13,9 @@ import (
 
 func TestIntrospect(t *testing.T) {
 	e := newEnv(t, "")
-	e.putOrg("acme", `{}`)
+	e.putOrg("acme", `{"allow_never_expires":true}`)
 	expiring := e.create("acme", map[string]any{"label": "ci", "scopes": []string{"repository:acme/app:pull,push", "repository:acme/base:pull"}, "expires_in": "1d"})
-	forever := e.create("acme", ciToken("forever"))
+	forever := e.create("acme", map[string]any{"label": "forever", "scopes": []string{"repository:acme/app:pull,push"}, "expires_in": "none"})
 	revoked := e.create("acme", ciToken("revoked"))
 	e.mustStatus(e.admin("POST", "/v1/orgs/acme/tokens/"+revoked.ID+"/revoke", nil), http.StatusOK)
 	inactive := e.create("acme", ciToken("inactive"))
@@ -43,7 +43,7 @@ func TestIntrospect(t *testing.T) {
 	for _, tc := range []struct{ name, secret string }{
 		{"an unknown token is only inactive", "oat_" + strings.Repeat("A", 43) + "000000"},
 		{"a malformed token is only inactive", "not-a-token"},
-		{"a token with a typo is only inactive", expiring.Secret[:10] + "x" + expiring.Secret[11:]},
+		{"a token with a typo is only inactive", expiring.Secret[:10] + typo(expiring.Secret[10]) + expiring.Secret[11:]},
 		{"a deleted token is only inactive", purged.Secret},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -173,4 +173,13 @@ func FuzzIntrospectBody(f *testing.F) {
 			t.Fatalf("body %q: status %d %s", body, r.status, r.body)
 		}
 	})
+}
+
+// typo returns a character other than c, so that a "typo" never leaves
+// the secret as it was (one secret in 62 has an "x" there).
+func typo(c byte) string {
+	if c == 'x' {
+		return "y"
+	}
+	return "x"
 }

@@ -19,12 +19,13 @@ const (
 type orgRequest struct {
 	MaxTokens         *int  `json:"max_tokens"`
 	MaxExpiryDays     *int  `json:"max_expiry_days"`
+	DefaultExpiryDays *int  `json:"default_expiry_days"`
 	AllowNeverExpires *bool `json:"allow_never_expires"`
 }
 
 func (s *Server) putOrg(w http.ResponseWriter, r *http.Request) {
 	name := orgParam(w, r)
-	if name == "" {
+	if name == "" || !allowed(w, principal(r).MayChangeOrg(name)) {
 		return
 	}
 	var req orgRequest
@@ -39,6 +40,10 @@ func (s *Server) putOrg(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "max_expiry_days must be between 1 and %d", maxMaxExpiryDays)
 		return
 	}
+	if req.DefaultExpiryDays != nil && (*req.DefaultExpiryDays < 1 || *req.DefaultExpiryDays > maxMaxExpiryDays) {
+		badRequest(w, "default_expiry_days must be between 1 and %d", maxMaxExpiryDays)
+		return
+	}
 	ev := s.event(r, store.ActionOrgUpdated)
 	o, created, err := s.store.PutOrg(r.Context(), name, func(cur store.Org, _ bool) (store.Org, error) {
 		if req.MaxTokens != nil {
@@ -50,6 +55,16 @@ func (s *Server) putOrg(w http.ResponseWriter, r *http.Request) {
 		if req.AllowNeverExpires != nil {
 			cur.AllowNeverExpires = *req.AllowNeverExpires
 		}
+		if req.DefaultExpiryDays != nil {
+			cur.DefaultExpiryDays = *req.DefaultExpiryDays
+		}
+		if cur.DefaultExpiryDays > cur.MaxExpiryDays {
+			if req.DefaultExpiryDays != nil {
+				return cur, store.Invalidf("default_expiry_days %d is more than max_expiry_days %d: lower it or raise max_expiry_days", cur.DefaultExpiryDays, cur.MaxExpiryDays)
+			}
+			// Lowering the maximum lowers the default with it.
+			cur.DefaultExpiryDays = cur.MaxExpiryDays
+		}
 		return cur, nil
 	}, ev)
 	if err != nil {
@@ -60,13 +75,13 @@ func (s *Server) putOrg(w http.ResponseWriter, r *http.Request) {
 	if created {
 		status, action = http.StatusCreated, store.ActionOrgCreated
 	}
-	s.log.Info("org changed", zap.String("action", action), zap.String("org", name), zap.String("actor", ev.Actor))
+	s.log.Info("org changed", zap.String("action", action), zap.String("org", name), zap.String("actor", ev.Actor), zap.String("on_behalf_of", ev.OnBehalfOf))
 	writeJSON(w, status, o)
 }
 
 func (s *Server) getOrg(w http.ResponseWriter, r *http.Request) {
 	name := orgParam(w, r)
-	if name == "" {
+	if name == "" || !allowed(w, principal(r).MayReadOrg(name)) {
 		return
 	}
 	o, err := s.store.GetOrg(r.Context(), name)

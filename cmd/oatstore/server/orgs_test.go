@@ -1,9 +1,13 @@
 package server_test
 
 import (
+	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
+	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
+	"github.com/oatgate/oatgate/cmd/oatstore/server"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
@@ -17,8 +21,12 @@ func TestOrgs(t *testing.T) {
 		var o store.Org
 		r.json(t, &o)
 		want := store.Defaults("acme")
-		if o.MaxTokens != want.MaxTokens || o.MaxExpiryDays != want.MaxExpiryDays || o.AllowNeverExpires != want.AllowNeverExpires {
+		if o.MaxTokens != want.MaxTokens || o.MaxExpiryDays != want.MaxExpiryDays || o.AllowNeverExpires != want.AllowNeverExpires || o.DefaultExpiryDays != want.DefaultExpiryDays {
 			t.Errorf("got %+v, want the defaults %+v", o, want)
+		}
+		if o.DefaultExpiryDays != 90 || o.AllowNeverExpires {
+			t.Errorf("got default_expiry_days %d, allow_never_expires %v; want 90 and false: tokens expire unless the org opts out",
+				o.DefaultExpiryDays, o.AllowNeverExpires)
 		}
 	})
 
@@ -32,6 +40,39 @@ func TestOrgs(t *testing.T) {
 		r.json(t, &o)
 		if o.MaxTokens != 10 || o.AllowNeverExpires || o.MaxExpiryDays != store.DefaultMaxExpiryDays {
 			t.Errorf("got %+v, want max_tokens 10, never-expiry forbidden, default max expiry", o)
+		}
+	})
+
+	t.Run("the expiry settings are shown and kept consistent", func(t *testing.T) {
+		e.on(t).putOrg("settings", `{}`)
+		for _, step := range []struct {
+			name, body           string
+			status               int
+			wantDefault, wantMax int
+			wantNever            bool
+		}{
+			{"an org opts in to never-expiring tokens", `{"allow_never_expires":true}`, 200, 90, 365, true},
+			{"a default expiry is set", `{"default_expiry_days":30}`, 200, 30, 365, true},
+			{"a default past the maximum is refused", `{"default_expiry_days":400}`, 400, 30, 365, true},
+			{"a default past a new maximum is refused", `{"default_expiry_days":20,"max_expiry_days":10}`, 400, 30, 365, true},
+			{"a maximum below the default lowers the default", `{"max_expiry_days":14}`, 200, 14, 14, true},
+			{"a default of zero is refused", `{"default_expiry_days":0}`, 400, 14, 14, true},
+			{"both are raised together", `{"max_expiry_days":180,"default_expiry_days":60,"allow_never_expires":false}`, 200, 60, 180, false},
+		} {
+			t.Run(step.name, func(t *testing.T) {
+				e := e.on(t)
+				e.mustStatus(e.admin("PUT", "/v1/orgs/settings", step.body), step.status)
+				r := e.admin("GET", "/v1/orgs/settings", nil)
+				e.mustStatus(r, http.StatusOK)
+				var o store.Org
+				r.json(t, &o)
+				if o.DefaultExpiryDays != step.wantDefault || o.MaxExpiryDays != step.wantMax || o.AllowNeverExpires != step.wantNever {
+					t.Errorf("org = default %d, max %d, never %v; want %d, %d, %v", o.DefaultExpiryDays, o.MaxExpiryDays, o.AllowNeverExpires, step.wantDefault, step.wantMax, step.wantNever)
+				}
+				if !strings.Contains(string(r.body), `"default_expiry_days":`) {
+					t.Errorf("GET answer %s does not show default_expiry_days", r.body)
+				}
+			})
 		}
 	})
 
@@ -126,12 +167,67 @@ func TestRouting(t *testing.T) {
 
 func TestNewRefusesNoAdminKey(t *testing.T) {
 	e := newEnv(t, "")
-	for _, keys := range [][]string{nil, {""}, {"  "}} {
-		t.Run("admin keys "+quoteAll(keys)+" are refused", func(t *testing.T) {
-			_, err := newServer(e, keys)
-			if err == nil {
-				t.Fatalf("got no error, want ErrNoAdminKey")
+	empty, err := adminkeys.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		keys *adminkeys.Ring
+	}{
+		{"no ring is refused", nil},
+		{"an empty ring is refused", empty},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := newServer(e, tt.keys)
+			if !errors.Is(err, server.ErrNoAdminKey) {
+				t.Fatalf("got %v, want ErrNoAdminKey", err)
 			}
 		})
 	}
+}
+
+func TestNewRefusesShortKeys(t *testing.T) {
+	e := newEnv(t, "")
+	long := strings.Repeat("k", 32)
+	for _, tc := range []struct {
+		name    string
+		gateway []string
+		want    string
+	}{
+		{"a short gateway key is refused", []string{"gw"}, "gateway key 1 is 2 bytes"},
+		{"a short key among rotated gateway keys is refused", []string{long, "gw"}, "gateway key 2 is 2 bytes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := server.New(server.Config{Store: e.st, AdminKeys: testKeys(t), GatewayKeys: tc.gateway})
+			if !errors.Is(err, server.ErrShortKey) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("New = %v, want ErrShortKey saying %q", err, tc.want)
+			}
+		})
+	}
+	// Admin keys are checked, length included, when their ring is built.
+	for _, tc := range []struct {
+		name, key, want string
+	}{
+		{"an admin key of 31 bytes is refused", strings.Repeat("k", 31), "31 bytes, at least 32"},
+		{"spaces around a key do not count toward its length", "  " + strings.Repeat("k", 30) + "  ", "30 bytes, at least 32"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := adminkeys.Load(adminkeys.Sources{Single: tc.key})
+			if !errors.Is(err, adminkeys.ErrKey) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Load = %v, want ErrKey saying %q", err, tc.want)
+			}
+		})
+	}
+	t.Run("keys of 32 bytes are accepted", func(t *testing.T) {
+		keys, err := adminkeys.Load(adminkeys.Sources{Single: long})
+		if err != nil {
+			t.Fatalf("Load = %v, want a ring", err)
+		}
+		srv, err := server.New(server.Config{Store: e.st, AdminKeys: keys, GatewayKeys: []string{long}})
+		if err != nil {
+			t.Fatalf("New = %v, want a server", err)
+		}
+		srv.Close()
+	})
 }

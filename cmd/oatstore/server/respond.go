@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 const (
 	codeInvalid          = "invalid_request"
 	codeUnauthorized     = "unauthorized"
+	codeForbidden        = "forbidden"
 	codeNotFound         = "not_found"
 	codeMethodNotAllowed = "method_not_allowed"
 	codeConflict         = "conflict"
@@ -25,6 +27,7 @@ const (
 	codeTooLarge         = "too_large"
 	codeMediaType        = "unsupported_media_type"
 	codeInternal         = "internal"
+	codeUnavailable      = "unavailable"
 )
 
 type errorBody struct {
@@ -56,8 +59,13 @@ func badRequest(w http.ResponseWriter, format string, args ...any) {
 // fail answers a store error: sentinel errors carry a client message,
 // anything else is logged and answered as a bare 500.
 func (s *Server) fail(w http.ResponseWriter, err error, notFound string) {
-	var limit *store.LimitError
+	var (
+		limit *store.LimitError
+		no    refusal
+	)
 	switch {
+	case errors.As(err, &no):
+		deny(w, no.d)
 	case errors.As(err, &limit):
 		writeError(w, http.StatusConflict, codeLimit, limit.Error())
 	case errors.Is(err, store.ErrNotFound):
@@ -72,7 +80,8 @@ func (s *Server) fail(w http.ResponseWriter, err error, notFound string) {
 	}
 }
 
-// decode reads one JSON object from the body into v: capped in size,
+// decode reads one JSON object from the body into v: capped in size, keys
+// exact (each once, in the case of v's field names; see checkKeys),
 // unknown fields refused, nothing after it. It answers the client itself
 // and returns false on any problem.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
@@ -80,9 +89,23 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		writeError(w, http.StatusUnsupportedMediaType, codeMediaType, "request body must be application/json")
 		return false
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge, fmt.Sprintf("request body larger than %d bytes", maxBody))
+		} else {
+			badRequest(w, "reading the request body: %v", err)
+		}
+		return false
+	}
+	if err := checkKeys(body, v); err != nil {
+		badRequest(w, "%v", err)
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err = dec.Decode(v)
 	if err == nil {
 		if dec.Decode(&struct{}{}) != io.EOF {
 			badRequest(w, "malformed JSON: unexpected data after the object")
@@ -91,13 +114,10 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		return true
 	}
 	var (
-		tooBig *http.MaxBytesError
 		syntax *json.SyntaxError
 		typ    *json.UnmarshalTypeError
 	)
 	switch {
-	case errors.As(err, &tooBig):
-		writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge, fmt.Sprintf("request body larger than %d bytes", maxBody))
 	case errors.Is(err, io.EOF):
 		badRequest(w, "malformed JSON: empty body")
 	case errors.Is(err, io.ErrUnexpectedEOF):

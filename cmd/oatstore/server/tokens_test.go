@@ -30,8 +30,8 @@ func TestCreateToken(t *testing.T) {
 		if got.ExpiresAt == nil || !got.ExpiresAt.Equal(wantExp) {
 			t.Errorf("expires_at = %v, want %v", got.ExpiresAt, wantExp)
 		}
-		if got.Label != "ci" || got.Description != "CI pipeline" || !got.Active || got.CreatedBy != "admin" || got.RevokedAt != nil {
-			t.Errorf("metadata = %+v, want label ci, active, created by admin", got.Token)
+		if got.Label != "ci" || got.Description != "CI pipeline" || !got.Active || got.CreatedBy != "admin:admin" || got.RevokedAt != nil {
+			t.Errorf("metadata = %+v, want label ci, active, created by admin:admin (the key's name)", got.Token)
 		}
 		if want := []string{"repository:acme/app:pull,push", "repository:acme/**:pull"}; strings.Join(got.Scopes, " ") != strings.Join(want, " ") {
 			t.Errorf("scopes = %q, want canonical %q", got.Scopes, want)
@@ -53,11 +53,29 @@ func TestCreateToken(t *testing.T) {
 		}
 	})
 
-	t.Run("without an expiry a token never expires when the org allows it", func(t *testing.T) {
+	t.Run("without an expiry a token expires after the org's default of 90 days", func(t *testing.T) {
 		e := e.on(t)
-		got := e.create("acme", ciToken("forever"))
+		got := e.create("acme", ciToken("defaulted"))
+		if want := e.clock.Now().Add(90 * 24 * time.Hour); got.ExpiresAt == nil || !got.ExpiresAt.Equal(want) {
+			t.Errorf("expires_at = %v, want %v", got.ExpiresAt, want)
+		}
+	})
+
+	t.Run("a token never expires only when asked and the org allows it", func(t *testing.T) {
+		e := e.on(t)
+		e.putOrg("open", `{"allow_never_expires":true}`)
+		got := e.create("open", map[string]any{"label": "forever", "scopes": []string{"repository:open/app:pull"}, "expires_in": "none"})
 		if got.ExpiresAt != nil {
 			t.Errorf("expires_at = %v, want null", got.ExpiresAt)
+		}
+	})
+
+	t.Run("without an expiry a token gets the org's own default", func(t *testing.T) {
+		e := e.on(t)
+		e.putOrg("weekly", `{"default_expiry_days":7}`)
+		got := e.create("weekly", map[string]any{"label": "ci", "scopes": []string{"repository:weekly/app:pull"}})
+		if want := e.clock.Now().Add(7 * 24 * time.Hour); got.ExpiresAt == nil || !got.ExpiresAt.Equal(want) {
+			t.Errorf("expires_at = %v, want %v", got.ExpiresAt, want)
 		}
 	})
 
@@ -98,6 +116,8 @@ func TestCreateTokenRefusals(t *testing.T) {
 		{"a token without scopes is refused", "acme", `{"label":"a"}`, "", 400, "invalid_request", "at least one scope"},
 		{"a scope outside the org's namespace is refused and named", "acme", `{"label":"a","scopes":["repository:other/app:pull"]}`, "", 400, "invalid_request", "repository:other/app:pull"},
 		{"an unknown action is refused", "acme", `{"label":"a","scopes":["repository:acme/app:admin"]}`, "", 400, "invalid_request", "admin"},
+		{"an unknown org resource is refused and named", "acme", `{"label":"a","scopes":["org:members:read"]}`, "", 400, "invalid_request", "org:members:read"},
+		{"an org scope with a repository action is refused", "acme", `{"label":"a","scopes":["org:tokens:push"]}`, "", 400, "invalid_request", "org:tokens:push"},
 		{"51 scopes are refused", "acme", `{"label":"a","scopes":[` + strings.TrimSuffix(strings.Repeat(`"repository:acme/app:pull",`, 51), ",") + `]}`, "", 400, "invalid_request", "50"},
 		{"a bad duration is refused", "acme", `{"label":"a",` + scopes + `,"expires_in":"3 weeks"}`, "", 400, "invalid_request", "expires_in"},
 		{"a negative duration is refused", "acme", `{"label":"a",` + scopes + `,"expires_in":"-5d"}`, "", 400, "invalid_request", "expires_in"},
@@ -106,7 +126,8 @@ func TestCreateTokenRefusals(t *testing.T) {
 		{"an expiry in the past is refused", "acme", `{"label":"a",` + scopes + `,"expires_at":"` + now.Add(-time.Hour).Format(time.RFC3339) + `"}`, "", 400, "invalid_request", "not in the future"},
 		{"an expiry past a year is refused", "acme", `{"label":"a",` + scopes + `,"expires_in":"366d"}`, "", 400, "invalid_request", "365 days"},
 		{"an expiry past the org maximum is refused", "strict", `{"label":"a","scopes":["repository:strict/app:pull"],"expires_in":"31d"}`, "", 400, "invalid_request", "30 days"},
-		{"no expiry is refused where the org requires one", "strict", `{"label":"a","scopes":["repository:strict/app:pull"]}`, "", 400, "invalid_request", "requires tokens to expire"},
+		{"a never-expiring token is refused by a new org", "acme", `{"label":"a",` + scopes + `,"expires_in":"none"}`, "", 400, "invalid_request", "does not allow tokens that never expire"},
+		{"a never-expiring token is refused where the org forbids it", "strict", `{"label":"a","scopes":["repository:strict/app:pull"],"expires_in":"never"}`, "", 400, "invalid_request", "allow_never_expires"},
 		{"a duplicate label is refused", "acme", `{"label":"taken",` + scopes + `}`, "", 409, "conflict", "already has a token labelled"},
 		{"an unknown org is 404", "nobody", `{"label":"a","scopes":["repository:nobody/app:pull"]}`, "", 404, "not_found", "oatstore org set nobody"},
 		{"an invalid org name is refused", "Acme", `{"label":"a",` + scopes + `}`, "", 400, "invalid_request", "invalid org name"},

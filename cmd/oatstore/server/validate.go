@@ -54,10 +54,8 @@ func checkLabel(label string) error {
 		return fmt.Errorf("label is longer than %d characters", maxLabel)
 	case strings.TrimSpace(label) != label:
 		return fmt.Errorf("label has leading or trailing spaces")
-	case strings.IndexFunc(label, unicode.IsControl) >= 0:
-		return fmt.Errorf("label contains control characters")
 	}
-	return nil
+	return plainText("label", label)
 }
 
 func checkDescription(d string) error {
@@ -66,25 +64,49 @@ func checkDescription(d string) error {
 		return fmt.Errorf("description is not valid UTF-8")
 	case utf8.RuneCountInString(d) > maxDescription:
 		return fmt.Errorf("description is longer than %d characters", maxDescription)
-	case strings.IndexFunc(d, unicode.IsControl) >= 0:
-		return fmt.Errorf("description contains control characters")
+	}
+	return plainText("description", d)
+}
+
+// notPlain are the characters a label or description may not hold: they
+// make text read differently from what it is, in a terminal, a log or a
+// review. Cc are controls (newlines, escapes); Cf are format characters:
+// bidi overrides and embeddings (U+202A-202E), isolates (U+2066-2069),
+// marks (U+200E, U+200F), zero-width ones and the soft hyphen; Zl and Zp
+// are the line and paragraph separators (U+2028, U+2029).
+var notPlain = []*unicode.RangeTable{unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp}
+
+// plainText refuses a control, format or separator character in field,
+// naming the field, the character and where it is.
+func plainText(field, s string) error {
+	for i, r := range []rune(s) {
+		if unicode.In(r, notPlain...) {
+			return fmt.Errorf("%s contains the control or invisible formatting character %U at character %d; use plain text", field, r, i+1)
+		}
 	}
 	return nil
 }
 
-// canonicalScopes validates scopes for org and returns their canonical
-// strings; scope.Validate's error names the offending entry.
+// canonicalScopes validates scopes for org, repository and org scopes
+// alike, and returns their canonical strings in the order given;
+// scope.ValidateSplit's error names the offending entry.
 func canonicalScopes(org string, scopes []string) ([]string, error) {
 	if len(scopes) == 0 {
 		return nil, fmt.Errorf("at least one scope is required, e.g. \"repository:%s/app:pull\"", org)
 	}
-	parsed, err := scope.Validate(org, scopes)
+	repo, orgScopes, err := scope.ValidateSplit(org, scopes)
 	if err != nil {
 		return nil, fmt.Errorf("invalid scopes: %w", err)
 	}
-	out := make([]string, len(parsed))
-	for i, p := range parsed {
-		out[i] = p.String()
+	out := make([]string, 0, len(scopes))
+	for _, s := range scopes {
+		if scope.IsOrg(s) {
+			out = append(out, orgScopes[0].String())
+			orgScopes = orgScopes[1:]
+		} else {
+			out = append(out, repo[0].String())
+			repo = repo[1:]
+		}
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -87,6 +88,23 @@ type Tx interface {
 // column here, a value and a scan destination in each backend, and a
 // migration in each.
 var TokenColumns = []string{"id", "org", "label", "description", "scopes", "created_at", "created_by", "expires_at", "active", "revoked_at", "last_used_at"}
+
+// OrgColumns are the columns of the orgs table in both backends, in the
+// order each backend's org values and scan follow.
+var OrgColumns = []string{"name", "max_tokens", "max_expiry_days", "default_expiry_days", "allow_never_expires", "created_at", "updated_at"}
+
+// OrgUpdates is the SET list of both backends' org upsert ("INSERT ... ON
+// CONFLICT (name) DO UPDATE SET ..."): every column but the name and the
+// creation time takes the inserted row's value.
+func OrgUpdates() string {
+	var set []string
+	for _, c := range OrgColumns {
+		if c != "name" && c != "created_at" {
+			set = append(set, c+" = excluded."+c)
+		}
+	}
+	return strings.Join(set, ", ")
+}
 
 // FeedRow is one row of the revocation feed.
 type FeedRow struct {

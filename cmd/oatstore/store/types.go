@@ -11,6 +11,9 @@ const (
 	DefaultMaxTokens = 100
 	// DefaultMaxExpiryDays is how far ahead a token may expire unless set.
 	DefaultMaxExpiryDays = 365
+	// DefaultExpiryDays is when a token created without an expiry
+	// expires, unless the org sets another.
+	DefaultExpiryDays = 90
 )
 
 // Org is an organization and its token policy.
@@ -23,7 +26,11 @@ type Org struct {
 	MaxTokens int `json:"max_tokens"`
 	// MaxExpiryDays is how far ahead a token's expiry may be set. Default 365.
 	MaxExpiryDays int `json:"max_expiry_days"`
-	// AllowNeverExpires permits tokens without an expiry. Default true.
+	// DefaultExpiryDays is how far ahead a token created without an expiry
+	// expires; at most MaxExpiryDays. Default 90.
+	DefaultExpiryDays int `json:"default_expiry_days"`
+	// AllowNeverExpires permits tokens that never expire, when asked for
+	// explicitly (expires_in "none"). An org opts in: default false.
 	AllowNeverExpires bool `json:"allow_never_expires"`
 	// CreatedAt is set by the store when the org is created.
 	CreatedAt time.Time `json:"created_at"`
@@ -37,7 +44,8 @@ func Defaults(name string) Org {
 		Name:              name,
 		MaxTokens:         DefaultMaxTokens,
 		MaxExpiryDays:     DefaultMaxExpiryDays,
-		AllowNeverExpires: true,
+		DefaultExpiryDays: DefaultExpiryDays,
+		AllowNeverExpires: false,
 	}
 }
 
@@ -98,6 +106,9 @@ type Event struct {
 	Action string
 	// Actor is who acts (see AuditEntry.Actor).
 	Actor string
+	// OnBehalfOf is whom the client says it acts for (see
+	// AuditEntry.OnBehalfOf); empty when it says nothing.
+	OnBehalfOf string
 	// SourceIP is where the request came from.
 	SourceIP string
 	// At is the time of the change; it also stamps the token's times.
@@ -112,8 +123,14 @@ type AuditEntry struct {
 	Org string `json:"org"`
 	// At is when the change committed.
 	At time.Time `json:"at"`
-	// Actor is "admin" or what the client named in X-Oatstore-Actor.
+	// Actor is who authenticated: "admin:<key name>" or "token:<id>".
+	// Entries written before named admin keys hold what the client
+	// declared in X-Oatstore-Actor ("admin" by default) instead.
 	Actor string `json:"actor"`
+	// OnBehalfOf is what the client declared in X-Oatstore-Actor (the
+	// person or job behind the call), recorded beside the actor and never
+	// trusted as it; empty when nothing was declared.
+	OnBehalfOf string `json:"on_behalf_of,omitempty"`
 	// SourceIP is the peer address of the request.
 	SourceIP string `json:"source_ip"`
 	// Action is one of the Action constants.

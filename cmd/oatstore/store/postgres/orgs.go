@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -14,17 +15,22 @@ import (
 // primary key.
 const orgLock = 0x6f6f7267 // "oorg"
 
-// orgColumns are an org's stored fields, in the order of orgValues and
-// scanOrg; the upsert in PutOrg is built from it.
-const orgColumns = `name, max_tokens, max_expiry_days, allow_never_expires, created_at, updated_at`
+// orgColumns are store.OrgColumns; orgValues and scanOrg follow their
+// order, and the upsert of PutOrg is built from them.
+var (
+	orgColumns = strings.Join(store.OrgColumns, ", ")
+	// orgUpsert overwrites every column but the name and creation time.
+	orgUpsert = `INSERT INTO orgs (` + orgColumns + `) VALUES (` + params(1, len(store.OrgColumns)) + `)
+		ON CONFLICT (name) DO UPDATE SET ` + store.OrgUpdates()
+)
 
 func orgValues(o store.Org) []any {
-	return []any{o.Name, o.MaxTokens, o.MaxExpiryDays, o.AllowNeverExpires, o.CreatedAt, o.UpdatedAt}
+	return []any{o.Name, o.MaxTokens, o.MaxExpiryDays, o.DefaultExpiryDays, o.AllowNeverExpires, o.CreatedAt, o.UpdatedAt}
 }
 
 func scanOrg(row store.Scanner) (store.Org, error) {
 	var o store.Org
-	if err := row.Scan(&o.Name, &o.MaxTokens, &o.MaxExpiryDays, &o.AllowNeverExpires, &o.CreatedAt, &o.UpdatedAt); err != nil {
+	if err := row.Scan(&o.Name, &o.MaxTokens, &o.MaxExpiryDays, &o.DefaultExpiryDays, &o.AllowNeverExpires, &o.CreatedAt, &o.UpdatedAt); err != nil {
 		return store.Org{}, err
 	}
 	o.CreatedAt, o.UpdatedAt = store.Millis(o.CreatedAt), store.Millis(o.UpdatedAt)
@@ -55,9 +61,7 @@ func getOrg(ctx context.Context, q querier, name, lock string) (store.Org, error
 // PutOrg inserts the org or overwrites every stored field but its name and
 // creation time.
 func (x tx) PutOrg(ctx context.Context, o store.Org) error {
-	_, err := x.tx.Exec(ctx, `INSERT INTO orgs (`+orgColumns+`) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (name) DO UPDATE SET max_tokens = excluded.max_tokens, max_expiry_days = excluded.max_expiry_days,
-			allow_never_expires = excluded.allow_never_expires, updated_at = excluded.updated_at`, orgValues(o)...)
+	_, err := x.tx.Exec(ctx, orgUpsert, orgValues(o)...)
 	if err != nil {
 		return fmt.Errorf("writing org %q: %w", o.Name, err)
 	}

@@ -4,16 +4,22 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
-// orgColumns are an org's stored fields, in the order of orgValues and
-// scanOrg; the upsert in PutOrg is built from it.
-const orgColumns = `name, max_tokens, max_expiry_days, allow_never_expires, created_at, updated_at`
+// orgColumns are store.OrgColumns; orgValues and scanOrg follow their
+// order, and the upsert of PutOrg is built from them.
+var (
+	orgColumns = strings.Join(store.OrgColumns, ", ")
+	// orgUpsert overwrites every column but the name and creation time.
+	orgUpsert = `INSERT INTO orgs (` + orgColumns + `) VALUES (` + strings.TrimSuffix(strings.Repeat("?, ", len(store.OrgColumns)), ", ") + `)
+		ON CONFLICT (name) DO UPDATE SET ` + store.OrgUpdates()
+)
 
 func orgValues(o store.Org) []any {
-	return []any{o.Name, o.MaxTokens, o.MaxExpiryDays, o.AllowNeverExpires, millis(o.CreatedAt), millis(o.UpdatedAt)}
+	return []any{o.Name, o.MaxTokens, o.MaxExpiryDays, o.DefaultExpiryDays, o.AllowNeverExpires, millis(o.CreatedAt), millis(o.UpdatedAt)}
 }
 
 func scanOrg(s store.Scanner) (store.Org, error) {
@@ -21,7 +27,7 @@ func scanOrg(s store.Scanner) (store.Org, error) {
 		o                store.Org
 		created, updated int64
 	)
-	if err := s.Scan(&o.Name, &o.MaxTokens, &o.MaxExpiryDays, &o.AllowNeverExpires, &created, &updated); err != nil {
+	if err := s.Scan(&o.Name, &o.MaxTokens, &o.MaxExpiryDays, &o.DefaultExpiryDays, &o.AllowNeverExpires, &created, &updated); err != nil {
 		return store.Org{}, err
 	}
 	o.CreatedAt = fromMillis(created)
@@ -48,9 +54,7 @@ func getOrg(ctx context.Context, q querier, name string) (store.Org, error) {
 // PutOrg inserts the org or overwrites every stored field but its name and
 // creation time.
 func (x tx) PutOrg(ctx context.Context, o store.Org) error {
-	_, err := x.tx.ExecContext(ctx, `INSERT INTO orgs (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET max_tokens = excluded.max_tokens, max_expiry_days = excluded.max_expiry_days,
-			allow_never_expires = excluded.allow_never_expires, updated_at = excluded.updated_at`, orgValues(o)...)
+	_, err := x.tx.ExecContext(ctx, orgUpsert, orgValues(o)...)
 	if err != nil {
 		return fmt.Errorf("writing org %q: %w", o.Name, err)
 	}

@@ -27,6 +27,8 @@ var cases = []behaviour{
 	{"a feed poller never misses a change made concurrently on two replicas", feedUnderConcurrency},
 	{"introspection finds a token by hash until it is deleted", byHash},
 	{"last use is written at most once per gap", lastUsed},
+	{"the audit records the authenticated actor and, apart, whom it acts for", auditActors},
+	{"a delete its check refuses changes nothing", refusedDelete},
 }
 
 func orgsCreatedThenUpdated(t *testing.T, open func(t *testing.T) store.Store) {
@@ -51,7 +53,7 @@ func orgsCreatedThenUpdated(t *testing.T, open func(t *testing.T) store.Store) {
 		if !exists {
 			t.Errorf("apply saw exists=false for a stored org")
 		}
-		o.MaxTokens = 7
+		o.MaxTokens, o.MaxExpiryDays, o.DefaultExpiryDays, o.AllowNeverExpires = 7, 30, 14, true
 		return o, nil
 	}, evAt("", T0.Add(time.Hour)))
 	if err != nil || created {
@@ -60,6 +62,9 @@ func orgsCreatedThenUpdated(t *testing.T, open func(t *testing.T) store.Store) {
 	got, err := b.GetOrg(ctx, "acme")
 	if err != nil || !reflect.DeepEqual(got, o) {
 		t.Errorf("GetOrg = %+v, %v; want %+v", got, err, o)
+	}
+	if got.MaxTokens != 7 || got.MaxExpiryDays != 30 || got.DefaultExpiryDays != 14 || !got.AllowNeverExpires {
+		t.Errorf("GetOrg = %+v; want every setting as updated", got)
 	}
 	if want := T0.Add(time.Hour); !got.UpdatedAt.Equal(want) || !got.CreatedAt.Equal(T0) {
 		t.Errorf("created %v updated %v, want %v and %v", got.CreatedAt, got.UpdatedAt, T0, want)
@@ -121,7 +126,10 @@ func notFound(t *testing.T, open func(t *testing.T) store.Store) {
 			_, _, err := st.UpdateToken(ctx, "nope", "x", noop, ev(store.ActionTokenUpdated))
 			return err
 		},
-		"DeleteToken": func() error { _, err := st.DeleteToken(ctx, "acme", "nope", ev(store.ActionTokenDeleted)); return err },
+		"DeleteToken": func() error {
+			_, err := st.DeleteToken(ctx, "acme", "nope", nil, ev(store.ActionTokenDeleted))
+			return err
+		},
 		"TokenByHash": func() error { _, err := st.TokenByHash(ctx, []byte("nope")); return err },
 	}
 	for name, call := range calls {
@@ -284,14 +292,14 @@ func deleteFreesSlot(t *testing.T, open func(t *testing.T) store.Store) {
 	if _, err := create(st, "acme", "b"); !errors.Is(err, store.ErrLimit) {
 		t.Fatalf("create beside a revoked token = %v, want ErrLimit (revoked tokens count)", err)
 	}
-	gone, err := st.DeleteToken(ctx, "acme", "a", ev(store.ActionTokenDeleted))
+	gone, err := st.DeleteToken(ctx, "acme", "a", nil, ev(store.ActionTokenDeleted))
 	if err != nil || gone.ID != "a" {
 		t.Fatalf("DeleteToken = %+v, %v", gone, err)
 	}
 	if _, err := st.GetToken(ctx, "acme", "a"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("GetToken after delete = %v, want ErrNotFound", err)
 	}
-	if _, err := st.DeleteToken(ctx, "acme", "a", ev(store.ActionTokenDeleted)); !errors.Is(err, store.ErrNotFound) {
+	if _, err := st.DeleteToken(ctx, "acme", "a", nil, ev(store.ActionTokenDeleted)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("second delete = %v, want ErrNotFound", err)
 	}
 	// The label is free again too.
@@ -511,7 +519,7 @@ func byHash(t *testing.T, open func(t *testing.T) store.Store) {
 	if err != nil || !reflect.DeepEqual(got, tok) {
 		t.Errorf("TokenByHash = %+v, %v; want %+v", got, err, tok)
 	}
-	if _, err := a.DeleteToken(ctx, "acme", "a", ev(store.ActionTokenDeleted)); err != nil {
+	if _, err := a.DeleteToken(ctx, "acme", "a", nil, ev(store.ActionTokenDeleted)); err != nil {
 		t.Fatalf("DeleteToken: %v", err)
 	}
 	if _, err := b.TokenByHash(ctx, []byte("hash-a")); !errors.Is(err, store.ErrNotFound) {

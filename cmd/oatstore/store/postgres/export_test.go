@@ -1,0 +1,4 @@
+package postgres
+
+// Migrations is how many schema migrations this version applies.
+var Migrations = len(migrations)
