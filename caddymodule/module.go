@@ -46,10 +46,13 @@ const DefaultMaxPageSize = decide.DefaultMaxPageSize
 // without the client's Authorization header.
 //
 // Refusals are registry JSON errors: 401 UNAUTHORIZED with a Basic challenge
-// for missing or bad credentials, 403 DENIED when the token lacks the scope,
-// 400 NAME_INVALID, 404 NOT_FOUND and 405 UNSUPPORTED for requests that are
-// not registry requests, and 503 UNAVAILABLE with Retry-After when the token
-// store cannot be reached and nothing usable is cached.
+// for missing or bad credentials (saying whether the token is unknown,
+// revoked, deactivated or expired), 403 DENIED when the token lacks the
+// scope, 400 NAME_INVALID, 404 NOT_FOUND and 405 UNSUPPORTED for requests
+// that are not registry requests, 429 TOOMANYREQUESTS with Retry-After for
+// an address that presented too many unknown tokens, and 503 UNAVAILABLE
+// with Retry-After when the token store cannot be reached and nothing
+// usable is cached.
 //
 // After a request is allowed these placeholders are set:
 //
