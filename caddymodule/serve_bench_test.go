@@ -39,7 +39,7 @@ func startBenchStore(b *testing.B) *benchStore {
 	if err != nil {
 		b.Fatalf("opening the store's database: %v", err)
 	}
-	bs := &benchStore{adminKey: "bench-admin-key-0123456789abcdef0123", gatewayKey: "bench-gateway-key"}
+	bs := &benchStore{adminKey: "bench-admin-key-0123456789abcdef0123", gatewayKey: "bench-gateway-key-0123456789abcdef01"}
 	keys, err := adminkeys.Load(adminkeys.Sources{Single: bs.adminKey})
 	if err != nil {
 		b.Fatal(err)
