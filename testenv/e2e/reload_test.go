@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -53,24 +52,28 @@ func TestAReloadDoesNotAskTheStoreAgainAboutCachedTokens(t *testing.T) {
 }
 
 // reload reloads the gateway's config, with gateway overriding options of
-// the environment's (nil: unchanged), and waits until the gateway accepts
-// connections again: the old config's server closes its idle connections,
-// and a connection that reached the old listener's queue just before it
-// closed is reset.
+// the environment's (nil: unchanged), and waits until only the new config's
+// server answers. caddy.Load returns once the old server has begun to shut
+// down: until its listener is closed, a connection the kernel queued on it
+// is reset. So the wait is for several answers in a row on fresh
+// connections, polled some 50 ms apart, and the client's idle connections
+// to the old server are dropped.
 func reload(t *testing.T, gateway map[string]any) {
 	t.Helper()
 	if err := env.ReloadGateway(gateway); err != nil {
 		t.Fatal(err)
 	}
 	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
-	testenv.Eventually(t, 5*time.Second, "the gateway accepting connections after the reload", func() bool {
-		for range 3 {
-			conn, err := net.DialTimeout("tcp", env.GatewayHost, time.Second)
-			if err != nil {
-				return false
-			}
-			conn.Close()
+	probe := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: time.Second}
+	inARow := 0
+	testenv.Eventually(t, 10*time.Second, "only the reloaded gateway answering", func() bool {
+		resp, err := probe.Get(env.GatewayURL + "/v2/")
+		if err != nil {
+			inARow = 0
+			return false
 		}
-		return true
+		resp.Body.Close()
+		inARow++
+		return inARow >= 5
 	})
 }
