@@ -26,13 +26,13 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 // UnmarshalCaddyfile sets up the handler from Caddyfile tokens. Syntax:
 //
 //	registry_auth {
-//		store           <url>
+//		store           <url> [<url>...]
 //		store_key       <key>
 //		realm           <realm>
 //		cache_size      <entries>
 //		cache_ttl       <duration>
 //		negative_ttl    <duration>
-//		max_stale       <duration>
+//		max_stale       <duration>|off
 //		timeout         <duration>
 //		retries         <count>
 //		revocation_poll <duration>
@@ -42,7 +42,9 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	}
 //
 // `store` and `store_key` are required; every other option has a default.
-// `anonymous_pull` may be repeated; its patterns add up.
+// `store` takes several URLs for replicas of one store. `max_stale off` (or
+// 0) turns the stale window off. `anonymous_pull` may be repeated; its
+// patterns add up.
 func (ra *RegistryAuth) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // the directive name
 	if d.NextArg() {
@@ -57,9 +59,11 @@ func (ra *RegistryAuth) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		seen[opt] = true
 		switch opt {
 		case "store":
-			if err := oneString(d, &ra.Store); err != nil {
-				return err
+			urls := d.RemainingArgs()
+			if len(urls) == 0 {
+				return d.Errf("store needs a value: the URL of the token store, or the URLs of its replicas")
 			}
+			ra.Store = urls
 		case "store_key":
 			if err := oneString(d, &ra.StoreKey); err != nil {
 				return err
@@ -83,9 +87,11 @@ func (ra *RegistryAuth) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return err
 			}
 		case "max_stale":
-			if err := oneDuration(d, &ra.MaxStale); err != nil {
+			var window caddy.Duration
+			if err := oneDurationOrOff(d, &window); err != nil {
 				return err
 			}
+			ra.MaxStale = &window
 		case "timeout":
 			if err := oneDuration(d, &ra.Timeout); err != nil {
 				return err
@@ -157,6 +163,25 @@ func oneDuration(d *caddyfile.Dispenser, dst *caddy.Duration) error {
 	dur, err := caddy.ParseDuration(s)
 	if err != nil || dur < 0 {
 		return d.Errf("%s %q: want a duration such as 30s, 5m or 1d", opt, s)
+	}
+	*dst = caddy.Duration(dur)
+	return nil
+}
+
+// oneDurationOrOff reads a duration, or "off" as 0.
+func oneDurationOrOff(d *caddyfile.Dispenser, dst *caddy.Duration) error {
+	opt := d.Val()
+	var s string
+	if err := oneString(d, &s); err != nil {
+		return err
+	}
+	if s == "off" {
+		*dst = 0
+		return nil
+	}
+	dur, err := caddy.ParseDuration(s)
+	if err != nil || dur < 0 {
+		return d.Errf("%s %q: want a duration such as 30s, 5m or 1d, or off", opt, s)
 	}
 	*dst = caddy.Duration(dur)
 	return nil

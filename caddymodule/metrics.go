@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/oatgate/oatgate/caddymodule/decide"
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
 	"github.com/oatgate/oatgate/caddymodule/verify"
 )
 
@@ -35,9 +36,12 @@ type collectors struct {
 	cacheEvictions prometheus.Counter
 	revocations    prometheus.Counter
 	storeUp        prometheus.Gauge
+	inactive       *prometheus.CounterVec
 
 	// denialsBy is denials curried by each reason; read only.
 	denialsBy [decide.NumReasons]prometheus.Counter
+	// inactiveBy is inactive curried by each state; read only.
+	inactiveBy [numTokenStates]prometheus.Counter
 
 	// byOrg holds the request counters of each org seen, curried by event
 	// and decision, so that counting a request neither allocates nor
@@ -89,6 +93,13 @@ func newCollectors() *collectors {
 			Namespace: metricsNamespace, Name: "store_reachable",
 			Help: "1 when the last call to the token store got a usable answer, 0 when it did not.",
 		}),
+		inactive: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: metricsNamespace, Name: "inactive_tokens_total",
+			Help: "Requests refused for an inactive token, by why (unknown, revoked, deactivated, expired); usage events name the known ones.",
+		}, []string{"state"}),
+	}
+	for state := range storeapi.Reason(numTokenStates) {
+		c.inactiveBy[state] = c.inactive.WithLabelValues(state.String())
 	}
 	// Every reason is exported from the start, so that rate() sees the
 	// first denial of each.
@@ -105,7 +116,7 @@ func newCollectors() *collectors {
 func (c *collectors) register(reg prometheus.Registerer, tokenIDs bool) error {
 	list := []prometheus.Collector{
 		c.requests, c.denials, c.introspections, c.introspectErrs, c.introspectTime,
-		c.cacheHits, c.cacheMisses, c.cacheEvictions, c.revocations, c.storeUp,
+		c.cacheHits, c.cacheMisses, c.cacheEvictions, c.revocations, c.storeUp, c.inactive,
 	}
 	if tokenIDs {
 		list = append(list, c.tokenRequests)
@@ -178,6 +189,17 @@ func (m *metrics) request(event decide.Event, outcome decide.Outcome, reason dec
 	if m.tokenIDs && tokenID != "" {
 		m.c.tokenRequests.WithLabelValues(org, tokenID, event.String(), outcome.String()).Inc()
 	}
+}
+
+// numTokenStates is how many storeapi.Reason values there are.
+const numTokenStates = int(storeapi.ReasonExpired) + 1
+
+// inactiveToken counts a refusal of an inactive token by why it is.
+func (m *metrics) inactiveToken(state storeapi.Reason) {
+	if m == nil || int(state) >= numTokenStates {
+		return
+	}
+	m.c.inactiveBy[state].Inc()
 }
 
 // CacheHit implements verify.Observer.

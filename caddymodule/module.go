@@ -9,6 +9,7 @@ package caddymodule
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,10 +46,13 @@ const DefaultMaxPageSize = decide.DefaultMaxPageSize
 // without the client's Authorization header.
 //
 // Refusals are registry JSON errors: 401 UNAUTHORIZED with a Basic challenge
-// for missing or bad credentials, 403 DENIED when the token lacks the scope,
-// 400 NAME_INVALID, 404 NOT_FOUND and 405 UNSUPPORTED for requests that are
-// not registry requests, and 503 UNAVAILABLE with Retry-After when the token
-// store cannot be reached and nothing usable is cached.
+// for missing or bad credentials (saying whether the token is unknown,
+// revoked, deactivated or expired), 403 DENIED when the token lacks the
+// scope, 400 NAME_INVALID, 404 NOT_FOUND and 405 UNSUPPORTED for requests
+// that are not registry requests, 429 TOOMANYREQUESTS with Retry-After for
+// an address that presented too many unknown tokens, and 503 UNAVAILABLE
+// with Retry-After when the token store cannot be reached and nothing
+// usable is cached.
 //
 // After a request is allowed these placeholders are set:
 //
@@ -63,8 +67,13 @@ const DefaultMaxPageSize = decide.DefaultMaxPageSize
 // named "http.handlers.registry_auth.usage".
 type RegistryAuth struct {
 	// Store is the base URL of the token store (oatstore or any RFC 7662
-	// server that also serves the revocation feed). Required.
-	Store string `json:"store,omitempty"`
+	// server that also serves the revocation feed), or the URLs of several
+	// oatstore replicas sharing one database: introspections and the
+	// revocation feed go to the replica that last answered and fail over to
+	// the next on a connection error or a 5xx. A string in JSON for one URL,
+	// an array for several; placeholders are replaced, and a placeholder
+	// that expands to several URLs separated by spaces gives each. Required.
+	Store StoreURLs `json:"store,omitempty"`
 
 	// StoreKey is the key the gateway presents to the token store.
 	// Placeholders are replaced at provision time, so
@@ -75,8 +84,9 @@ type RegistryAuth struct {
 	// Default: "oatgate".
 	Realm string `json:"realm,omitempty"`
 
-	// CacheSize is the most tokens (verified and refused together) the
-	// gateway remembers. Default: 100000.
+	// CacheSize is the most verified tokens the gateway remembers. Refused
+	// tokens are remembered apart, up to a quarter as many (at least 1024),
+	// so that made-up tokens can never push out real ones. Default: 100000.
 	CacheSize int64 `json:"cache_size,omitempty"`
 
 	// CacheTTL is how long a verified token is trusted before the store is
@@ -84,15 +94,20 @@ type RegistryAuth struct {
 	// within RevocationPoll whatever this is. Default: 5m.
 	CacheTTL caddy.Duration `json:"cache_ttl,omitempty"`
 
-	// NegativeTTL is how long an unknown, revoked or expired token is
-	// remembered as refused, so that retries of a bad token do not reach
-	// the store. Default: 30s.
+	// NegativeTTL is how long an unknown, revoked, deactivated or expired
+	// token is remembered as refused, so that retries of a bad token do not
+	// reach the store. A token the store knows is asked about again as soon
+	// as the revocation feed reports a change to it, so reactivating a token
+	// takes effect within revocation_poll. Default: 30s.
 	NegativeTTL caddy.Duration `json:"negative_ttl,omitempty"`
 
 	// MaxStale is how long after its last verification a token keeps working
-	// while the token store is unreachable. Must be at least cache_ttl.
-	// Default: 15m.
-	MaxStale caddy.Duration `json:"max_stale,omitempty"`
+	// while no token store replica answers; it is also the longest a token
+	// revoked during such an outage keeps working. Must be at least
+	// cache_ttl. 0 (`max_stale off` in a Caddyfile) turns the stale window
+	// off: past cache_ttl every token needs the store, and gets 503 while it
+	// is down. Default (omitted): 15m, or cache_ttl if longer.
+	MaxStale *caddy.Duration `json:"max_stale,omitempty"`
 
 	// Timeout bounds one verification with the token store, retries
 	// included. Default: 5s.
@@ -124,6 +139,8 @@ type RegistryAuth struct {
 	MetricsTokenIDs bool `json:"metrics_token_ids,omitempty"`
 
 	verifier  *verify.Verifier
+	poolKey   string
+	stores    []string
 	policy    *decide.Policy
 	cursor    *catalog.Cursor
 	challenge string
@@ -146,7 +163,10 @@ func (ra *RegistryAuth) Provision(ctx caddy.Context) error {
 	ra.usage = newUsageLog(ra.logger.Named(usage.LoggerName))
 
 	repl := caddy.NewReplacer()
-	ra.Store = strings.TrimSpace(repl.ReplaceKnown(ra.Store, ""))
+	ra.stores = ra.stores[:0]
+	for _, s := range ra.Store {
+		ra.stores = append(ra.stores, strings.Fields(repl.ReplaceKnown(s, ""))...)
+	}
 	key := repl.ReplaceKnown(ra.StoreKey, "")
 	if err := ra.checkOptions(key); err != nil {
 		return err
@@ -172,31 +192,35 @@ func (ra *RegistryAuth) Provision(ctx caddy.Context) error {
 		return err
 	}
 	ra.metrics = metrics
-	v, err := verify.New(ra.verifierConfig(key))
+	v, poolKey, err := loadVerifier(ra.verifierConfig(key), key, ra.logger)
 	if err != nil {
 		return fmt.Errorf("setting up token verification: %w", err)
 	}
+	ra.verifier, ra.poolKey = v, poolKey
 	policy, err := decide.New(decide.Config{Verifier: v, AnonymousPull: ra.AnonymousPull, MaxPageSize: ra.MaxPageSize})
 	if err != nil {
-		_ = v.Close()
-		return err
+		return err // Cleanup lets go of the verifier
 	}
-	ra.verifier, ra.policy = v, policy
-	v.Start()
+	ra.policy = policy
 	return nil
 }
 
 // checkOptions refuses options that cannot work, naming the option.
 func (ra *RegistryAuth) checkOptions(key string) error {
-	if ra.Store == "" {
+	if len(ra.stores) == 0 {
 		return fmt.Errorf("store is required: the URL of the token store, e.g. http://127.0.0.1:8081")
 	}
-	u, err := url.Parse(ra.Store)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("store %q: want an http:// or https:// URL with a host, e.g. http://127.0.0.1:8081", ra.Store)
-	}
-	if u.User != nil {
-		return fmt.Errorf("store: put the gateway key in store_key, not in the URL")
+	for i, s := range ra.stores {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("store %q: want an http:// or https:// URL with a host, e.g. http://127.0.0.1:8081", s)
+		}
+		if u.User != nil {
+			return fmt.Errorf("store: put the gateway key in store_key, not in the URL")
+		}
+		if slices.Contains(ra.stores[:i], s) {
+			return fmt.Errorf("store %q is listed twice", s)
+		}
 	}
 	if strings.TrimSpace(key) == "" {
 		if ra.StoreKey == "" {
@@ -207,25 +231,29 @@ func (ra *RegistryAuth) checkOptions(key string) error {
 	if strings.ContainsAny(ra.Realm, "\"\\\r\n") {
 		return fmt.Errorf("realm %q: quotes, backslashes and line breaks are not allowed", ra.Realm)
 	}
+	var maxStale time.Duration
+	if ra.MaxStale != nil {
+		maxStale = time.Duration(*ra.MaxStale)
+	}
 	for _, d := range []struct {
 		name string
-		d    caddy.Duration
+		d    time.Duration
 	}{
-		{"cache_ttl", ra.CacheTTL}, {"negative_ttl", ra.NegativeTTL}, {"max_stale", ra.MaxStale},
-		{"timeout", ra.Timeout}, {"revocation_poll", ra.RevocationPoll},
+		{"cache_ttl", time.Duration(ra.CacheTTL)}, {"negative_ttl", time.Duration(ra.NegativeTTL)}, {"max_stale", maxStale},
+		{"timeout", time.Duration(ra.Timeout)}, {"revocation_poll", time.Duration(ra.RevocationPoll)},
 	} {
 		if d.d < 0 {
-			return fmt.Errorf("%s %s: must not be negative", d.name, time.Duration(d.d))
+			return fmt.Errorf("%s %s: must not be negative", d.name, d.d)
 		}
 	}
-	cacheTTL, maxStale := time.Duration(ra.CacheTTL), time.Duration(ra.MaxStale)
+	cacheTTL := time.Duration(ra.CacheTTL)
 	if cacheTTL == 0 {
 		cacheTTL = verify.DefaultCacheTTL
 	}
-	if maxStale == 0 {
+	if ra.MaxStale == nil {
 		maxStale = max(verify.DefaultMaxStale, cacheTTL)
 	}
-	if maxStale < cacheTTL {
+	if maxStale != 0 && maxStale < cacheTTL {
 		return fmt.Errorf("max_stale %s is shorter than cache_ttl %s: raise max_stale or lower cache_ttl", maxStale, cacheTTL)
 	}
 	if ra.CacheSize < 0 {
@@ -242,15 +270,18 @@ func (ra *RegistryAuth) checkOptions(key string) error {
 
 func (ra *RegistryAuth) verifierConfig(key string) verify.Config {
 	cfg := verify.Config{
-		StoreURL:       ra.Store,
+		StoreURLs:      slices.Clone(ra.stores),
 		StoreKey:       key,
 		CacheSize:      ra.CacheSize,
 		CacheTTL:       time.Duration(ra.CacheTTL),
 		NegativeTTL:    time.Duration(ra.NegativeTTL),
-		MaxStale:       time.Duration(ra.MaxStale),
 		Timeout:        time.Duration(ra.Timeout),
 		RevocationPoll: time.Duration(ra.RevocationPoll),
 		Logger:         ra.logger,
+	}
+	if ra.MaxStale != nil {
+		cfg.MaxStale = time.Duration(*ra.MaxStale)
+		cfg.NoStale = cfg.MaxStale == 0 // max_stale off
 	}
 	if ra.metrics != nil {
 		cfg.Observer = ra.metrics
@@ -272,13 +303,14 @@ func (ra *RegistryAuth) Validate() error {
 	return nil
 }
 
-// Cleanup stops the revocation poller and releases the cache.
+// Cleanup lets go of the verifier; the last config using it stops its
+// revocation poller and releases its cache.
 func (ra *RegistryAuth) Cleanup() error {
-	if ra.verifier == nil {
+	if ra.poolKey == "" {
 		return nil
 	}
-	err := ra.verifier.Close()
-	ra.verifier = nil
+	_, err := verifiers.Delete(ra.poolKey)
+	ra.verifier, ra.poolKey = nil, ""
 	return err
 }
 

@@ -3,8 +3,10 @@ package caddymodule
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 )
@@ -24,6 +26,10 @@ func TestProvisionErrorsNameTheOption(t *testing.T) {
 		{"max_stale below cache_ttl", `{"store":"http://127.0.0.1:8081","store_key":"k","cache_ttl":"10m","max_stale":"1m"}`, "max_stale 1m0s is shorter than cache_ttl 10m0s"},
 		{"a negative duration", `{"store":"http://127.0.0.1:8081","store_key":"k","timeout":"-1s"}`, "timeout -1s: must not be negative"},
 		{"a realm that would break the challenge", `{"store":"http://127.0.0.1:8081","store_key":"k","realm":"a\"b"}`, "realm"},
+		{"a replica listed twice", `{"store":["http://a:8081","http://a:8081"],"store_key":"k"}`, `store "http://a:8081" is listed twice`},
+		{"a bad replica URL", `{"store":["http://a:8081","b:8081"],"store_key":"k"}`, `store "b:8081": want an http:// or https:// URL`},
+		{"an empty list of stores", `{"store":[],"store_key":"k"}`, "store is required"},
+		{"a negative max_stale", `{"store":"http://127.0.0.1:8081","store_key":"k","max_stale":"-1s"}`, "max_stale -1s: must not be negative"},
 		{"an invalid anonymous_pull pattern", `{"store":"http://127.0.0.1:8081","store_key":"k","anonymous_pull":["Acme/**"]}`, `anonymous_pull "Acme/**"`},
 	}
 	for _, tt := range tests {
@@ -48,7 +54,7 @@ func TestProvisionErrorsNameTheOption(t *testing.T) {
 
 func TestProvisionAppliesDefaultsAndCleansUp(t *testing.T) {
 	t.Setenv("OATGATE_TEST_KEY", "gateway-key")
-	ra := RegistryAuth{Store: "http://127.0.0.1:1", StoreKey: "{env.OATGATE_TEST_KEY}"}
+	ra := RegistryAuth{Store: StoreURLs{"http://127.0.0.1:1"}, StoreKey: "{env.OATGATE_TEST_KEY}"}
 	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
 	defer cancel()
 	if err := ra.Provision(ctx); err != nil {
@@ -85,5 +91,111 @@ func TestJSONRoundTrips(t *testing.T) {
 	}
 	if string(out) != in {
 		t.Errorf("round trip:\n got %s\nwant %s", out, in)
+	}
+}
+
+func TestStoreAndMaxStaleJSONRoundTrip(t *testing.T) {
+	tests := []struct {
+		name, in string
+	}{
+		{"one store is a string, as before", `{"store":"http://a:8081","store_key":"k"}`},
+		{"several stores are an array", `{"store":["http://a:8081","http://b:8081"],"store_key":"k"}`},
+		{"max_stale 0 is kept, meaning off", `{"store":"http://a:8081","store_key":"k","max_stale":0}`},
+		{"an omitted max_stale stays omitted, meaning the default", `{"store":"http://a:8081","store_key":"k"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var ra RegistryAuth
+			if err := json.Unmarshal([]byte(tt.in), &ra); err != nil {
+				t.Fatal(err)
+			}
+			out, err := json.Marshal(ra)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out) != tt.in {
+				t.Errorf("round trip:\n got %s\nwant %s", out, tt.in)
+			}
+		})
+	}
+	t.Run("a store that is neither a string nor an array is refused", func(t *testing.T) {
+		var ra RegistryAuth
+		if err := json.Unmarshal([]byte(`{"store":8081}`), &ra); err == nil {
+			t.Fatalf("got %v, want an error", ra.Store)
+		}
+	})
+}
+
+func TestStoreOptionsReachTheVerifier(t *testing.T) {
+	t.Setenv("OATGATE_TEST_STORES", "http://a:8081  http://b:8081")
+	tests := []struct {
+		name        string
+		config      string
+		wantStores  []string
+		wantNoStale bool
+		wantStale   time.Duration
+	}{
+		{"one store", `{"store":"http://a:8081","store_key":"k"}`, []string{"http://a:8081"}, false, 0},
+		{"replicas in an array", `{"store":["http://a:8081","http://b:8081"],"store_key":"k"}`, []string{"http://a:8081", "http://b:8081"}, false, 0},
+		{"replicas in one environment variable", `{"store":"{env.OATGATE_TEST_STORES}","store_key":"k"}`, []string{"http://a:8081", "http://b:8081"}, false, 0},
+		{"max_stale 0 turns the stale window off", `{"store":"http://a:8081","store_key":"k","max_stale":0}`, []string{"http://a:8081"}, true, 0},
+		{"max_stale set is passed on", `{"store":"http://a:8081","store_key":"k","max_stale":"1h"}`, []string{"http://a:8081"}, false, time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ra := provisioned(t, tt.config)
+			cfg := ra.verifierConfig("k")
+			if !slices.Equal(cfg.StoreURLs, tt.wantStores) || cfg.NoStale != tt.wantNoStale || cfg.MaxStale != tt.wantStale {
+				t.Errorf("verifier config: got stores %q, no stale %v, max stale %s; want %q, %v, %s",
+					cfg.StoreURLs, cfg.NoStale, cfg.MaxStale, tt.wantStores, tt.wantNoStale, tt.wantStale)
+			}
+		})
+	}
+}
+
+// provisioned provisions a handler from its JSON config and cleans it up
+// when the test ends.
+func provisioned(t *testing.T, config string) *RegistryAuth {
+	t.Helper()
+	var ra RegistryAuth
+	if err := json.Unmarshal([]byte(config), &ra); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
+	t.Cleanup(cancel)
+	if err := ra.Provision(ctx); err != nil {
+		t.Fatalf("Provision: %v", err)
+	}
+	t.Cleanup(func() { _ = ra.Cleanup() })
+	return &ra
+}
+
+func TestConfigsWithTheSameStoreOptionsShareOneVerifier(t *testing.T) {
+	const cfg = `{"store":"http://127.0.0.1:1","store_key":"shared-key","cache_ttl":"7m"}`
+	old := provisioned(t, cfg)
+	reloaded := provisioned(t, cfg) // a reload provisions the new config first
+	if old.verifier != reloaded.verifier {
+		t.Fatal("a reload with the same store options built a new verifier, want the cached one kept")
+	}
+	other := provisioned(t, `{"store":"http://127.0.0.1:1","store_key":"another-key","cache_ttl":"7m"}`)
+	if other.verifier == old.verifier {
+		t.Fatal("a different store key shares the verifier, want its own")
+	}
+	kept := reloaded.verifier
+	if err := old.Cleanup(); err != nil { // then cleans up the old one
+		t.Fatal(err)
+	}
+	if n, ok := verifiers.References(reloaded.poolKey); !ok || n != 1 {
+		t.Fatalf("after the old config's cleanup: %d references (found %v), want the new config's 1", n, ok)
+	}
+	if kept != reloaded.verifier {
+		t.Fatal("the new config lost its verifier when the old one was cleaned up")
+	}
+	key := reloaded.poolKey
+	if err := reloaded.Cleanup(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := verifiers.References(key); ok {
+		t.Fatal("the verifier is still pooled after its last config was cleaned up")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/oatgate/oatgate/caddymodule/decide"
 	"github.com/oatgate/oatgate/caddymodule/registryreq"
 	"github.com/oatgate/oatgate/caddymodule/usage"
+	"github.com/oatgate/oatgate/caddymodule/verify"
 )
 
 // exchange is ServeHTTP's per-request state, pooled so that a request costs
@@ -33,6 +34,8 @@ type exchange struct {
 	event   decide.Event
 	outcome decide.Outcome
 	reason  decide.Reason
+	// refusal is the decision's refused token, counted by why.
+	refusal *verify.Refusal
 	fields  [usage.NumFields]zap.Field
 }
 
@@ -56,11 +59,16 @@ func (ra *RegistryAuth) begin(w http.ResponseWriter, r *http.Request) *exchange 
 
 // record fills the usage event from the decision, once.
 func (x *exchange) record(d *decide.Decision, req *registryreq.Request) {
-	x.event, x.outcome, x.reason = d.Event, d.Outcome, d.Reason
+	x.event, x.outcome, x.reason, x.refusal = d.Event, d.Outcome, d.Reason, d.Refusal
 	ev := &x.ev
 	ev.Event, ev.Decision, ev.Reason = d.Event.String(), d.Outcome.String(), d.Reason.String()
-	if id := d.Identity; id != nil {
-		ev.TokenID, ev.TokenLabel, ev.Org = id.TokenID, id.Label, id.Org
+	switch {
+	case d.Identity != nil:
+		ev.TokenID, ev.TokenLabel, ev.Org = d.Identity.TokenID, d.Identity.Label, d.Identity.Org
+	case d.Refusal != nil:
+		// A revoked, deactivated or expired token the store knows is
+		// named, so that a leaked token still in use can be traced.
+		ev.TokenID, ev.TokenLabel, ev.Org = d.Refusal.TokenID, d.Refusal.Label, d.Refusal.Org
 	}
 	ev.Repository, ev.Reference, ev.Digest = req.Repository, truncate(req.Reference), req.Digest
 }
@@ -90,7 +98,10 @@ func (ra *RegistryAuth) finish(x *exchange) {
 	ev.Duration = time.Since(x.start)
 	ra.usage.write(x)
 	ra.metrics.request(x.event, x.outcome, x.reason, ev.Org, ev.TokenID)
-	x.cw, x.body, x.ev = countingWriter{}, nil, usage.Event{}
+	if x.refusal != nil {
+		ra.metrics.inactiveToken(x.refusal.Reason)
+	}
+	x.cw, x.body, x.ev, x.refusal = countingWriter{}, nil, usage.Event{}, nil
 	exchanges.Put(x)
 }
 

@@ -28,7 +28,7 @@ func (ra *RegistryAuth) ServeHTTP(w http.ResponseWriter, r *http.Request, next c
 		d = decide.Invalid(err)
 	} else {
 		cred, credErr := credentials.FromRequest(r.Header)
-		d = ra.policy.Decide(r.Context(), &req, cred, credErr)
+		d = ra.policy.Decide(r.Context(), &req, cred, credErr, x.ev.ClientIP)
 	}
 	x.record(&d, &req)
 	if !d.Allowed() {
@@ -91,6 +91,8 @@ func (ra *RegistryAuth) refuse(w http.ResponseWriter, r *http.Request, d *decide
 		h.Set("WWW-Authenticate", ra.challenge)
 	case http.StatusServiceUnavailable:
 		h.Set("Retry-After", retryAfterSeconds)
+	case http.StatusTooManyRequests:
+		h.Set("Retry-After", budgetRefillSeconds)
 	}
 	if r.ProtoMajor == 1 && r.ContentLength != 0 {
 		h.Set("Connection", "close")
@@ -100,6 +102,10 @@ func (ra *RegistryAuth) refuse(w http.ResponseWriter, r *http.Request, d *decide
 
 // retryAfterSeconds is short: an outage of the store is usually a restart.
 const retryAfterSeconds = "5"
+
+// budgetRefillSeconds is when an address that presented too many unknown
+// tokens has its whole budget back.
+const budgetRefillSeconds = "60"
 
 // forward makes an allowed request what the registry may see: only the
 // headers a registry reads (never the client's credentials), rewritten as

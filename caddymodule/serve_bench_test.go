@@ -39,7 +39,7 @@ func startBenchStore(b *testing.B) *benchStore {
 	if err != nil {
 		b.Fatalf("opening the store's database: %v", err)
 	}
-	bs := &benchStore{adminKey: "bench-admin-key-0123456789abcdef0123", gatewayKey: "bench-gateway-key"}
+	bs := &benchStore{adminKey: "bench-admin-key-0123456789abcdef0123", gatewayKey: "bench-gateway-key-0123456789abcdef01"}
 	keys, err := adminkeys.Load(adminkeys.Sources{Single: bs.adminKey})
 	if err != nil {
 		b.Fatal(err)
@@ -115,7 +115,7 @@ func BenchmarkServeHTTPCacheHit(b *testing.B) {
 
 	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
 	defer cancel()
-	ra := &RegistryAuth{Store: bs.URL, StoreKey: bs.gatewayKey, CacheTTL: caddy.Duration(3600e9)}
+	ra := &RegistryAuth{Store: StoreURLs{bs.URL}, StoreKey: bs.gatewayKey, CacheTTL: caddy.Duration(3600e9)}
 	if err := ra.Provision(ctx); err != nil {
 		b.Fatalf("Provision: %v", err)
 	}

@@ -29,11 +29,11 @@ type oneToken struct {
 	id    *verify.Identity
 }
 
-func (o oneToken) Verify(_ context.Context, token string) (*verify.Identity, error) {
+func (o oneToken) VerifyFrom(_ context.Context, token, _ string) (*verify.Identity, *verify.Refusal, error) {
 	if token == o.token {
-		return o.id, nil
+		return o.id, nil, nil
 	}
-	return nil, nil
+	return nil, &verify.Refusal{}, nil
 }
 
 // TestUsageLinesAreTheFieldsUsageWriteWrites checks the usage log line by

@@ -13,25 +13,28 @@ import (
 	"github.com/oatgate/oatgate/caddymodule/oat"
 	"github.com/oatgate/oatgate/caddymodule/registryreq"
 	"github.com/oatgate/oatgate/caddymodule/scope"
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
 	"github.com/oatgate/oatgate/caddymodule/verify"
 )
 
-// fakeVerifier answers Verify from a table, as caddyauth's provider tests
-// fake their account stores: an identity, nil for an inactive token, or an
-// error for a store that cannot be reached.
+// fakeVerifier answers VerifyFrom from a table, as caddyauth's provider
+// tests fake their account stores: an identity, a refusal for an inactive
+// token, or an error for a store that cannot be reached. A token not in the
+// table is unknown.
 type fakeVerifier map[string]fakeAnswer
 
 type fakeAnswer struct {
-	id  *verify.Identity
-	err error
+	id      *verify.Identity
+	refusal *verify.Refusal
+	err     error
 }
 
-func (f fakeVerifier) Verify(_ context.Context, token string) (*verify.Identity, error) {
+func (f fakeVerifier) VerifyFrom(_ context.Context, token, _ string) (*verify.Identity, *verify.Refusal, error) {
 	a, ok := f[token]
 	if !ok {
-		return nil, nil
+		return nil, &verify.Refusal{Reason: storeapi.ReasonUnknown}, nil
 	}
-	return a.id, a.err
+	return a.id, a.refusal, a.err
 }
 
 // newToken returns a token of valid format, distinct on every call.
@@ -72,7 +75,7 @@ func newTokens(t *testing.T) (tokens, fakeVerifier) {
 		tk.narrow:   {id: identity(t, "tok_narrow", "acme", "repository:acme/app:push")},
 		tk.globex:   {id: identity(t, "tok_globex", "globex", "repository:globex/**:pull,push")},
 		tk.orgName:  {id: identity(t, "tok_orgname", "acme", "repository:acme:pull", "repository:acme/**:pull")},
-		tk.inactive: {},
+		tk.inactive: {refusal: &verify.Refusal{Reason: storeapi.ReasonRevoked, TokenID: "tok_inactive", Label: "label-tok_inactive", Org: "acme"}},
 		tk.down:     {err: errors.New("store unreachable")},
 	}
 	return tk, fv
@@ -219,7 +222,7 @@ func TestDecide(t *testing.T) {
 			if tt.auth == nil {
 				cred, credErr = credentials.FromRequest(http.Header{})
 			}
-			d := policies[tt.anon].Decide(context.Background(), &req, cred, credErr)
+			d := policies[tt.anon].Decide(context.Background(), &req, cred, credErr, "192.0.2.1")
 			checkDecision(t, d, tt.want)
 		})
 	}

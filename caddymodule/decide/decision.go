@@ -23,6 +23,11 @@ type Decision struct {
 	// the wrong username; nil when no token was verified (anonymous pulls,
 	// refusals before verification).
 	Identity *verify.Identity
+	// Refusal is why the token store refused the token, and which token it
+	// is when the store knows it (revoked, deactivated, expired), on a
+	// ReasonInactiveToken refusal; nil otherwise. Shared with the
+	// verifier's cache: read only.
+	Refusal *verify.Refusal
 	// Rewrite is what must change in the request before it is forwarded.
 	Rewrite Rewrite
 	// PageSize is the page the client gets on the catalog and tags lists:

@@ -5,6 +5,8 @@ import (
 
 	"github.com/oatgate/oatgate/caddymodule/access"
 	"github.com/oatgate/oatgate/caddymodule/registryerr"
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
+	"github.com/oatgate/oatgate/caddymodule/verify"
 )
 
 // loginHint ends the 401s a user can fix by logging in differently.
@@ -23,8 +25,32 @@ var unauthorized = [NumReasons]*registryerr.Error{
 	ReasonWrongOrg:       registryerr.New(registryerr.Unauthorized, "the username is not the token's organization: log in with the organization name as username"),
 }
 
+// inactive is the 401 for a token the store refused, by why: the user learns
+// whether to ask for a new token or to have this one activated again, and
+// stops checking the username.
+var inactive = [...]*registryerr.Error{
+	storeapi.ReasonUnknown:     registryerr.New(registryerr.Unauthorized, "unknown token: the token store has no such token (mistyped or deleted); ask the organization for a new one"),
+	storeapi.ReasonRevoked:     registryerr.New(registryerr.Unauthorized, "revoked token: it will not work again; ask the organization for a new one"),
+	storeapi.ReasonDeactivated: registryerr.New(registryerr.Unauthorized, "deactivated token: it works again once the organization activates it"),
+	storeapi.ReasonExpired:     registryerr.New(registryerr.Unauthorized, "expired token: ask the organization for a new one"),
+}
+
+// inactiveError is the 401 for refusal: its reason's, or the general one
+// when the store knows the token but did not say why (a store other than
+// oatstore), or the refusal is missing.
+func inactiveError(refusal *verify.Refusal) *registryerr.Error {
+	switch {
+	case refusal == nil, refusal.Known() && refusal.Reason == storeapi.ReasonUnknown, int(refusal.Reason) >= len(inactive):
+		return unauthorized[ReasonInactiveToken]
+	}
+	return inactive[refusal.Reason]
+}
+
 var (
 	errUnavailable = registryerr.New(registryerr.Unavailable, "")
+	// errTooManyUnknown answers a client address that has presented too
+	// many tokens the store does not know; the store was not asked.
+	errTooManyUnknown = registryerr.New(registryerr.TooManyRequests, "too many unknown tokens from this address: check the token, then try again in a minute")
 	// errInvalid answers a refusal to classify that carried no registry
 	// error of its own.
 	errInvalid = registryerr.New(registryerr.UnsupportedRequest, "")

@@ -45,7 +45,7 @@ func TestDecideAtTheExpiryBoundary(t *testing.T) {
 			p := mustPolicy(t, Config{Verifier: v})
 			req := classify(t, "GET", man)
 			cred, credErr := credentials.FromRequest(http.Header{"Authorization": basic("acme", token)})
-			checkDecision(t, p.Decide(context.Background(), &req, cred, credErr), tt.want)
+			checkDecision(t, p.Decide(context.Background(), &req, cred, credErr, ""), tt.want)
 		})
 	}
 }

@@ -23,11 +23,14 @@ import (
 	"github.com/oatgate/oatgate/caddymodule/verify"
 )
 
-// Verifier says who a token is: an identity, nil for a token that is not
-// active, or an error when that cannot be known now (the store is
-// unreachable and nothing usable is cached). *verify.Verifier is one.
+// Verifier says who a token, presented from the client address client, is:
+// an identity; a refusal (why the token is not active, and which token it is
+// when the store knows it); or an error when that cannot be known now
+// (verify.ErrUnavailable: the store is unreachable and nothing usable is
+// cached; verify.ErrTooManyUnknown: the address has presented too many
+// unknown tokens). *verify.Verifier is one.
 type Verifier interface {
-	Verify(ctx context.Context, token string) (*verify.Identity, error)
+	VerifyFrom(ctx context.Context, token, client string) (*verify.Identity, *verify.Refusal, error)
 }
 
 // DefaultMaxPageSize is Config.MaxPageSize when it is 0.
@@ -84,9 +87,9 @@ func New(cfg Config) (*Policy, error) {
 // MaxPageSize is the largest page the gateway answers.
 func (p *Policy) MaxPageSize() int { return p.maxPageSize }
 
-// Decide decides req, which arrived with cred, or with credErr when
-// credentials.FromRequest could not read any.
-func (p *Policy) Decide(ctx context.Context, req *registryreq.Request, cred credentials.Basic, credErr error) Decision {
+// Decide decides req, which arrived from the client address client with
+// cred, or with credErr when credentials.FromRequest could not read any.
+func (p *Policy) Decide(ctx context.Context, req *registryreq.Request, cred credentials.Basic, credErr error, client string) Decision {
 	d := Decision{Event: eventOf(req)}
 	switch {
 	case errors.Is(credErr, credentials.ErrMissing):
@@ -105,12 +108,15 @@ func (p *Policy) Decide(ctx context.Context, req *registryreq.Request, cred cred
 	case oat.Check(cred.Password()) != nil:
 		return d.unauthorized(ReasonBadToken)
 	}
-	id, err := p.verifier.Verify(ctx, cred.Password())
+	id, refusal, err := p.verifier.VerifyFrom(ctx, cred.Password(), client)
 	switch {
+	case errors.Is(err, verify.ErrTooManyUnknown):
+		return d.deny(ReasonTooManyUnknown, errTooManyUnknown)
 	case err != nil:
 		return d.deny(ReasonUnavailable, errUnavailable)
 	case id == nil:
-		return d.unauthorized(ReasonInactiveToken)
+		d.Refusal = refusal
+		return d.deny(ReasonInactiveToken, inactiveError(refusal))
 	}
 	d.Identity = id
 	if subtle.ConstantTimeCompare([]byte(id.Org), []byte(cred.Username)) != 1 {

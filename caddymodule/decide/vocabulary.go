@@ -74,6 +74,7 @@ const (
 	ReasonWrongOrg
 	ReasonScope
 	ReasonUnavailable
+	ReasonTooManyUnknown
 	NumReasons
 )
 
@@ -87,6 +88,7 @@ var reasonNames = [NumReasons]string{
 	ReasonWrongOrg:       usage.ReasonWrongOrg,
 	ReasonScope:          usage.ReasonScope,
 	ReasonUnavailable:    usage.ReasonUnavailable,
+	ReasonTooManyUnknown: usage.ReasonTooManyUnknown,
 }
 
 // String returns the reason as the usage event's "reason" field writes it:

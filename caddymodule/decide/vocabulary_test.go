@@ -117,7 +117,7 @@ func TestRefusalsSayWhich(t *testing.T) {
 		{"no credentials", man, "GET", nil, "no credentials were sent"},
 		{"malformed credentials", man, "GET", []string{"Basic !!!"}, "malformed credentials"},
 		{"a password that is no token", man, "GET", basic("acme", "hunter2"), "the password is not an access token"},
-		{"an unknown token", man, "GET", basic("acme", newToken(t)), "unknown or inactive token"},
+		{"an unknown token", man, "GET", basic("acme", newToken(t)), "unknown token: the token store has no such token"},
 		{"the wrong username", man, "GET", basic("globex", tk.pull), "the username is not the token's organization"},
 		{"a push with a pull token", man, "PUT", basic("acme", tk.pull), "requested access to the resource is denied: the token does not grant push on acme/app"},
 		{"a delete with a push token", blob, "DELETE", basic("acme", tk.push), "the token does not grant delete on acme/app"},
@@ -131,7 +131,7 @@ func TestRefusalsSayWhich(t *testing.T) {
 				h["Authorization"] = tt.auth
 			}
 			cred, credErr := credentials.FromRequest(h)
-			d := p.Decide(context.Background(), &req, cred, credErr)
+			d := p.Decide(context.Background(), &req, cred, credErr, "")
 			if d.Err == nil || !strings.Contains(d.Err.Message(), tt.want) {
 				t.Errorf("got %v, want a message saying %q", d.Err, tt.want)
 			}

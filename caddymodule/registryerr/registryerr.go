@@ -37,6 +37,8 @@ var (
 	// clients show as "not supported" rather than retrying.
 	UnsupportedRequest = Code{"UNSUPPORTED", http.StatusBadRequest, "the request is malformed"}
 	Unavailable        = Code{"UNAVAILABLE", http.StatusServiceUnavailable, "authorization service unavailable, try again later"}
+	// TooManyRequests is distribution's TOOMANYREQUESTS.
+	TooManyRequests = Code{"TOOMANYREQUESTS", http.StatusTooManyRequests, "too many requests"}
 )
 
 // Error is a refusal: a code and, optionally, a detail for the client. The

@@ -8,17 +8,27 @@ import (
 )
 
 // Introspection is the RFC 7662 introspection answer, the fields oatgate
-// uses. An inactive token is answered {"active":false}: the gateway needs
-// nothing else and a prober learns nothing more.
+// uses. An unknown token is answered {"active":false}. A token the store
+// knows but that is not active is answered with its id, label, org and the
+// Reason, e.g.
+// {"active":false,"token_id":"tok_...","label":"ci","org":"acme","reason":"revoked"}:
+// the gateway logs and counts the id, tells the client why, and drops its
+// cached refusal as soon as the revocation feed lists the id (a reactivated
+// token works again within a feed poll). Only gateways see this: the
+// endpoint takes the gateway key.
 type Introspection struct {
 	// Active is whether the token grants access now.
 	Active bool `json:"active"`
-	// TokenID is the store's id of the token; required when active.
+	// TokenID is the store's id of the token; required when active, set
+	// when inactive for a token the store knows.
 	TokenID string `json:"token_id,omitempty"`
 	// Label is the token's human label.
 	Label string `json:"label,omitempty"`
 	// Org is the organization the token belongs to; required when active.
 	Org string `json:"org,omitempty"`
+	// Reason is why an inactive token is not active; omitted when active
+	// and for unknown tokens.
+	Reason Reason `json:"reason,omitempty"`
 	// Scope is the token's scopes, space-separated (RFC 7662 "scope").
 	Scope string `json:"scope,omitempty"`
 	// Exp is the expiry in Unix seconds; nil (omitted) when the token never
@@ -35,6 +45,7 @@ type wireIntrospection struct {
 	Org     string       `json:"org"`
 	Scope   string       `json:"scope"`
 	Exp     *json.Number `json:"exp"`
+	Reason  Reason       `json:"reason"`
 }
 
 // ParseIntrospection reads an introspection answer body. It returns an
@@ -42,7 +53,9 @@ type wireIntrospection struct {
 // object, no boolean "active", an active answer without token_id or org, or
 // an exp that is not a non-negative whole number. The scope string is
 // returned as sent; the reader parses it. Unknown fields are ignored, as RFC
-// 7662 allows servers to add them.
+// 7662 allows servers to add them. An inactive answer keeps only what
+// identifies a known token (token_id, label, org) and the reason; without a
+// token_id it is just {"active":false}.
 func ParseIntrospection(body []byte) (Introspection, error) {
 	var w wireIntrospection
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -57,7 +70,10 @@ func ParseIntrospection(body []byte) (Introspection, error) {
 		return Introspection{}, fmt.Errorf("%w: no \"active\" field", ErrMalformed)
 	}
 	if !*w.Active {
-		return Introspection{}, nil
+		if strings.TrimSpace(w.TokenID) == "" {
+			return Introspection{}, nil
+		}
+		return Introspection{TokenID: w.TokenID, Label: w.Label, Org: w.Org, Reason: w.Reason}, nil
 	}
 	if strings.TrimSpace(w.TokenID) == "" {
 		return Introspection{}, fmt.Errorf("%w: active answer without token_id", ErrMalformed)

@@ -22,6 +22,13 @@ func TestParseIntrospection(t *testing.T) {
 		{name: "an active answer without exp never expires", body: `{"active":true,"token_id":"t1","org":"acme"}`, want: Introspection{Active: true, TokenID: "t1", Org: "acme"}},
 		{name: "an exp of 0 is the Unix epoch, not never", body: `{"active":true,"token_id":"t1","org":"acme","exp":0}`, want: Introspection{Active: true, TokenID: "t1", Org: "acme", Exp: int64p(0)}},
 		{name: "unknown fields are ignored", body: `{"active":true,"token_id":"t1","org":"acme","client_id":"x","iat":5}`, want: Introspection{Active: true, TokenID: "t1", Org: "acme"}},
+		{name: "an inactive known token keeps its id, label, org and reason", body: `{"active":false,"token_id":"t1","label":"ci","org":"acme","reason":"deactivated"}`,
+			want: Introspection{TokenID: "t1", Label: "ci", Org: "acme", Reason: ReasonDeactivated}},
+		{name: "an inactive answer without a token id drops the rest", body: `{"active":false,"label":"ci","org":"acme","reason":"revoked"}`, want: Introspection{}},
+		{name: "an inactive answer with a blank token id drops the rest", body: `{"active":false,"token_id":" ","reason":"revoked"}`, want: Introspection{}},
+		{name: "a reason it does not know reads as unknown", body: `{"active":false,"token_id":"t1","org":"acme","reason":"suspended"}`, want: Introspection{TokenID: "t1", Org: "acme"}},
+		{name: "an active answer drops a reason", body: `{"active":true,"token_id":"t1","org":"acme","reason":"revoked"}`, want: Introspection{Active: true, TokenID: "t1", Org: "acme"}},
+		{name: "a reason that is not a string is an error", body: `{"active":false,"token_id":"t1","reason":3}`, wantErr: true},
 		{name: "not JSON is an error", body: `not json`, wantErr: true},
 		{name: "an empty body is an error", body: ``, wantErr: true},
 		{name: "a missing active is an error", body: `{"token_id":"t1","org":"acme"}`, wantErr: true},
@@ -67,6 +74,9 @@ func TestIntrospectionsRoundTrip(t *testing.T) {
 		{"an active answer that never expires", Introspection{Active: true, TokenID: "tok_1", Label: "ci", Org: "acme", Scope: "repository:acme/app:pull"}},
 		{"an active answer with an expiry", Introspection{Active: true, TokenID: "tok_1", Label: "ci", Org: "acme", Scope: "repository:acme/**:pull,push", Exp: int64p(1767225600)}},
 		{"an active answer that expired at the epoch", Introspection{Active: true, TokenID: "tok_1", Org: "acme", Exp: int64p(0)}},
+		{"a revoked token's answer", Introspection{TokenID: "tok_1", Label: "ci", Org: "acme", Reason: ReasonRevoked}},
+		{"a deactivated token's answer", Introspection{TokenID: "tok_1", Label: "ci", Org: "acme", Reason: ReasonDeactivated}},
+		{"an expired token's answer", Introspection{TokenID: "tok_1", Label: "ci", Org: "acme", Reason: ReasonExpired}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,4 +132,28 @@ func FuzzParseIntrospection(f *testing.F) {
 			t.Fatalf("negative exp accepted: %+v", got)
 		}
 	})
+}
+
+func TestReasonsHaveTheirWireNames(t *testing.T) {
+	tests := []struct {
+		reason Reason
+		want   string
+	}{
+		{ReasonUnknown, "unknown"},
+		{ReasonRevoked, "revoked"},
+		{ReasonDeactivated, "deactivated"},
+		{ReasonExpired, "expired"},
+		{Reason(200), "unknown"},
+	}
+	for _, tt := range tests {
+		t.Run("reason "+tt.want, func(t *testing.T) {
+			if got := tt.reason.String(); got != tt.want {
+				t.Fatalf("String: got %q, want %q", got, tt.want)
+			}
+			var back Reason
+			if err := back.UnmarshalText([]byte(tt.reason.String())); err != nil || back.String() != tt.want {
+				t.Fatalf("UnmarshalText(%q): got (%v, %v)", tt.want, back, err)
+			}
+		})
+	}
 }

@@ -50,6 +50,9 @@ const (
 	ReasonWrongOrg       = "wrong_org_username"
 	ReasonScope          = "scope"
 	ReasonUnavailable    = "store_unavailable"
+	// ReasonTooManyUnknown: the client's address presented more tokens the
+	// store does not know than the gateway looks up per minute.
+	ReasonTooManyUnknown = "too_many_unknown_tokens"
 )
 
 // Event is one request's usage record. It never holds a token or an

@@ -51,16 +51,19 @@ func (id *Identity) expiredAt(now time.Time) bool {
 }
 
 // parseAnswer reads an introspection answer body, compiling scopes through
-// pool (which may be nil). It returns (nil, nil) for an inactive token and an
-// error for anything it cannot trust; it never returns an identity without a
-// token id and an org.
-func parseAnswer(body []byte, pool *grantsPool) (*Identity, error) {
+// pool (which may be nil). It returns an identity for an active token, a
+// refusal for an inactive one, and an error for anything it cannot trust; it
+// never returns an identity without a token id and an org.
+func parseAnswer(body []byte, pool *grantsPool) (*Identity, *Refusal, error) {
 	a, err := storeapi.ParseIntrospection(body)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !a.Active {
-		return nil, nil
+		if a.TokenID == "" {
+			return nil, unknownRefusal, nil
+		}
+		return nil, &Refusal{Reason: a.Reason, TokenID: a.TokenID, Label: a.Label, Org: a.Org}, nil
 	}
 	id := &Identity{TokenID: a.TokenID, Label: a.Label, Org: a.Org, expires: neverExpires}
 	if a.Exp != nil {
@@ -72,8 +75,8 @@ func parseAnswer(body []byte, pool *grantsPool) (*Identity, error) {
 	// never the registry: they are dropped here.
 	scopes, _, err := scope.SplitList(a.Scope)
 	if err != nil {
-		return nil, fmt.Errorf("%w: scope: %w", ErrMalformedAnswer, err)
+		return nil, nil, fmt.Errorf("%w: scope: %w", ErrMalformedAnswer, err)
 	}
 	id.Grants = pool.compile(a.Org, a.Scope, scopes)
-	return id, nil
+	return id, nil, nil
 }

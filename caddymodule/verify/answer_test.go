@@ -2,10 +2,12 @@ package verify
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/oatgate/oatgate/caddymodule/access"
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
 )
 
 func TestParseAnswer(t *testing.T) {
@@ -15,9 +17,16 @@ func TestParseAnswer(t *testing.T) {
 		wantErr    bool
 		wantActive bool
 		wantExp    time.Time
+		// wantRefusal is the refusal of an inactive answer.
+		wantRefusal *Refusal
 	}{
-		{name: "an inactive answer is not active", body: `{"active":false}`},
-		{name: "an inactive answer with leftovers is still not active", body: `{"active":false,"token_id":"x","org":"acme"}`},
+		{name: "an inactive answer is a refusal of an unknown token", body: `{"active":false}`, wantRefusal: unknownRefusal},
+		{name: "an inactive answer with a token id is a refusal of that known token", body: `{"active":false,"token_id":"x","label":"ci","org":"acme","reason":"revoked"}`,
+			wantRefusal: &Refusal{Reason: storeapi.ReasonRevoked, TokenID: "x", Label: "ci", Org: "acme"}},
+		{name: "an inactive answer of a known token without a reason is refused for an unknown reason", body: `{"active":false,"token_id":"x","org":"acme"}`,
+			wantRefusal: &Refusal{TokenID: "x", Org: "acme"}},
+		{name: "an inactive answer with a reason it does not know is still refused", body: `{"active":false,"token_id":"x","org":"acme","reason":"suspended"}`,
+			wantRefusal: &Refusal{TokenID: "x", Org: "acme"}},
 		{name: "a full active answer is active", body: `{"active":true,"token_id":"t1","label":"ci","org":"acme","scope":"repository:acme/app:pull,push","exp":1767225600}`, wantActive: true, wantExp: time.Unix(1767225600, 0)},
 		{name: "an active answer without exp never expires", body: `{"active":true,"token_id":"t1","org":"acme"}`, wantActive: true},
 		{name: "an exp of 0 is the Unix epoch, not never", body: `{"active":true,"token_id":"t1","org":"acme","exp":0}`, wantActive: true, wantExp: time.Unix(0, 0)},
@@ -40,10 +49,10 @@ func TestParseAnswer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			id, err := parseAnswer([]byte(tt.body), nil)
+			id, refusal, err := parseAnswer([]byte(tt.body), nil)
 			if tt.wantErr {
-				if err == nil || !errors.Is(err, ErrMalformedAnswer) || id != nil {
-					t.Fatalf("got (%+v, %v), want (nil, ErrMalformedAnswer)", id, err)
+				if err == nil || !errors.Is(err, ErrMalformedAnswer) || id != nil || refusal != nil {
+					t.Fatalf("got (%+v, %+v, %v), want (nil, nil, ErrMalformedAnswer)", id, refusal, err)
 				}
 				return
 			}
@@ -53,6 +62,12 @@ func TestParseAnswer(t *testing.T) {
 			if got := id != nil; got != tt.wantActive {
 				t.Fatalf("active: got %v (%+v), want %v", got, id, tt.wantActive)
 			}
+			if (id == nil) == (refusal == nil) {
+				t.Fatalf("got identity %+v and refusal %+v, want exactly one", id, refusal)
+			}
+			if tt.wantRefusal != nil && !reflect.DeepEqual(refusal, tt.wantRefusal) {
+				t.Fatalf("refusal: got %+v, want %+v", refusal, tt.wantRefusal)
+			}
 			if id != nil && !id.Expires().Equal(tt.wantExp) {
 				t.Fatalf("expires: got %s, want %s", id.Expires(), tt.wantExp)
 			}
@@ -61,7 +76,7 @@ func TestParseAnswer(t *testing.T) {
 }
 
 func TestParsedScopesGrantWithinTheOrg(t *testing.T) {
-	id, err := parseAnswer([]byte(`{"active":true,"token_id":"t1","org":"acme","scope":"repository:acme/app:pull repository:other/app:pull,push,delete"}`), newGrantsPool())
+	id, _, err := parseAnswer([]byte(`{"active":true,"token_id":"t1","org":"acme","scope":"repository:acme/app:pull repository:other/app:pull,push,delete"}`), newGrantsPool())
 	if err != nil || id == nil {
 		t.Fatalf("parseAnswer: got (%+v, %v), want an identity", id, err)
 	}
@@ -82,7 +97,7 @@ func TestParsedScopesGrantWithinTheOrg(t *testing.T) {
 }
 
 func TestOrgScopesGrantNoRegistryAccess(t *testing.T) {
-	id, err := parseAnswer([]byte(`{"active":true,"token_id":"t1","org":"acme","scope":"org:tokens:write org:audit:read repository:acme/app:push"}`), newGrantsPool())
+	id, _, err := parseAnswer([]byte(`{"active":true,"token_id":"t1","org":"acme","scope":"org:tokens:write org:audit:read repository:acme/app:push"}`), newGrantsPool())
 	if err != nil || id == nil {
 		t.Fatalf("parseAnswer: got (%+v, %v), want an identity", id, err)
 	}
@@ -104,7 +119,7 @@ func TestOrgScopesGrantNoRegistryAccess(t *testing.T) {
 			}
 		})
 	}
-	only, err := parseAnswer([]byte(`{"active":true,"token_id":"t2","org":"acme","scope":"org:audit:read"}`), newGrantsPool())
+	only, _, err := parseAnswer([]byte(`{"active":true,"token_id":"t2","org":"acme","scope":"org:audit:read"}`), newGrantsPool())
 	if err != nil || only == nil {
 		t.Fatalf("parseAnswer: got (%+v, %v), want an identity", only, err)
 	}
@@ -131,9 +146,12 @@ func FuzzParseAnswer(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		id, err := parseAnswer(body, nil)
-		if err != nil && id != nil {
-			t.Fatalf("got both an identity %+v and an error %v", id, err)
+		id, refusal, err := parseAnswer(body, nil)
+		if err != nil && (id != nil || refusal != nil) {
+			t.Fatalf("got an identity %+v or a refusal %+v and an error %v", id, refusal, err)
+		}
+		if err == nil && (id == nil) == (refusal == nil) {
+			t.Fatalf("got identity %+v and refusal %+v, want exactly one", id, refusal)
 		}
 		if id != nil && (id.TokenID == "" || id.Org == "" || id.Grants == nil) {
 			t.Fatalf("active identity without token_id, org or grants: %+v", id)

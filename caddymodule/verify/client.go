@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/go-retryablehttp"
+	"go.uber.org/zap"
 
 	"github.com/oatgate/oatgate/caddymodule/storeapi"
 )
@@ -39,14 +41,22 @@ var (
 	errStoreStatus = errors.New("unexpected token store status")
 )
 
-// client talks the gateway -> store protocol of DESIGN.md.
+// replica is one store base URL's endpoints.
+type replica struct {
+	root, introspect, revocations string
+}
+
+// client talks the gateway -> store protocol of DESIGN.md to one store or
+// several replicas of it. It stays with the replica that last answered and
+// moves to the next one when it fails.
 type client struct {
-	retrying       *retryablehttp.Client
-	plain          *http.Client
-	introspectURL  string
-	revocationsURL string
-	authorization  string
-	grants         *grantsPool
+	retrying      *retryablehttp.Client
+	plain         *http.Client
+	replicas      []replica
+	current       atomic.Uint32
+	authorization string
+	grants        *grantsPool
+	log           *zap.Logger
 }
 
 func newClient(cfg Config) *client {
@@ -54,24 +64,36 @@ func newClient(cfg Config) *client {
 	if base == nil {
 		base = cleanhttp.DefaultPooledClient()
 	}
-	root := strings.TrimRight(cfg.StoreURL, "/")
-	rc := &retryablehttp.Client{
+	c := &client{plain: base, authorization: "Bearer " + cfg.StoreKey, grants: newGrantsPool(), log: cfg.Logger}
+	for _, raw := range cfg.StoreURLs {
+		root := strings.TrimRight(raw, "/")
+		c.replicas = append(c.replicas, replica{root: raw, introspect: root + storeapi.IntrospectPath, revocations: root + storeapi.RevocationsPath})
+	}
+	n := len(c.replicas)
+	c.retrying = &retryablehttp.Client{
 		HTTPClient:   base,
 		Logger:       nil, // errors are logged once per outage by the verifier
 		RetryWaitMin: retryWaitMin,
 		RetryWaitMax: retryWaitMax,
-		RetryMax:     cfg.Retries,
+		// Every replica is tried once before Retries counts: moving to
+		// another replica is failover, not a retry of the same one.
+		RetryMax:     max(cfg.Retries, n-1),
 		CheckRetry:   retryPolicy,
-		Backoff:      retryablehttp.LinearJitterBackoff,
+		Backoff:      failoverBackoff(n),
+		PrepareRetry: c.nextReplica,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
-	return &client{
-		retrying:       rc,
-		plain:          base,
-		introspectURL:  root + storeapi.IntrospectPath,
-		revocationsURL: root + storeapi.RevocationsPath,
-		authorization:  "Bearer " + cfg.StoreKey,
-		grants:         newGrantsPool(),
+	return c
+}
+
+// failoverBackoff does not wait before trying a replica not tried yet, and
+// waits as LinearJitterBackoff does before asking one a second time.
+func failoverBackoff(replicas int) retryablehttp.Backoff {
+	return func(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
+		if attempt+1 < replicas {
+			return 0
+		}
+		return retryablehttp.LinearJitterBackoff(lo, hi, attempt+1-replicas, resp)
 	}
 }
 
@@ -88,13 +110,47 @@ func retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, err
 	return resp.StatusCode >= 500, nil
 }
 
-// introspect asks the store about token. (id, nil): active; (nil, nil): not
-// active; error: the store could not be asked or its answer is not usable.
-func (c *client) introspect(ctx context.Context, token string) (*Identity, error) {
-	body := []byte(url.Values{storeapi.TokenParam: {token}}.Encode())
-	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, c.introspectURL, body)
+// attemptKey carries an introspection's *attempts in its context, for
+// nextReplica.
+type attemptKey struct{}
+
+// attempts is which replica an introspection asked last.
+type attempts struct{ replica int }
+
+// nextReplica points a retried introspection at the next replica.
+func (c *client) nextReplica(req *http.Request) error {
+	at, ok := req.Context().Value(attemptKey{}).(*attempts)
+	if !ok || len(c.replicas) == 1 {
+		return nil
+	}
+	at.replica = (at.replica + 1) % len(c.replicas)
+	u, err := url.Parse(c.replicas[at.replica].introspect)
 	if err != nil {
-		return nil, fmt.Errorf("building introspection request: %w", err)
+		return fmt.Errorf("store URL: %w", err)
+	}
+	req.URL, req.Host = u, ""
+	return nil
+}
+
+// answered records that replica i answered, so that the next call starts
+// there; a change of replica is logged.
+func (c *client) answered(i int) {
+	if prev := c.current.Swap(uint32(i)); int(prev) != i {
+		c.log.Warn("token store replica did not answer; now using another",
+			zap.String("from", c.replicas[prev].root), zap.String("to", c.replicas[i].root))
+	}
+}
+
+// introspect asks the store about token: an identity when it is active, a
+// refusal when not, an error when no replica could be asked or the answer is
+// not usable.
+func (c *client) introspect(ctx context.Context, token string) (*Identity, *Refusal, error) {
+	at := &attempts{replica: int(c.current.Load())}
+	ctx = context.WithValue(ctx, attemptKey{}, at)
+	body := []byte(url.Values{storeapi.TokenParam: {token}}.Encode())
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, c.replicas[at.replica].introspect, body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("building introspection request: %w", err)
 	}
 	req.Header.Set("Authorization", c.authorization)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -104,37 +160,60 @@ func (c *client) introspect(ctx context.Context, token string) (*Identity, error
 		if resp != nil {
 			resp.Body.Close() // PassthroughErrorHandler leaves it open
 		}
-		return nil, fmt.Errorf("introspecting token: %w", redactErr(err))
+		return nil, nil, fmt.Errorf("introspecting token: %w", redactErr(err))
 	}
 	raw, err := readAnswer(resp)
 	if err != nil {
-		return nil, fmt.Errorf("introspecting token: %w", err)
+		return nil, nil, fmt.Errorf("introspecting token: %w", err)
 	}
-	id, err := parseAnswer(raw, c.grants)
+	c.answered(at.replica)
+	id, refusal, err := parseAnswer(raw, c.grants)
 	if err != nil {
-		return nil, fmt.Errorf("introspecting token: %w", err)
+		return nil, nil, fmt.Errorf("introspecting token: %w", err)
 	}
-	return id, nil
+	return id, refusal, nil
 }
 
-// revocations reads the feed after cursor, once: the next poll is the retry.
-func (c *client) revocations(ctx context.Context, after string) (storeapi.RevocationPage, error) {
-	var page storeapi.RevocationPage
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.revocationsURL+"?"+storeapi.AfterParam+"="+url.QueryEscape(after), nil)
+// revocations reads the feed after cursor from the current replica, or the
+// next ones in turn when it fails, each within timeout: the next poll is the
+// retry. The replicas share one database, so any of them continues the
+// cursor of another.
+func (c *client) revocations(ctx context.Context, after string, timeout time.Duration) (storeapi.RevocationPage, error) {
+	start := int(c.current.Load())
+	var errs []error
+	for i := range c.replicas {
+		r := (start + i) % len(c.replicas)
+		page, err := c.revocationsFrom(ctx, c.replicas[r], after, timeout)
+		if err == nil {
+			c.answered(r)
+			return page, nil
+		}
+		if ctx.Err() != nil {
+			return page, err
+		}
+		errs = append(errs, err)
+	}
+	return storeapi.RevocationPage{}, errors.Join(errs...)
+}
+
+func (c *client) revocationsFrom(ctx context.Context, r replica, after string, timeout time.Duration) (storeapi.RevocationPage, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.revocations+"?"+storeapi.AfterParam+"="+url.QueryEscape(after), nil)
 	if err != nil {
-		return page, fmt.Errorf("building revocation feed request: %w", err)
+		return storeapi.RevocationPage{}, fmt.Errorf("building revocation feed request: %w", err)
 	}
 	req.Header.Set("Authorization", c.authorization)
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.plain.Do(req)
 	if err != nil {
-		return page, fmt.Errorf("polling revocation feed: %w", redactErr(err))
+		return storeapi.RevocationPage{}, fmt.Errorf("polling revocation feed: %w", redactErr(err))
 	}
 	raw, err := readAnswer(resp)
 	if err != nil {
-		return page, fmt.Errorf("polling revocation feed: %w", err)
+		return storeapi.RevocationPage{}, fmt.Errorf("polling revocation feed: %w", err)
 	}
-	page, err = storeapi.ParseRevocationPage(raw)
+	page, err := storeapi.ParseRevocationPage(raw)
 	if err != nil {
 		return page, fmt.Errorf("polling revocation feed: %w", err)
 	}

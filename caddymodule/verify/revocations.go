@@ -12,9 +12,11 @@ import (
 const maxPagesPerPoll = 16
 
 // pollRevocations follows the revocation feed until Close. The first
-// successful poll only learns the cursor; each later one evicts the tokens
-// revoked since. An unreachable feed is logged once per outage and polled
-// again at the usual interval.
+// successful poll only learns the cursor; each later one distrusts what is
+// cached about the tokens changed since: verified tokens (revoked,
+// deactivated, narrowed) and refusals (reactivated) alike. A feed that no
+// replica serves is logged once per outage and polled again at the usual
+// interval.
 func (v *Verifier) pollRevocations() {
 	defer close(v.done)
 	ticker := time.NewTicker(v.cfg.RevocationPoll)
@@ -28,11 +30,16 @@ func (v *Verifier) pollRevocations() {
 			return
 		case err != nil && !feedDown:
 			feedDown = true
-			v.log.Warn("revocation feed unreachable; revoked tokens stay cached up to cache_ttl until it returns",
-				zap.String("store", v.cfg.StoreURL), zap.Error(err))
+			// While the feed is down a revocation goes unseen, and a
+			// cached token works until the store is asked again and
+			// answers, or its last verification is older than the stale
+			// window (cache_ttl with max_stale off).
+			window, option := v.cfg.staleWindow()
+			v.log.Warn("revocation feed unreachable; a token revoked meanwhile keeps working up to "+option+" after its last verification, unless the store answers an introspection first",
+				zap.Strings("store", v.cfg.StoreURLs), zap.Duration(option, window), zap.Error(err))
 		case err == nil && feedDown:
 			feedDown = false
-			v.log.Info("revocation feed reachable again", zap.String("store", v.cfg.StoreURL))
+			v.log.Info("revocation feed reachable again", zap.Strings("store", v.cfg.StoreURLs))
 		}
 		cursor = next
 		select {
@@ -47,9 +54,7 @@ func (v *Verifier) pollRevocations() {
 // to continue from.
 func (v *Verifier) pollOnce(ctx context.Context, cursor string) (string, error) {
 	for range maxPagesPerPoll {
-		pctx, cancel := context.WithTimeout(ctx, v.cfg.Timeout)
-		page, err := v.client.revocations(pctx, cursor)
-		cancel()
+		page, err := v.client.revocations(ctx, cursor, v.cfg.Timeout)
 		v.obs.StoreReachable(err == nil)
 		if err != nil {
 			return cursor, err

@@ -31,7 +31,7 @@ type fakeStore struct {
 	srv *httptest.Server
 
 	mu      sync.Mutex
-	tokens  map[string]storeapi.Introspection // token -> active answer
+	tokens  map[string]storeapi.Introspection // token -> its answer while active
 	raw     map[string]string                 // token -> verbatim answer body
 	revoked []string                          // the feed; the cursor is an index
 
@@ -102,6 +102,21 @@ func (s *fakeStore) revoke(id string) {
 	s.revoked = append(s.revoked, id)
 }
 
+// setInactive makes every token of id inactive for reason (the store still
+// knows it), or active again with ReasonUnknown, and lists id in the feed,
+// as oatstore does for a deactivation, an expiry change or an activation.
+func (s *fakeStore) setInactive(id string, reason storeapi.Reason) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for tok, a := range s.tokens {
+		if a.TokenID == id {
+			a.Active, a.Reason = reason == storeapi.ReasonUnknown, reason
+			s.tokens[tok] = a
+		}
+	}
+	s.revoked = append(s.revoked, id)
+}
+
 func (s *fakeStore) introspect(w http.ResponseWriter, r *http.Request) {
 	s.introspections.Add(1)
 	n := s.inFlight.Add(1)
@@ -142,8 +157,11 @@ func (s *fakeStore) introspect(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case isRaw:
 		body = []byte(raw)
-	case ok:
+	case ok && a.Active:
 		body, _ = json.Marshal(a)
+	case ok:
+		// What oatstore tells a gateway about a known inactive token.
+		body, _ = json.Marshal(storeapi.Introspection{TokenID: a.TokenID, Label: a.Label, Org: a.Org, Reason: a.Reason})
 	}
 	if hook != nil {
 		hook()

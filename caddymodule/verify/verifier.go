@@ -1,9 +1,12 @@
 // Package verify answers who an organization access token is: it asks the
-// token store by RFC 7662 introspection, caches the answers (positive and
-// negative) keyed by the token's SHA-256, collapses concurrent questions
-// about one token into one store call, keeps recently verified tokens working
-// through a store outage for a bounded time, and follows the store's
-// revocation feed so a revoked token stops working within one poll.
+// token store (one or several replicas) by RFC 7662 introspection, caches
+// the answers keyed by the token's SHA-256 (verified tokens and refusals in
+// separate spaces, so that made-up tokens cannot evict real ones), collapses
+// concurrent questions about one token into one store call, bounds the
+// unknown tokens each client address can make it look up, keeps recently
+// verified tokens working through a store outage for a bounded time, and
+// follows the store's revocation feed so a revoked token stops working, and
+// a reactivated one works again, within one poll.
 package verify
 
 import (
@@ -29,6 +32,9 @@ type Verifier struct {
 	client *client
 	cache  *cache
 	flight singleflight.Group
+	// unknown bounds the unknown tokens each client address may make the
+	// store look up.
+	unknown *unknownBudget
 
 	// storeDown makes store outages log once, not once per request.
 	storeDown atomic.Bool
@@ -63,75 +69,113 @@ func New(cfg Config) (*Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A revocation must be remembered for as long as an introspection that
+	// A change must be remembered for as long as an introspection that
 	// started before it can still be running, with margin, and checked on
-	// hits for as long as an entry verified before it may be used.
-	c, err := newCache(cfg.CacheSize, cfg.MaxStale+2*cfg.Timeout+time.Second, cfg.Now(), cfg.Observer)
+	// hits for as long as an answer given before it may be used: a
+	// verified token up to the stale window, a refusal up to NegativeTTL.
+	keep := max(cfg.MaxStale, cfg.CacheTTL, cfg.NegativeTTL) + 2*cfg.Timeout + time.Second
+	c, err := newCache(cfg.CacheSize, cfg.RefusalCacheSize, keep, cfg.Now(), cfg.Observer)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Verifier{
-		cfg:    cfg,
-		log:    cfg.Logger,
-		obs:    cfg.Observer,
-		client: newClient(cfg),
-		cache:  c,
-		ctx:    ctx,
-		cancel: cancel,
-		done:   make(chan struct{}),
-		slots:  make(chan struct{}, MaxIntrospections),
+		cfg:     cfg,
+		log:     cfg.Logger,
+		obs:     cfg.Observer,
+		client:  newClient(cfg),
+		cache:   c,
+		unknown: newUnknownBudget(cfg.UnknownPerMinute, cfg.Now),
+		ctx:     ctx,
+		cancel:  cancel,
+		done:    make(chan struct{}),
+		slots:   make(chan struct{}, MaxIntrospections),
 	}, nil
 }
 
-// Verify answers who a token is; the token's format and checksum must have
-// been checked already (oat.Check), so that garbage never reaches the store.
+// Verify is VerifyFrom without the client address and the refusal's
+// details: (id, nil) for an active token, (nil, nil) for a refused one,
+// (nil, ErrUnavailable) when the store could not be asked.
+func (v *Verifier) Verify(ctx context.Context, token string) (*Identity, error) {
+	id, _, err := v.VerifyFrom(ctx, token, "")
+	return id, err
+}
+
+// VerifyFrom answers who a token is; the token's format and checksum must
+// have been checked already (oat.Check), so that garbage never reaches the
+// store. client is the address the request came from ("" if unknown); it
+// bounds how many unknown tokens one address can make the store look up.
 //
-//   - (id, nil): the token is active. id is shared with the cache: read only.
-//   - (nil, nil): not active — unknown, revoked, deactivated or expired (401).
-//   - (nil, ErrUnavailable): the store could not be asked and nothing usable
-//     is cached (503). The cause is logged, once per outage.
+//   - (id, nil, nil): the token is active. id is shared with the cache: read
+//     only.
+//   - (nil, refusal, nil): not active, and why: unknown, revoked,
+//     deactivated or expired, with the token's id for a token the store
+//     knows (401). refusal is shared with the cache: read only.
+//   - (nil, nil, ErrUnavailable): the store could not be asked and nothing
+//     usable is cached (503). The cause is logged, once per outage.
+//   - (nil, nil, ErrTooManyUnknown): the token is not cached and client has
+//     spent its budget of unknown tokens (429). The store was not asked.
 //
 // Expiry is checked against Config.Now on every call, cached or not.
-func (v *Verifier) Verify(ctx context.Context, token string) (*Identity, error) {
+func (v *Verifier) VerifyFrom(ctx context.Context, token, client string) (*Identity, *Refusal, error) {
 	h := hashToken(token)
 	now := v.cfg.Now()
 	e := v.cache.get(h)
-	if e != nil && v.fresh(e, now) {
+	if e != nil && v.fresh(e.verifiedAt, v.cfg.CacheTTL, now) {
 		v.obs.CacheHit()
-		return activeAt(e, now), nil
+		return activeAt(e.id, now)
+	}
+	if r := v.cache.getRefused(h); r != nil && v.fresh(r.verifiedAt, v.cfg.NegativeTTL, now) {
+		v.obs.CacheHit()
+		return nil, r.refusal, nil
 	}
 	v.obs.CacheMiss()
-	return v.miss(ctx, h, token, e)
+	return v.miss(ctx, h, token, client, e)
 }
 
 // miss asks the store, through the one introspection in flight for this
 // token, and falls back to stale if the store cannot answer. It is a method
 // of its own so that the closure's captures stay off the hit path's stack.
-func (v *Verifier) miss(ctx context.Context, h oat.Hash, token string, stale *entry) (*Identity, error) {
+func (v *Verifier) miss(ctx context.Context, h oat.Hash, token, client string, stale *entry) (*Identity, *Refusal, error) {
+	if !v.unknown.allows(client) {
+		return nil, nil, ErrTooManyUnknown
+	}
 	ch := v.flight.DoChan(string(h[:]), func() (any, error) {
 		// A caller that missed the cache just before another's
 		// introspection filled it, and reaches here after that flight
 		// ended, finds the answer now instead of asking the store again.
-		if e := v.cache.get(h); e != nil && v.fresh(e, v.cfg.Now()) {
+		now := v.cfg.Now()
+		if e := v.cache.get(h); e != nil && v.fresh(e.verifiedAt, v.cfg.CacheTTL, now) {
 			return e, nil
+		}
+		if r := v.cache.getRefused(h); r != nil && v.fresh(r.verifiedAt, v.cfg.NegativeTTL, now) {
+			return r, nil
 		}
 		return v.introspect(h, token)
 	})
 	select {
 	case res := <-ch:
-		if res.Err == nil {
-			return activeAt(res.Val.(*entry), v.cfg.Now()), nil
+		if res.Err != nil {
+			break
+		}
+		switch answer := res.Val.(type) {
+		case *entry:
+			return activeAt(answer.id, v.cfg.Now())
+		case *refusedEntry:
+			if !answer.refusal.Known() {
+				v.unknown.charge(client)
+			}
+			return nil, answer.refusal, nil
 		}
 	case <-ctx.Done():
 		// The shared introspection goes on for the other callers and fills
 		// the cache; this caller gives up.
 	}
 	now := v.cfg.Now()
-	if stale != nil && stale.id != nil && v.cache.stamp(now)-stale.verifiedAt < int64(v.cfg.MaxStale) {
-		return activeAt(stale, now), nil
+	if stale != nil && !v.cfg.NoStale && v.cache.stamp(now)-stale.verifiedAt < int64(v.cfg.MaxStale) {
+		return activeAt(stale.id, now)
 	}
-	return nil, ErrUnavailable
+	return nil, nil, ErrUnavailable
 }
 
 // maxStackToken is the longest token hashToken hashes without allocating;
@@ -150,27 +194,26 @@ func hashToken(token string) oat.Hash {
 	return sha256.Sum256(buf[:n])
 }
 
-// fresh reports whether e may be used without asking the store.
-func (v *Verifier) fresh(e *entry, now time.Time) bool {
-	ttl := v.cfg.CacheTTL
-	if e.id == nil {
-		ttl = v.cfg.NegativeTTL
-	}
-	return v.cache.stamp(now)-e.verifiedAt < int64(ttl)
+// fresh reports whether an answer the store gave at stamp verifiedAt may
+// still be used at now without asking again, given its ttl.
+func (v *Verifier) fresh(verifiedAt int64, ttl time.Duration, now time.Time) bool {
+	return v.cache.stamp(now)-verifiedAt < int64(ttl)
 }
 
-// activeAt is e's identity if it is an active one that has not expired at now.
-func activeAt(e *entry, now time.Time) *Identity {
-	if e.id == nil || e.id.expiredAt(now) {
-		return nil
+// activeAt is VerifyFrom's answer for id at now: id itself, or its expired
+// refusal once its expiry has passed.
+func activeAt(id *Identity, now time.Time) (*Identity, *Refusal, error) {
+	if id.expiredAt(now) {
+		return nil, expiredRefusal(id), nil
 	}
-	return e.id
+	return id, nil, nil
 }
 
 // introspect asks the store about one token, caches the answer and returns
-// it. It runs once per token at a time (singleflight), detached from any one
-// caller's context and bounded by Timeout.
-func (v *Verifier) introspect(h oat.Hash, token string) (*entry, error) {
+// it: an *entry for an active token, a *refusedEntry otherwise. It runs once
+// per token at a time (singleflight), detached from any one caller's context
+// and bounded by Timeout.
+func (v *Verifier) introspect(h oat.Hash, token string) (any, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), v.cfg.Timeout)
 	defer cancel()
 	select {
@@ -181,14 +224,14 @@ func (v *Verifier) introspect(h oat.Hash, token string) (*entry, error) {
 		// an outage to log, and no store call to count.
 		return nil, errBusy
 	}
-	var e *entry
-	// Two rounds at most: if the token is revoked while the first is in
-	// flight, its answer may predate the revocation, so ask once more; a
+	var answer any
+	// Two rounds at most: if the token changes while the first is in
+	// flight, its answer may predate the change, so ask once more; a
 	// second collision is answered but not cached.
 	for range 2 {
 		epoch := v.cache.currentEpoch()
 		start := time.Now()
-		id, err := v.client.introspect(ctx, token)
+		id, refusal, err := v.client.introspect(ctx, token)
 		v.obs.Introspected(time.Since(start), err)
 		v.obs.StoreReachable(err == nil)
 		if err != nil {
@@ -198,15 +241,24 @@ func (v *Verifier) introspect(h oat.Hash, token string) (*entry, error) {
 		v.storeRecovered()
 
 		now := v.cfg.Now()
-		e = newEntry(h, id, v.cache.stamp(now))
 		if id != nil && id.expiredAt(now) {
-			e.id = nil
+			id, refusal = nil, expiredRefusal(id)
 		}
-		if v.cache.put(h, e, epoch) {
-			return e, nil
+		if id != nil {
+			e := newEntry(h, id, v.cache.stamp(now))
+			answer = e
+			if v.cache.put(h, e, epoch) {
+				return e, nil
+			}
+			continue
+		}
+		r := newRefusedEntry(h, refusal, v.cache.stamp(now))
+		answer = r
+		if v.cache.putRefused(h, r, epoch) {
+			return r, nil
 		}
 	}
-	return e, nil
+	return answer, nil
 }
 
 // storeFailed logs the first failure of an outage.
@@ -216,17 +268,18 @@ func (v *Verifier) storeFailed(err error) {
 	}
 	if errors.Is(err, errStoreRejectedKey) {
 		v.log.Error("token store refused the gateway key; every uncached token gets 503 until store_key is fixed",
-			zap.String("store", v.cfg.StoreURL), zap.Error(err))
+			zap.Strings("store", v.cfg.StoreURLs), zap.Error(err))
 		return
 	}
-	v.log.Warn("token store unreachable; serving cached tokens within max_stale, 503 for the rest",
-		zap.String("store", v.cfg.StoreURL), zap.Error(err))
+	window, option := v.cfg.staleWindow()
+	v.log.Warn("token store unreachable; serving cached tokens up to "+option+" after their last verification, 503 for the rest",
+		zap.Strings("store", v.cfg.StoreURLs), zap.Duration(option, window), zap.Error(err))
 }
 
 // storeRecovered logs the end of an outage.
 func (v *Verifier) storeRecovered() {
 	if v.storeDown.CompareAndSwap(true, false) {
-		v.log.Info("token store reachable again", zap.String("store", v.cfg.StoreURL))
+		v.log.Info("token store reachable again", zap.Strings("store", v.cfg.StoreURLs))
 	}
 }
 

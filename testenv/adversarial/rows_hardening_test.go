@@ -138,7 +138,7 @@ func hardeningRows() []row {
 		}, status: 401, code: "UNAUTHORIZED", checkBody: messageHas("the username is not the token's organization")},
 		{reason: "a 401 for an unknown token says the token is not known", build: fixed(func() wire {
 			return pull().with("Authorization", basic("acme", unknownToken))
-		}), status: 401, code: "UNAUTHORIZED", checkBody: messageHas("unknown or inactive token")},
+		}), status: 401, code: "UNAUTHORIZED", checkBody: messageHas("unknown token: the token store has no such token")},
 		{reason: "a 403 names the action and repository that were needed", build: func(t *testing.T) wire {
 			return fx.as(acmePull, req(http.MethodPut, manifestPath).with("Content-Type", ociManifest))
 		}, status: 403, code: "DENIED", checkBody: messageHas("requested access to the resource is denied", "push", "acme/app")},

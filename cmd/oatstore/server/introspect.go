@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/oatgate/oatgate/caddymodule/oat"
 	"github.com/oatgate/oatgate/caddymodule/storeapi"
@@ -12,9 +13,12 @@ import (
 )
 
 // introspect answers POST /v1/introspect with form body token=<oat> with a
-// storeapi.Introspection; an inactive token gets only {"active":false}. The
-// lookup is by SHA-256, so its timing does not depend on how much of a
-// guess matches a stored secret.
+// storeapi.Introspection. An unknown token gets only {"active":false}; a
+// known inactive one also its id, label, org and why it is inactive, which
+// only gateways can see (the route takes the gateway key) and which lets
+// them trace a leaked revoked token and drop a refusal when the token is
+// reactivated. The lookup is by SHA-256, so its timing does not depend on
+// how much of a guess matches a stored secret.
 func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "application/x-www-form-urlencoded" {
@@ -53,7 +57,9 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	if !t.Usable(now) {
-		writeJSON(w, http.StatusOK, inactive)
+		writeJSON(w, http.StatusOK, storeapi.Introspection{
+			TokenID: t.ID, Label: t.Label, Org: t.Org, Reason: inactiveReason(t, now),
+		})
 		return
 	}
 	s.lastUsed.mark(t.ID, now)
@@ -69,4 +75,18 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 		ans.Exp = &exp
 	}
 	writeJSON(w, http.StatusOK, ans)
+}
+
+// inactiveReason is why t, which is not usable at now, is not: revoked
+// first, since that is final, then deactivated, then expired.
+func inactiveReason(t store.Token, now time.Time) storeapi.Reason {
+	switch {
+	case t.RevokedAt != nil:
+		return storeapi.ReasonRevoked
+	case !t.Active:
+		return storeapi.ReasonDeactivated
+	case t.ExpiresAt != nil && !now.Before(*t.ExpiresAt):
+		return storeapi.ReasonExpired
+	}
+	return storeapi.ReasonUnknown
 }

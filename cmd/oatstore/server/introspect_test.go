@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
 )
 
 func TestIntrospect(t *testing.T) {
@@ -39,12 +41,10 @@ func TestIntrospect(t *testing.T) {
 		}
 	})
 	for _, tc := range []struct{ name, secret string }{
-		{"an unknown token is inactive", "oat_" + strings.Repeat("A", 43) + "000000"},
-		{"a malformed token is inactive", "not-a-token"},
-		{"a token with a typo is inactive", expiring.Secret[:10] + typo(expiring.Secret[10]) + expiring.Secret[11:]},
-		{"a revoked token is inactive", revoked.Secret},
-		{"a deactivated token is inactive", inactive.Secret},
-		{"a deleted token is inactive", purged.Secret},
+		{"an unknown token is only inactive", "oat_" + strings.Repeat("A", 43) + "000000"},
+		{"a malformed token is only inactive", "not-a-token"},
+		{"a token with a typo is only inactive", expiring.Secret[:10] + typo(expiring.Secret[10]) + expiring.Secret[11:]},
+		{"a deleted token is only inactive", purged.Secret},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := e.on(t)
@@ -55,12 +55,31 @@ func TestIntrospect(t *testing.T) {
 			}
 		})
 	}
-	t.Run("an expired token is inactive", func(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		tok    issued
+		label  string
+		reason storeapi.Reason
+	}{
+		{"a revoked token is inactive and tells the gateway its id and that it is revoked", revoked, "revoked", storeapi.ReasonRevoked},
+		{"a deactivated token is inactive and tells the gateway its id and that it is deactivated", inactive, "inactive", storeapi.ReasonDeactivated},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := e.on(t).introspect(tc.tok.Secret)
+			want := introspection{TokenID: tc.tok.ID, Label: tc.label, Org: "acme", Reason: tc.reason}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("got %+v, want %+v", got, want)
+			}
+		})
+	}
+	t.Run("an expired token is inactive and tells the gateway its id and that it expired", func(t *testing.T) {
 		e := e.on(t)
 		e.clock.Advance(25 * time.Hour)
 		defer e.clock.Advance(-25 * time.Hour)
-		if got := e.introspect(expiring.Secret); got.Active {
-			t.Errorf("expired token introspects active: %+v", got)
+		got := e.introspect(expiring.Secret)
+		want := introspection{TokenID: expiring.ID, Label: "ci", Org: "acme", Reason: storeapi.ReasonExpired}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("got %+v, want %+v", got, want)
 		}
 	})
 	for _, tc := range []struct {
