@@ -29,6 +29,8 @@ type Verifier struct {
 	client *client
 	cache  *cache
 	flight singleflight.Group
+	// ids answers by token id (byid.go): the OAT behind a bearer token.
+	ids *idIndex
 
 	// storeDown makes store outages log once, not once per request.
 	storeDown atomic.Bool
@@ -70,8 +72,14 @@ func New(cfg Config) (*Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
+	ids, err := newIDIndex(cfg.CacheSize)
+	if err != nil {
+		c.close()
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Verifier{
+		ids:    ids,
 		cfg:    cfg,
 		log:    cfg.Logger,
 		obs:    cfg.Observer,
@@ -203,6 +211,7 @@ func (v *Verifier) introspect(h oat.Hash, token string) (*entry, error) {
 			e.id = nil
 		}
 		if v.cache.put(h, e, epoch) {
+			v.ids.fill(v.cache, e.id, e.verifiedAt, epoch)
 			return e, nil
 		}
 	}
@@ -246,6 +255,7 @@ func (v *Verifier) Close() error {
 			<-v.done
 		}
 		v.cache.close()
+		v.ids.close()
 	})
 	return nil
 }
