@@ -123,6 +123,40 @@ type RegistryAuth struct {
 	// every token then becomes its own series. Default: false.
 	MetricsTokenIDs bool `json:"metrics_token_ids,omitempty"`
 
+	// Challenge is how 401 answers ask clients to authenticate. "bearer":
+	// Docker token authentication, `WWW-Authenticate: Bearer
+	// realm="<scheme>://<host><token_path>",service="<service>",scope="..."`,
+	// which lets docker, podman, skopeo and containerd pull anonymous_pull
+	// repositories logged out and keeps the OAT off most requests.
+	// "basic": the Basic challenge of realm, as before. Bearer tokens and
+	// Basic credentials are accepted in both modes. Default: "bearer".
+	Challenge string `json:"challenge,omitempty"`
+
+	// TokenPath is the path of the token endpoint this handler serves
+	// itself (GET with Basic credentials or none, POST with an OAuth2
+	// password grant); it is never forwarded. Must not be under /v2/.
+	// Default: "/token".
+	TokenPath string `json:"token_path,omitempty"`
+
+	// TokenTTL is how long a bearer token lives, never past its OAT's
+	// expiry; 1s to 1h. A bearer token dies with its OAT (revoked,
+	// deactivated or expired) within revocation_poll whatever this is.
+	// Default: 5m.
+	TokenTTL caddy.Duration `json:"token_ttl,omitempty"`
+
+	// Service names the gateway in challenges and bearer tokens (their
+	// audience and issuer). Replicas behind one name must agree on it.
+	// Default: "oatgate".
+	Service string `json:"service,omitempty"`
+
+	// TokenKey is the secret bearer tokens are signed with (HMAC-SHA256,
+	// through HKDF), at least 16 bytes; placeholders are replaced at
+	// provision time. Every replica must have the same. When empty the key
+	// is derived from store_key, which replicas share already; set it
+	// before rotating store_key, or tokens in flight (5 minutes' worth)
+	// are refused once. Default: derived from store_key.
+	TokenKey string `json:"token_key,omitempty"`
+
 	verifier  *verify.Verifier
 	policy    *decide.Policy
 	cursor    *catalog.Cursor
@@ -130,6 +164,7 @@ type RegistryAuth struct {
 	logger    *zap.Logger
 	usage     *usageLog
 	metrics   *metrics
+	bearer    *bearerState
 }
 
 // CaddyModule returns the Caddy module information.
@@ -176,11 +211,19 @@ func (ra *RegistryAuth) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return fmt.Errorf("setting up token verification: %w", err)
 	}
-	policy, err := decide.New(decide.Config{Verifier: v, AnonymousPull: ra.AnonymousPull, MaxPageSize: ra.MaxPageSize})
+	bearer, err := ra.provisionBearer(key)
 	if err != nil {
 		_ = v.Close()
 		return err
 	}
+	policy, err := decide.New(decide.Config{Verifier: v, AnonymousPull: ra.AnonymousPull, MaxPageSize: ra.MaxPageSize, Bearer: bearer.verifier(), IDs: v})
+	if err != nil {
+		bearer.close()
+		_ = v.Close()
+		return err
+	}
+	bearer.serve(policy)
+	ra.bearer = bearer
 	ra.verifier, ra.policy = v, policy
 	v.Start()
 	return nil
@@ -279,6 +322,7 @@ func (ra *RegistryAuth) Cleanup() error {
 	}
 	err := ra.verifier.Close()
 	ra.verifier = nil
+	ra.bearer.close()
 	return err
 }
 

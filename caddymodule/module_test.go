@@ -24,7 +24,7 @@ func TestProvisionErrorsNameTheOption(t *testing.T) {
 		{"max_stale below cache_ttl", `{"store":"http://127.0.0.1:8081","store_key":"k","cache_ttl":"10m","max_stale":"1m"}`, "max_stale 1m0s is shorter than cache_ttl 10m0s"},
 		{"a negative duration", `{"store":"http://127.0.0.1:8081","store_key":"k","timeout":"-1s"}`, "timeout -1s: must not be negative"},
 		{"a realm that would break the challenge", `{"store":"http://127.0.0.1:8081","store_key":"k","realm":"a\"b"}`, "realm"},
-		{"an invalid anonymous_pull pattern", `{"store":"http://127.0.0.1:8081","store_key":"k","anonymous_pull":["Acme/**"]}`, `anonymous_pull "Acme/**"`},
+		{"an invalid anonymous_pull pattern", `{"store":"http://127.0.0.1:8081","store_key":"a-gateway-key-for-tests","anonymous_pull":["Acme/**"]}`, `anonymous_pull "Acme/**"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -47,7 +47,7 @@ func TestProvisionErrorsNameTheOption(t *testing.T) {
 }
 
 func TestProvisionAppliesDefaultsAndCleansUp(t *testing.T) {
-	t.Setenv("OATGATE_TEST_KEY", "gateway-key")
+	t.Setenv("OATGATE_TEST_KEY", "gateway-key-for-tests")
 	ra := RegistryAuth{Store: "http://127.0.0.1:1", StoreKey: "{env.OATGATE_TEST_KEY}"}
 	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
 	defer cancel()

@@ -32,13 +32,13 @@ type benchStore struct {
 	introspections, feedPolls atomic.Int64
 }
 
-func startBenchStore(b *testing.B) *benchStore {
+func startBenchStore(b testing.TB) *benchStore {
 	b.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "oatstore.db"))
 	if err != nil {
 		b.Fatalf("opening the store's database: %v", err)
 	}
-	bs := &benchStore{adminKey: "bench-admin-key", gatewayKey: "bench-gateway-key"}
+	bs := &benchStore{adminKey: "bench-admin-key-0123456789abcdef0123456789", gatewayKey: "bench-gateway-key-0123456789abcdef0123456789"}
 	srv, err := server.New(server.Config{Store: db, AdminKeys: []string{bs.adminKey}, GatewayKeys: []string{bs.gatewayKey}})
 	if err != nil {
 		b.Fatalf("starting oatstore: %v", err)
@@ -62,7 +62,7 @@ func startBenchStore(b *testing.B) *benchStore {
 }
 
 // admin calls the store's management API and decodes the answer into out.
-func (bs *benchStore) admin(b *testing.B, method, path, body string, out any) {
+func (bs *benchStore) admin(b testing.TB, method, path, body string, out any) {
 	b.Helper()
 	req, err := http.NewRequest(method, bs.URL+path, strings.NewReader(body))
 	if err != nil {

@@ -128,7 +128,6 @@ func (p *Policy) Decide(ctx context.Context, req *registryreq.Request, cred cred
 	return p.authorize(d, req, id.Grants)
 }
 
-
 // authorize checks every (repository, action) pair req needs against grants
 // (nil for an anonymous request) and anonymous access. The source of a
 // mount is the one pair that may fail: the mount is dropped instead.
