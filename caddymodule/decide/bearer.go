@@ -103,11 +103,14 @@ func (p *Policy) DecideBearer(ctx context.Context, req *registryreq.Request, raw
 	}
 	if grants == nil {
 		// An anonymous token allows what anonymous access allows, which
-		// needs no token at all: it is decided as a request without one,
-		// except that a refusal for scope names what to do.
+		// needs no token at all: it is decided as a request without one.
+		// A refusal for scope is a 401 insufficient_scope that says to
+		// log in: credentials are what the client lacks, and clients show
+		// a 401's DENIED message (a HEAD's 403 only as "403 Forbidden").
 		out := p.authorize(d, req, nil)
 		if out.Reason == ReasonScope {
-			out.Err = registryerr.New(registryerr.Denied, out.Err.Message()+" to anonymous clients"+loginHint)
+			out.Err = registryerr.New(insufficientScope, out.Err.Message()+" to anonymous clients"+loginHint)
+			out.Bearer = BearerInsufficientScope
 		}
 		return out
 	}

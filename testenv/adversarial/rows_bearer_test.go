@@ -80,7 +80,7 @@ func bearerRows() []row {
 		}, status: 403, code: "DENIED"},
 		{reason: "an anonymous bearer token may not pull a private repository", build: func(t *testing.T) wire {
 			return pull().with("Authorization", "Bearer "+bearerFor(t, "", "repository:acme/app:pull"))
-		}, status: 403, code: "DENIED"},
+		}, status: 401, code: "DENIED"},
 		{reason: "a bearer token beside Basic credentials is refused, not chosen between", build: func(t *testing.T) wire {
 			return pull().with("Authorization", "Bearer "+pullTok(t)).with("Authorization", fx.auth(acmeAll))
 		}, status: 401, code: "UNAUTHORIZED"},
