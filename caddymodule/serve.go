@@ -25,8 +25,10 @@ func (ra *RegistryAuth) ServeHTTP(w http.ResponseWriter, r *http.Request, next c
 	defer ra.finish(x)
 
 	req, err := classify(r)
-	d := decide.Invalid(err)
-	if err == nil {
+	var d decide.Decision
+	if err != nil {
+		d = decide.Invalid(err)
+	} else {
 		d = ra.decideRequest(r, &req, x.start)
 	}
 	x.record(&d, &req)
@@ -48,6 +50,7 @@ func (ra *RegistryAuth) ServeHTTP(w http.ResponseWriter, r *http.Request, next c
 var (
 	errTrailers = registryerr.New(registryerr.UnsupportedRequest, "request trailers are not accepted")
 	errUpgrade  = registryerr.New(registryerr.UnsupportedRequest, "protocol upgrades (Upgrade, Connection: upgrade) are not accepted on registry routes")
+	errRefused  = registryerr.New(registryerr.Denied, "")
 )
 
 // classify reads the registry request r makes. Trailers are refused:
@@ -79,8 +82,12 @@ func classify(r *http.Request) (registryreq.Request, error) {
 // Expect: 100-continue gets a 100 Continue and uploads the body for nothing.
 // (HTTP/2 resets the stream instead; its connection is shared.)
 func (ra *RegistryAuth) refuse(w http.ResponseWriter, r *http.Request, req *registryreq.Request, d *decide.Decision) {
+	e := d.Err
+	if e == nil {
+		e = errRefused // a decision that refuses without saying how
+	}
 	h := w.Header()
-	switch d.Err.Code.Status {
+	switch e.Code.Status {
 	case http.StatusUnauthorized:
 		h.Set("WWW-Authenticate", ra.challengeFor(r, req, d))
 	case http.StatusServiceUnavailable:
@@ -89,7 +96,7 @@ func (ra *RegistryAuth) refuse(w http.ResponseWriter, r *http.Request, req *regi
 	if r.ProtoMajor == 1 && r.ContentLength != 0 {
 		h.Set("Connection", "close")
 	}
-	registryerr.Write(w, d.Err)
+	registryerr.Write(w, e)
 }
 
 // retryAfterSeconds is short: an outage of the store is usually a restart.

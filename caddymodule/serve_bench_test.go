@@ -21,6 +21,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/oatgate/oatgate/caddymodule/usage"
+	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
 	"github.com/oatgate/oatgate/cmd/oatstore/server"
 	"github.com/oatgate/oatgate/cmd/oatstore/store/sqlite"
 )
@@ -38,8 +39,14 @@ func startBenchStore(b testing.TB) *benchStore {
 	if err != nil {
 		b.Fatalf("opening the store's database: %v", err)
 	}
-	bs := &benchStore{adminKey: "bench-admin-key-0123456789abcdef0123456789", gatewayKey: "bench-gateway-key-0123456789abcdef0123456789"}
-	srv, err := server.New(server.Config{Store: db, AdminKeys: []string{bs.adminKey}, GatewayKeys: []string{bs.gatewayKey}})
+	// The gateway key is long enough to derive the bearer token signing key
+	// from (16 bytes at least).
+	bs := &benchStore{adminKey: "bench-admin-key-0123456789abcdef0123", gatewayKey: "bench-gateway-key-0123456789abcdef"}
+	keys, err := adminkeys.Load(adminkeys.Sources{Single: bs.adminKey})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := server.New(server.Config{Store: db, AdminKeys: keys, GatewayKeys: []string{bs.gatewayKey}})
 	if err != nil {
 		b.Fatalf("starting oatstore: %v", err)
 	}

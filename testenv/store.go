@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
 	"github.com/oatgate/oatgate/cmd/oatstore/server"
 	"github.com/oatgate/oatgate/cmd/oatstore/store/sqlite"
 )
@@ -58,9 +59,14 @@ func startStore(ln net.Listener, dir, adminKey, gatewayKey string, logger *zap.L
 	if err != nil {
 		return nil, fmt.Errorf("opening oatstore database: %w", err)
 	}
+	keys, err := adminkeys.Load(adminkeys.Sources{Single: adminKey})
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("loading the admin key: %w", err)
+	}
 	srv, err := server.New(server.Config{
 		Store:       db,
-		AdminKeys:   []string{adminKey},
+		AdminKeys:   keys,
 		GatewayKeys: []string{gatewayKey},
 		Logger:      logger,
 	})

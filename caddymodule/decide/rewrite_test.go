@@ -1,6 +1,10 @@
 package decide
 
-import "testing"
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
 
 func TestWithoutParamsKeepsEverythingElseAsSent(t *testing.T) {
 	tests := []struct {
@@ -41,4 +45,39 @@ func TestRewriteQueryChangesOnlyWhatItMust(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzRewriteQuery checks the rewrite on hostile queries: nothing changes
+// without a rewrite, a dropped mount leaves no pair the registry would read
+// as mount or from, and a set page size leaves exactly one n, the one set.
+func FuzzRewriteQuery(f *testing.F) {
+	for _, seed := range []string{"", "mount=sha256:a&from=x", "m%6Funt=1&%66rom=2", "n=5&n=6&last=a", "a=1;mount=2", "%zz=1&mount", "&&=&"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, query string) {
+		if got := (Rewrite{}).Query(query, 7); got != query {
+			t.Fatalf("Query(%q) without a rewrite = %q, want it unchanged", query, got)
+		}
+		dropped := Rewrite{DropMount: true}.Query(query, 0)
+		for pair := range strings.SplitSeq(dropped, "&") {
+			key, _, _ := strings.Cut(pair, "=")
+			if k, err := url.QueryUnescape(key); err == nil && (k == "mount" || k == "from") {
+				t.Fatalf("Query(%q) dropping the mount left %q", query, dropped)
+			}
+		}
+		paged := Rewrite{SetPageSize: true}.Query(query, 7)
+		ns := 0
+		for pair := range strings.SplitSeq(paged, "&") {
+			key, value, _ := strings.Cut(pair, "=")
+			if k, err := url.QueryUnescape(key); err == nil && k == "n" {
+				ns++
+				if value != "7" {
+					t.Fatalf("Query(%q) setting n=7 left n=%q", query, value)
+				}
+			}
+		}
+		if ns != 1 {
+			t.Fatalf("Query(%q) setting n=7 gave %q with %d n pairs, want 1", query, paged, ns)
+		}
+	})
 }

@@ -68,7 +68,9 @@ func parseAnswer(body []byte, pool *grantsPool) (*Identity, error) {
 	}
 	// One unreadable scope fails the answer: granting the rest would be a
 	// guess, and a 503 with a logged cause is easier to find than a 403.
-	scopes, err := scope.ParseList(a.Scope)
+	// Org scopes (org:tokens:write, ...) open oatstore's management API,
+	// never the registry: they are dropped here.
+	scopes, _, err := scope.SplitList(a.Scope)
 	if err != nil {
 		return nil, fmt.Errorf("%w: scope: %w", ErrMalformedAnswer, err)
 	}

@@ -34,6 +34,8 @@ func TestParseAnswer(t *testing.T) {
 		{name: "a negative exp is an error", body: `{"active":true,"token_id":"t1","org":"acme","exp":-1}`, wantErr: true},
 		{name: "a string exp is an error", body: `{"active":true,"token_id":"t1","org":"acme","exp":"soon"}`, wantErr: true},
 		{name: "an unreadable scope is an error", body: `{"active":true,"token_id":"t1","org":"acme","scope":"everything"}`, wantErr: true},
+		{name: "a management token's org scopes are read, not refused", body: `{"active":true,"token_id":"t1","org":"acme","scope":"org:tokens:write repository:acme/app:push"}`, wantActive: true},
+		{name: "an unreadable org scope is an error", body: `{"active":true,"token_id":"t1","org":"acme","scope":"org:tokens:all"}`, wantErr: true},
 		{name: "trailing data is an error", body: `{"active":false} {"active":true}`, wantErr: true},
 	}
 	for _, tt := range tests {
@@ -76,6 +78,38 @@ func TestParsedScopesGrantWithinTheOrg(t *testing.T) {
 		if got := id.Grants.Allows(c.repo, c.need); got != c.want {
 			t.Errorf("Allows(%q, %s): got %v, want %v", c.repo, c.need, got, c.want)
 		}
+	}
+}
+
+func TestOrgScopesGrantNoRegistryAccess(t *testing.T) {
+	id, err := parseAnswer([]byte(`{"active":true,"token_id":"t1","org":"acme","scope":"org:tokens:write org:audit:read repository:acme/app:push"}`), newGrantsPool())
+	if err != nil || id == nil {
+		t.Fatalf("parseAnswer: got (%+v, %v), want an identity", id, err)
+	}
+	checks := []struct {
+		name string
+		repo string
+		need access.Action
+		want bool
+	}{
+		{"its repository scope pulls", "acme/app", access.Pull, true},
+		{"its repository scope pushes", "acme/app", access.Push, true},
+		{"its repository scope does not delete", "acme/app", access.Delete, false},
+		{"org:tokens:write opens no other repository", "acme/other", access.Pull, false},
+	}
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			if got := id.Grants.Allows(c.repo, c.need); got != c.want {
+				t.Errorf("Allows(%q, %s): got %v, want %v", c.repo, c.need, got, c.want)
+			}
+		})
+	}
+	only, err := parseAnswer([]byte(`{"active":true,"token_id":"t2","org":"acme","scope":"org:audit:read"}`), newGrantsPool())
+	if err != nil || only == nil {
+		t.Fatalf("parseAnswer: got (%+v, %v), want an identity", only, err)
+	}
+	if only.Grants.Allows("acme/app", access.Pull) {
+		t.Errorf("a token holding only org scopes pulls acme/app; want nothing granted")
 	}
 }
 

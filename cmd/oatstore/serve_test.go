@@ -17,6 +17,7 @@ func TestServeDevModeGeneratesKeys(t *testing.T) {
 	bin := buildBinary(t)
 	// An environment without keys, so that only --dev can supply them.
 	t.Setenv("OATSTORE_ADMIN_KEY", "")
+	t.Setenv("OATSTORE_ADMIN_KEYS", "")
 	t.Setenv("OATSTORE_GATEWAY_KEY", "")
 	c := startChild(t, bin, filepath.Join(t.TempDir(), "dev.db"), "--dev")
 	logs := c.logText()
@@ -52,6 +53,47 @@ func TestServeShutsDownDespiteALongPoll(t *testing.T) {
 	}
 }
 
+func TestServeNamesItsAdminKeys(t *testing.T) {
+	bin := buildBinary(t)
+	aliceKey, bobKey, adminKey := strings.Repeat("a1", 20), strings.Repeat("b2", 20), strings.Repeat("c3", 20)
+	file := filepath.Join(t.TempDir(), "admin-keys")
+	if err := os.WriteFile(file, []byte("# the on-call rotation\nbob="+bobKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("OATSTORE_ADMIN_KEYS", "alice="+aliceKey)
+	t.Setenv("OATSTORE_ADMIN_KEY", adminKey)
+	c := startChild(t, bin, filepath.Join(t.TempDir(), "named.db"), "--admin-keys-file", file)
+	client := &http.Client{Timeout: 5 * time.Second}
+	tests := []struct {
+		name  string
+		key   string
+		actor string
+	}{
+		{"a key from OATSTORE_ADMIN_KEYS acts under its name", aliceKey, "admin:alice"},
+		{"a key from the file acts under its name", bobKey, "admin:bob"},
+		{"OATSTORE_ADMIN_KEY acts as admin", adminKey, "admin:admin"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var who struct{ Actor string }
+			st, err := call(context.Background(), client, "GET", c.url+"/v1/whoami", tt.key, "", nil, &who)
+			if err != nil || st != http.StatusOK || who.Actor != tt.actor {
+				t.Errorf("whoami = %d %q (%v), want 200 %q", st, who.Actor, err, tt.actor)
+			}
+		})
+	}
+	c.stop(t, syscall.SIGTERM)
+	logs := c.logText()
+	if !strings.Contains(logs, `"names":["alice","bob","admin"]`) {
+		t.Errorf("the startup log does not list the key names alice, bob, admin:\n%s", logs)
+	}
+	for _, k := range []string{aliceKey, bobKey, adminKey} {
+		if strings.Contains(logs, k) {
+			t.Errorf("an admin key appears in the log:\n%s", logs)
+		}
+	}
+}
+
 // TestServeRefusesShortKeys: a key an attacker could guess must stop the
 // server at start, saying how to make a good one (issue 12, item 23).
 func TestServeRefusesShortKeys(t *testing.T) {
@@ -59,7 +101,7 @@ func TestServeRefusesShortKeys(t *testing.T) {
 	for _, tc := range []struct {
 		name, admin, gateway, want string
 	}{
-		{"an admin key of 31 bytes is refused", strings.Repeat("a", 31), testGatewayKey, "admin key is 31 bytes"},
+		{"an admin key of 31 bytes is refused", strings.Repeat("a", 31), testGatewayKey, "31 bytes, at least 32"},
 		{"a gateway key of 8 bytes is refused", testAdminKey, "password", "gateway key 1 is 8 bytes"},
 		{"a short second gateway key is refused while rotating", testAdminKey, testGatewayKey + ",x9q-z", "gateway key 2 is 5 bytes"},
 	} {

@@ -129,13 +129,16 @@ func hardeningRows() []row {
 			return pull().with("Authorization", basic(tok.Org, " "+tok.Secret+" "))
 		}, status: 200, reaches: true},
 		{reason: "a 401 without credentials says none were sent", build: fixed(pull),
-			status: 401, code: "UNAUTHORIZED", checkBody: messageHas("no credentials")},
+			status: 401, code: "UNAUTHORIZED", checkBody: messageHas("no credentials were sent")},
+		{reason: "a 401 for a password that is no token says so", build: fixed(func() wire {
+			return pull().with("Authorization", basic("acme", "hunter2"))
+		}), status: 401, code: "UNAUTHORIZED", checkBody: messageHas("the password is not an access token")},
 		{reason: "a 401 for another org's username says the username is not the token's org", build: func(t *testing.T) wire {
 			return pull().with("Authorization", basic("globex", fx.tokens[acmeAll].Secret))
-		}, status: 401, code: "UNAUTHORIZED", checkBody: messageHas("username", "organization")},
+		}, status: 401, code: "UNAUTHORIZED", checkBody: messageHas("the username is not the token's organization")},
 		{reason: "a 401 for an unknown token says the token is not known", build: fixed(func() wire {
 			return pull().with("Authorization", basic("acme", unknownToken))
-		}), status: 401, code: "UNAUTHORIZED", checkBody: messageHas("token")},
+		}), status: 401, code: "UNAUTHORIZED", checkBody: messageHas("unknown or inactive token")},
 		{reason: "a 403 names the action and repository that were needed", build: func(t *testing.T) wire {
 			return fx.as(acmePull, req(http.MethodPut, manifestPath).with("Content-Type", ociManifest))
 		}, status: 403, code: "DENIED", checkBody: messageHas("requested access to the resource is denied", "push", "acme/app")},

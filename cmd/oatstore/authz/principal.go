@@ -111,6 +111,26 @@ func (p Principal) Kind() Kind { return p.kind }
 // Org returns a token's org, or "" for an admin.
 func (p Principal) Org() string { return p.org }
 
+// ID returns a token's id, or "" for an admin: the server records the
+// token's use under it.
+func (p Principal) ID() string {
+	if p.kind != KindToken {
+		return ""
+	}
+	return p.name
+}
+
+// ExpiresAt returns when a token stops working, or nil for an admin and a
+// token that never expires. The server defaults the expiry of a token that
+// a token creates to it, since the new one may not outlive its creator.
+func (p Principal) ExpiresAt() *time.Time {
+	if p.expiresAt == nil {
+		return nil
+	}
+	t := *p.expiresAt
+	return &t
+}
+
 // Actor returns who acts, for the audit log and logs: "admin:<name>" or
 // "token:<id>". Never a value the client declared (see OnBehalfOf).
 func (p Principal) Actor() string {

@@ -139,3 +139,28 @@ func TestOutcomeStatus(t *testing.T) {
 		t.Error("the zero Decision allows; it must refuse")
 	}
 }
+
+func TestPrincipalAccessors(t *testing.T) {
+	tok, _ := FromToken(manager, now)
+	tests := []struct {
+		name    string
+		p       Principal
+		id      string
+		expires *time.Time
+	}{
+		{"a token has its id and expiry", tok, "tok_manager", manager.ExpiresAt},
+		{"an admin has neither", Admin("alice"), "", nil},
+		{"nobody has neither", Principal{}, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.p.ID(); got != tt.id {
+				t.Errorf("ID = %q, want %q", got, tt.id)
+			}
+			got := tt.p.ExpiresAt()
+			if (got == nil) != (tt.expires == nil) || got != nil && !got.Equal(*tt.expires) {
+				t.Errorf("ExpiresAt = %v, want %v", got, tt.expires)
+			}
+		})
+	}
+}

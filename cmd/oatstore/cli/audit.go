@@ -62,9 +62,9 @@ func auditCmd(args []string, env Env, stdout, stderr io.Writer) error {
 		return c.printJSON(raw)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tACTION\tACTOR\tSOURCE\tTOKEN")
+	fmt.Fprintln(tw, "TIME\tACTION\tACTOR\tON BEHALF OF\tSOURCE\tTOKEN")
 	for _, e := range page.Entries {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.At.Format("2006-01-02 15:04:05"), e.Action, e.Actor, e.SourceIP, e.TokenID)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.Format("2006-01-02 15:04:05"), e.Action, e.Actor, or(e.OnBehalfOf, "-"), e.SourceIP, e.TokenID)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

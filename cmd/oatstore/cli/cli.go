@@ -36,6 +36,8 @@ func Main(args []string, env Env, stdout, stderr io.Writer) int {
 		err = tokenCmd(args[1:], env, stdout, stderr)
 	case "audit":
 		err = auditCmd(args[1:], env, stdout, stderr)
+	case "whoami":
+		err = whoamiCmd(args[1:], env, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
@@ -66,7 +68,7 @@ func Main(args []string, env Env, stdout, stderr io.Writer) int {
 const usage = `usage:
   oatstore serve --listen 127.0.0.1:8081 --db ./oatstore.db [--dev]
   oatstore org list
-  oatstore org set ORG [--max-tokens N] [--max-expiry-days N] [--allow-never-expires=BOOL]
+  oatstore org set ORG [--max-tokens N] [--max-expiry-days N] [--default-expiry-days N] [--allow-never-expires=BOOL]
   oatstore org show ORG
   oatstore token create --org ORG --label LABEL --scope SCOPE... [--expires T|none] [--description TEXT]
   oatstore token list --org ORG
@@ -74,6 +76,7 @@ const usage = `usage:
   oatstore token update --org ORG ID|LABEL [--label L] [--description D] [--scope S...] [--expires T]
   oatstore token deactivate|activate|revoke|delete --org ORG ID|LABEL
   oatstore audit --org ORG [--since T] [--until T] [--action A] [--limit N] [--cursor C]
+  oatstore whoami
 
 Times (T) have one syntax everywhere, as in oatgate usage-report: a duration
 (90d, 12h, 90m; back from now for --since/--until, ahead for --expires), a
@@ -84,9 +87,13 @@ A token is named by its id (tok_...) or by its label, unique in its org.
 serve --db takes a SQLite file path (the default), or a postgres:// or
 postgresql:// URL: PostgreSQL lets several oatstore replicas share one database.
 
+serve takes admin keys from OATSTORE_ADMIN_KEYS ("alice=KEY,bob=KEY"),
+--admin-keys-file (one name=KEY per line) and OATSTORE_ADMIN_KEY (named admin).
+
 Client commands take --server (or OATSTORE_SERVER, default http://127.0.0.1:8081;
 a bare host:port means http:// on loopback only), --admin-key (or
-OATSTORE_ADMIN_KEY), --actor (or OATSTORE_ACTOR) and --json.
+OATSTORE_ADMIN_KEY) or, for an org's own management, --token (or
+OATSTORE_TOKEN), --actor (or OATSTORE_ACTOR) and --json.
 `
 
 // usageError is a command-line mistake; Main prints the usage after it.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/oatgate/oatgate/caddymodule/oat"
+	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
 	"github.com/oatgate/oatgate/cmd/oatstore/cli"
 	"github.com/oatgate/oatgate/cmd/oatstore/server"
 	"github.com/oatgate/oatgate/cmd/oatstore/store/sqlite"
@@ -30,7 +31,11 @@ func startServer(t *testing.T) string {
 	if err != nil {
 		t.Fatalf("opening store: %v", err)
 	}
-	srv, err := server.New(server.Config{Store: st, AdminKeys: []string{adminKey}})
+	keys, err := adminkeys.Load(adminkeys.Sources{Single: adminKey})
+	if err != nil {
+		t.Fatalf("loading admin key: %v", err)
+	}
+	srv, err := server.New(server.Config{Store: st, AdminKeys: keys})
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
@@ -63,7 +68,7 @@ func TestCLI(t *testing.T) {
 		stdout   string // a regexp the output must match
 		inStderr string
 	}{
-		{"org set creates an org and prints it", []string{"org", "set", "acme", "--max-tokens", "2"}, 0, `acme\s+2\s+365d\s+false`, ""},
+		{"org set creates an org and prints it", []string{"org", "set", "acme", "--max-tokens", "2"}, 0, `acme\s+2\s+365d\s+90d\s+false`, ""},
 		{"org show prints the org", []string{"org", "show", "acme", "--json"}, 0, `"max_tokens": 2`, ""},
 		{"token create prints the secret once", []string{"token", "create", "--org", "acme", "--label", "ci", "--scope", "repository:acme/app:pull,push", "--expires", "90d", "--description", "CI"}, 0, `(?s)ci\s+active.*token: oat_\w+\nThis is the only time`, ""},
 		{"a second token fills the org", []string{"token", "create", "--org", "acme", "--label", "deploy", "--scope", "repository:acme/**:pull", "--json"}, 0, `"token": "oat_`, ""},
@@ -77,7 +82,7 @@ func TestCLI(t *testing.T) {
 		{"a revoked token cannot be activated", []string{"token", "activate", "--org", "acme", "ID"}, 1, `^$`, "cannot be reactivated"},
 		{"token show prints JSON on request", []string{"token", "show", "ID", "--org", "acme", "--json"}, 0, `"revoked_at": "`, ""},
 		{"token delete removes it", []string{"token", "delete", "--org", "acme", "ID"}, 0, `deleted tok_`, ""},
-		{"audit lists the actions with the actor", []string{"audit", "--org", "acme", "--limit", "3"}, 0, `(?s)token.deleted\s+alice.*more: --cursor \d+`, ""},
+		{"audit lists the actions with the actor", []string{"audit", "--org", "acme", "--limit", "3"}, 0, `(?s)token.deleted\s+admin:admin\s+alice.*more: --cursor \d+`, ""},
 		{"audit filters by action", []string{"audit", "--org", "acme", "--action", "org.created", "--json"}, 0, `"action": "org.created"`, ""},
 		{"an unknown command is a usage error", []string{"frobnicate"}, 2, `^$`, "usage:"},
 		{"token create without a scope is a usage error", []string{"token", "create", "--org", "acme", "--label", "y"}, 2, `^$`, "--scope"},
@@ -146,7 +151,7 @@ func TestCLI(t *testing.T) {
 
 func TestServeRefusesWithoutAdminKey(t *testing.T) {
 	code, _, errs := run(map[string]string{}, "serve", "--db", filepath.Join(t.TempDir(), "x.db"), "--listen", "127.0.0.1:0")
-	if code != 1 || !strings.Contains(errs, "export OATSTORE_ADMIN_KEY=$(openssl rand -hex 32)") || !strings.Contains(errs, "--dev") {
+	if code != 1 || !strings.Contains(errs, `export OATSTORE_ADMIN_KEYS="alice=$(openssl rand -hex 32)"`) || !strings.Contains(errs, "--dev") {
 		t.Errorf("exit %d, stderr %q; want 1 and how to set a key", code, errs)
 	}
 }
@@ -181,14 +186,17 @@ func TestCLIAsAnOperatorTypesIt(t *testing.T) {
 		{"a token is updated by its label", []string{"token", "update", "short", "--org", "acme", "--description", "by label"}, 0, `short.*by label`, ""},
 		{"a token is deleted by its label", []string{"token", "delete", "--org", "acme", "short"}, 0, `deleted tok_\w+`, ""},
 		{"an unknown label says how to list the tokens", []string{"token", "show", "nosuch", "--org", "acme"}, 1, `^$`, `org "acme" has no token labelled "nosuch"`},
-		{"audit --since takes a duration", []string{"audit", "--org", "acme", "--since", "1h"}, 0, `token\.created\s+bob`, ""},
-		{"audit --since takes a date", []string{"audit", "--org", "acme", "--since", "2026-12-02"}, 0, `token\.deleted\s+bob`, ""},
-		{"audit --until before everything shows nothing", []string{"audit", "--org", "acme", "--until", "2020-01"}, 0, `^TIME\s+ACTION\s+ACTOR\s+SOURCE\s+TOKEN\s*$`, ""},
+		{"audit --since takes a duration", []string{"audit", "--org", "acme", "--since", "1h"}, 0, `token\.created\s+admin:admin\s+bob`, ""},
+		{"audit --since takes a date", []string{"audit", "--org", "acme", "--since", "2026-12-02"}, 0, `token\.deleted\s+admin:admin\s+bob`, ""},
+		{"audit --until before everything shows nothing", []string{"audit", "--org", "acme", "--until", "2020-01"}, 0, `^TIME\s+ACTION\s+ACTOR\s+ON BEHALF OF\s+SOURCE\s+TOKEN\s*$`, ""},
 		{"an unreadable time shows the one syntax", []string{"audit", "--org", "acme", "--since", "yesterday"}, 2, `^$`, `--since "yesterday": want a date (2026-12-02`},
 		{"an unreadable expiry shows the one syntax", []string{"token", "create", "--org", "acme", "--label", "x", "--scope", "repository:acme/a:pull", "--expires", "soon"}, 2, `^$`, `--expires "soon": want a date`},
 		{"an expiry past the org's maximum names the org's flag", []string{"token", "create", "--org", "acme", "--label", "far", "--scope", "repository:acme/a:pull", "--expires", "400d"}, 1, `^$`, "(oatstore org set --max-expiry-days)"},
 		{"an org setting out of range names the flag", []string{"org", "set", "acme", "--max-tokens", "-1"}, 1, `^$`, "--max-tokens must be between"},
-		{"org requires an expiry", []string{"org", "set", "acme", "--allow-never-expires=false"}, 0, `acme\s+100\s+365d\s+false`, ""},
+		{"an org's default expiry is set with its flag", []string{"org", "set", "acme", "--default-expiry-days", "30"}, 0, `acme\s+100\s+365d\s+30d\s+false`, ""},
+		{"a token without --expires gets the org's default", []string{"token", "create", "--org", "acme", "--label", "defaulted", "--scope", "repository:acme/a:pull"}, 0, `defaulted\s+active\s+` + time.Now().UTC().AddDate(0, 0, 30).Format("2006-01-02"), ""},
+		{"a default past the maximum names both flags", []string{"org", "set", "acme", "--default-expiry-days", "400"}, 1, `^$`, "--default-expiry-days"},
+		{"org requires an expiry", []string{"org", "set", "acme", "--allow-never-expires=false", "--default-expiry-days", "90"}, 0, `acme\s+100\s+365d\s+90d\s+false`, ""},
 		{"a never-expiring token in that org is refused naming --expires", []string{"token", "create", "--org", "acme", "--label", "forever", "--scope", "repository:acme/a:pull", "--expires", "none"}, 1, `^$`, "--expires"},
 		{"an audit page size out of range names --limit", []string{"audit", "--org", "acme", "--limit", "0"}, 2, `^$`, "--limit 0: want a number from 1 to 500"},
 		{"org list says when the store cannot list orgs", []string{"org", "list"}, 1, `^$`, "cannot list orgs"},
@@ -221,11 +229,11 @@ func TestOrgListPrintsEveryOrg(t *testing.T) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"orgs":[{"name":"acme","max_tokens":10,"max_expiry_days":90,"allow_never_expires":false},{"name":"globex","max_tokens":100,"max_expiry_days":365,"allow_never_expires":true}]}`)
+		fmt.Fprint(w, `{"orgs":[{"name":"acme","max_tokens":10,"max_expiry_days":90,"default_expiry_days":30,"allow_never_expires":false},{"name":"globex","max_tokens":100,"max_expiry_days":365,"default_expiry_days":90,"allow_never_expires":true}]}`)
 	}))
 	defer hs.Close()
 	code, out, errs := run(map[string]string{"OATSTORE_SERVER": hs.URL, "OATSTORE_ADMIN_KEY": adminKey}, "org", "list")
-	want := "ORG     MAX TOKENS  MAX EXPIRY  NEVER EXPIRES\nacme    10          90d         false\nglobex  100         365d        true\n"
+	want := "ORG     MAX TOKENS  MAX EXPIRY  DEFAULT EXPIRY  NEVER EXPIRES\nacme    10          90d         30d             false\nglobex  100         365d        90d             true\n"
 	if code != 0 || out != want {
 		t.Errorf("exit %d, stderr %q\n got:\n%s\nwant:\n%s", code, errs, out, want)
 	}
@@ -252,5 +260,100 @@ func TestHelpMatchesGolden(t *testing.T) {
 	}
 	if out != string(want) {
 		t.Errorf("oatstore help differs from %s (go test -run TestHelp -update if intended)\n got:\n%s\nwant:\n%s", golden, out, want)
+	}
+}
+
+func TestCLIWithAManagementToken(t *testing.T) {
+	url := startServer(t)
+	admin := map[string]string{"OATSTORE_SERVER": url, "OATSTORE_ADMIN_KEY": adminKey}
+	if code, out, errs := run(admin, "org", "set", "acme"); code != 0 {
+		t.Fatalf("org set: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs := run(admin, "token", "create", "--org", "acme", "--label", "owners", "--expires", "30d",
+		"--scope", "org:tokens:write", "--scope", "repository:acme/app:push", "--json")
+	var mgr struct {
+		ID     string
+		Secret string `json:"token"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &mgr) != nil || mgr.Secret == "" {
+		t.Fatalf("creating the management token: exit %d\n%s%s", code, out, errs)
+	}
+	owner := map[string]string{"OATSTORE_SERVER": url, "OATSTORE_TOKEN": mgr.Secret, "OATSTORE_ACTOR": "carol"}
+	both := map[string]string{"OATSTORE_SERVER": url, "OATSTORE_TOKEN": mgr.Secret, "OATSTORE_ADMIN_KEY": adminKey}
+
+	steps := []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		code     int
+		stdout   string // a regexp the output must match
+		inStderr string
+	}{
+		{"whoami names the token, its org and what it may do", owner, []string{"whoami"}, 0,
+			`(?s)actor:\s+token:` + mgr.ID + `.*org:\s+acme.*may:\s+tokens:write.*scopes:\s+org:tokens:write repository:acme/app:push.*expires:\s+20`, ""},
+		{"whoami --json prints the API's answer", owner, []string{"whoami", "--json"}, 0, `"actor": "token:` + mgr.ID + `"`, ""},
+		{"whoami with an admin key says it may do everything", admin, []string{"whoami"}, 0, `(?s)actor:\s+admin:admin.*may:\s+everything, on every org`, ""},
+		{"the token creates a narrower token", owner, []string{"token", "create", "--org", "acme", "--label", "ci", "--scope", "repository:acme/app:pull", "--expires", "7d"}, 0,
+			`token: oat_\w+`, ""},
+		{"the token may not create a broader one", owner, []string{"token", "create", "--org", "acme", "--label", "all", "--scope", "repository:acme/**:pull", "--expires", "7d"}, 1,
+			`^$`, "HTTP 403 forbidden"},
+		{"the token may not change the org's settings", owner, []string{"org", "set", "acme", "--max-tokens", "500"}, 1, `^$`, "admin key"},
+		{"the token lists its org's tokens, itself included", owner, []string{"token", "list", "--org", "acme"}, 0, `(?s)owners.*ci`, ""},
+		{"the audit shows the token as the actor and carol beside it", admin, []string{"audit", "--org", "acme", "--action", "token.created", "--limit", "1"}, 0,
+			`token.created\s+token:` + mgr.ID + `\s+carol`, ""},
+		{"an admin key and a token in the environment at once is a usage error", both, []string{"whoami"}, 2, `^$`, "both set"},
+		{"--admin-key and --token at once is a usage error", map[string]string{"OATSTORE_SERVER": url}, []string{"whoami", "--admin-key", adminKey, "--token", mgr.Secret}, 2, `^$`, "both given"},
+		{"a flag wins over the environment", both, []string{"whoami", "--token", mgr.Secret}, 0, `actor:\s+token:`, ""},
+		{"no credential says how to give one", map[string]string{"OATSTORE_SERVER": url}, []string{"whoami"}, 2, `^$`, "OATSTORE_TOKEN"},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			code, out, errs := run(s.env, s.args...)
+			if code != s.code {
+				t.Fatalf("exit code = %d, want %d\nstdout: %s\nstderr: %s", code, s.code, out, errs)
+			}
+			if !regexp.MustCompile(s.stdout).MatchString(out) {
+				t.Errorf("stdout = %q, want a match of %q", out, s.stdout)
+			}
+			if !strings.Contains(errs, s.inStderr) {
+				t.Errorf("stderr = %q, want it to contain %q", errs, s.inStderr)
+			}
+			if strings.Contains(out+errs, mgr.Secret) || strings.Contains(out+errs, adminKey) {
+				t.Errorf("a credential was printed:\n%s%s", out, errs)
+			}
+		})
+	}
+}
+
+func TestServeRefusesBadAdminKeys(t *testing.T) {
+	dir := t.TempDir()
+	good := strings.Repeat("k9", 20)
+	open := filepath.Join(dir, "open-keys")
+	if err := os.WriteFile(open, []byte("bob="+good+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		inStderr string
+	}{
+		{"a keys file others can read is refused", nil, []string{"--admin-keys-file", open}, "not private"},
+		{"a missing keys file is refused", nil, []string{"--admin-keys-file", filepath.Join(dir, "nope")}, "nope"},
+		{"a short key in OATSTORE_ADMIN_KEYS is refused", map[string]string{"OATSTORE_ADMIN_KEYS": "alice=short"}, nil, "at least 32"},
+		{"one name twice is refused", map[string]string{"OATSTORE_ADMIN_KEYS": "alice=" + good + ",alice=" + strings.Repeat("z8", 20)}, nil, "given twice"},
+		{"one key under two names is refused", map[string]string{"OATSTORE_ADMIN_KEYS": "alice=" + good, "OATSTORE_ADMIN_KEY": good}, nil, "same key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"serve", "--db", filepath.Join(dir, "x.db"), "--listen", "127.0.0.1:0"}, tt.args...)
+			code, _, errs := run(tt.env, args...)
+			if code != 1 || !strings.Contains(errs, tt.inStderr) {
+				t.Errorf("exit %d, stderr %q; want 1 and %q", code, errs, tt.inStderr)
+			}
+			if strings.Contains(errs, good) {
+				t.Errorf("the key was printed: %s", errs)
+			}
+		})
 	}
 }

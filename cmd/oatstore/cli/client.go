@@ -14,15 +14,18 @@ import (
 // defaultServer is where the CLI looks for oatstore unless told otherwise.
 const defaultServer = "http://127.0.0.1:8081"
 
-// client speaks the management API for one subcommand.
+// client speaks the management API for one subcommand, with an admin key
+// or an org management token (an oat_ token holding org: scopes).
 type client struct {
-	server string
-	key    string
-	envKey string
-	actor  string
-	json   bool
-	http   *http.Client
-	stdout io.Writer
+	server   string
+	key      string
+	envKey   string
+	token    string
+	envToken string
+	actor    string
+	json     bool
+	http     *http.Client
+	stdout   io.Writer
 	// flags are the subcommand's, for naming them in the API's errors.
 	flags *flag.FlagSet
 }
@@ -35,9 +38,32 @@ func clientFlags(fs *flag.FlagSet, env Env, stdout io.Writer) *client {
 	// defaults, and a key must never reach a terminal or a CI log that way.
 	fs.StringVar(&c.key, "admin-key", "", "admin key (default $OATSTORE_ADMIN_KEY)")
 	c.envKey = env("OATSTORE_ADMIN_KEY")
-	fs.StringVar(&c.actor, "actor", or(env("OATSTORE_ACTOR"), env("USER")), "who acts, for the audit log (env OATSTORE_ACTOR, default $USER)")
+	fs.StringVar(&c.token, "token", "", "org management token, instead of an admin key (default $OATSTORE_TOKEN)")
+	c.envToken = env("OATSTORE_TOKEN")
+	fs.StringVar(&c.actor, "actor", or(env("OATSTORE_ACTOR"), env("USER")), "whom you act for, recorded in the audit log beside the key or token that acts (env OATSTORE_ACTOR, default $USER)")
 	fs.BoolVar(&c.json, "json", false, "print the API's JSON answer")
 	return c
+}
+
+// credential picks the admin key or the token: a flag over the
+// environment, and never both at one level, since which one acts decides
+// what the call may do and who the audit log names.
+func (c *client) credential() (string, error) {
+	switch {
+	case c.key != "" && c.token != "":
+		return "", usageErrorf("--admin-key and --token both given: pass one")
+	case c.key != "":
+		return c.key, nil
+	case c.token != "":
+		return c.token, nil
+	case c.envKey != "" && c.envToken != "":
+		return "", usageErrorf("OATSTORE_ADMIN_KEY and OATSTORE_TOKEN are both set: unset one, or pass --admin-key or --token")
+	case c.envKey != "":
+		return c.envKey, nil
+	case c.envToken != "":
+		return c.envToken, nil
+	}
+	return "", usageErrorf("no credential: set OATSTORE_ADMIN_KEY (or pass --admin-key), or OATSTORE_TOKEN for an org management token (or pass --token)")
 }
 
 func or(a, b string) string {
@@ -61,11 +87,9 @@ func (e *apiError) Error() string {
 // call sends a request and decodes a 2xx answer into out (unless nil). It
 // returns the raw body too, for --json.
 func (c *client) call(method, path string, body, out any) ([]byte, error) {
-	if c.key == "" {
-		c.key = c.envKey
-	}
-	if c.key == "" {
-		return nil, usageErrorf("no admin key: set OATSTORE_ADMIN_KEY or pass --admin-key")
+	credential, err := c.credential()
+	if err != nil {
+		return nil, err
 	}
 	base, err := serverURL(c.server)
 	if err != nil {
@@ -83,7 +107,7 @@ func (c *client) call(method, path string, body, out any) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("building request: %w", err)
 	}
-	req.Header.Set("Authorization", "Bearer "+c.key)
+	req.Header.Set("Authorization", "Bearer "+credential)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

@@ -28,6 +28,7 @@ var otherCommands = map[string]string{
 	"max-tokens":          "org set",
 	"max-expiry-days":     "org set",
 	"allow-never-expires": "org set",
+	"default-expiry-days": "org set",
 }
 
 // repeatedExpires collapses what "give expires_in (at most 90d) or

@@ -20,12 +20,13 @@ func orgCmd(args []string, env Env, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("org "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := clientFlags(fs, env, stdout)
-	var maxTokens, maxExpiry, allowNever optional
+	var maxTokens, maxExpiry, defaultExpiry, allowNever optional
 	switch args[0] {
 	case "set":
 		fs.Var(&maxTokens, "max-tokens", "how many tokens the org may hold (default 100 for a new org)")
 		fs.Var(&maxExpiry, "max-expiry-days", "how far ahead a token may expire (default 365)")
-		fs.Var(&allowNever, "allow-never-expires", "whether tokens may never expire: true or false (default true)")
+		fs.Var(&defaultExpiry, "default-expiry-days", "when a token created without --expires expires (default 90)")
+		fs.Var(&allowNever, "allow-never-expires", "whether tokens may never expire (--expires none): true or false (default false)")
 	case "show", "list":
 	default:
 		return usageErrorf("org: unknown subcommand %q", args[0])
@@ -52,7 +53,7 @@ func orgCmd(args []string, env Env, stdout, stderr io.Writer) error {
 		raw, err = c.call("GET", path, nil, &o)
 	} else {
 		body := map[string]any{}
-		for name, f := range map[string]optional{"max_tokens": maxTokens, "max_expiry_days": maxExpiry} {
+		for name, f := range map[string]optional{"max_tokens": maxTokens, "max_expiry_days": maxExpiry, "default_expiry_days": defaultExpiry} {
 			if f.set {
 				n, err := strconv.Atoi(f.val)
 				if err != nil {
@@ -101,9 +102,9 @@ func listOrgs(c *client) error {
 
 func printOrgs(w io.Writer, orgs []store.Org) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ORG\tMAX TOKENS\tMAX EXPIRY\tNEVER EXPIRES")
+	fmt.Fprintln(tw, "ORG\tMAX TOKENS\tMAX EXPIRY\tDEFAULT EXPIRY\tNEVER EXPIRES")
 	for _, o := range orgs {
-		fmt.Fprintf(tw, "%s\t%d\t%dd\t%v\n", o.Name, o.MaxTokens, o.MaxExpiryDays, o.AllowNeverExpires)
+		fmt.Fprintf(tw, "%s\t%d\t%dd\t%dd\t%v\n", o.Name, o.MaxTokens, o.MaxExpiryDays, o.DefaultExpiryDays, o.AllowNeverExpires)
 	}
 	return tw.Flush()
 }

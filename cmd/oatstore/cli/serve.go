@@ -19,12 +19,13 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
 	"github.com/oatgate/oatgate/cmd/oatstore/server"
 )
 
 // errNoAdminKey explains how to configure the one thing serve cannot
 // default.
-var errNoAdminKey = errors.New("no admin key: set one with\n\n\texport OATSTORE_ADMIN_KEY=$(openssl rand -hex 32)\n\nor pass --admin-key, or run with --dev to generate one for this run")
+var errNoAdminKey = errors.New("no admin key: name one per person or job with\n\n\texport OATSTORE_ADMIN_KEYS=\"alice=$(openssl rand -hex 32)\"\n\nor give --admin-keys-file (one name=key per line, mode 0600), or OATSTORE_ADMIN_KEY (the key named admin), or run with --dev to generate one for this run")
 
 func serve(args []string, env Env, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -33,7 +34,8 @@ func serve(args []string, env Env, stderr io.Writer) error {
 	dbPath := fs.String("db", "./oatstore.db", "SQLite database file (created if missing), or a postgres:// or postgresql:// URL for PostgreSQL shared by several replicas")
 	dev := fs.Bool("dev", false, "generate and print missing admin and gateway keys (never in production)")
 	// Not the env value as default: usage output would print it.
-	adminKey := fs.String("admin-key", "", "admin key (default $OATSTORE_ADMIN_KEY)")
+	adminKey := fs.String("admin-key", "", "the admin key named admin (default $OATSTORE_ADMIN_KEY)")
+	adminKeysFile := fs.String("admin-keys-file", "", "file of named admin keys, one name=key per line, readable by its owner only (OATSTORE_ADMIN_KEYS=\"alice=KEY,bob=KEY\" adds more)")
 	var gatewayKeys multi
 	fs.Var(&gatewayKeys, "gateway-key", "gateway key; repeat while rotating (env OATSTORE_GATEWAY_KEY, comma-separated)")
 	level := zapcore.InfoLevel
@@ -58,7 +60,7 @@ func serve(args []string, env Env, stderr io.Writer) error {
 	if *dev {
 		// Printed to stderr directly, not logged: a log pipeline must never
 		// carry a key, and in dev mode the operator needs to see it once.
-		if *adminKey == "" {
+		if *adminKey == "" && *adminKeysFile == "" && env("OATSTORE_ADMIN_KEYS") == "" {
 			*adminKey = randomKey()
 			fmt.Fprintf(stderr, "dev mode: generated admin key (this run only):\n\texport OATSTORE_ADMIN_KEY=%s\n", *adminKey)
 		}
@@ -67,8 +69,12 @@ func serve(args []string, env Env, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "dev mode: generated gateway key (this run only):\n\texport OATSTORE_GATEWAY_KEY=%s\n", gatewayKeys[0])
 		}
 	}
-	if strings.TrimSpace(*adminKey) == "" {
+	if *adminKey == "" && *adminKeysFile == "" && env("OATSTORE_ADMIN_KEYS") == "" {
 		return errNoAdminKey
+	}
+	keys, err := adminkeys.Load(adminkeys.Sources{List: env("OATSTORE_ADMIN_KEYS"), File: *adminKeysFile, Single: *adminKey})
+	if err != nil {
+		return fmt.Errorf("loading admin keys: %w", err)
 	}
 
 	logger := newLogger(stderr, level)
@@ -82,7 +88,7 @@ func serve(args []string, env Env, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	srv, err := server.New(server.Config{Store: st, AdminKeys: []string{*adminKey}, GatewayKeys: gatewayKeys, Logger: logger})
+	srv, err := server.New(server.Config{Store: st, AdminKeys: keys, GatewayKeys: gatewayKeys, Logger: logger})
 	if err != nil {
 		return fmt.Errorf("starting server: %w", err)
 	}

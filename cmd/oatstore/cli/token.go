@@ -28,7 +28,7 @@ func tokenCmd(args []string, env Env, stdout, stderr io.Writer) error {
 		fs.Var(&label, "label", "a name for the token, unique in the org (required on create)")
 		fs.Var(&description, "description", "what the token is for (at most 200 characters)")
 		fs.Var(&scopes, "scope", "a scope such as repository:ORG/app:pull,push (repeat, or separate several with spaces)")
-		fs.Var(&expires, "expires", "90d, 12h, a date (2027-02-01), an RFC 3339 time, or none (update: only earlier)")
+		fs.Var(&expires, "expires", "90d, 12h, a date (2027-02-01), an RFC 3339 time, or none (default: the org's default expiry; update: only earlier)")
 	case "list", "show", "deactivate", "activate", "revoke", "delete":
 	default:
 		return usageErrorf("token: unknown subcommand %q", sub)

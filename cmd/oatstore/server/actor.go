@@ -6,40 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oatgate/oatgate/cmd/oatstore/authz"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
-
-// ActorHeader names who acts, for the audit log. The admin key is shared, so
-// this is what tells "alice via the CLI" from "the CI bootstrap job".
-const ActorHeader = "X-Oatstore-Actor"
-
-// maxActor bounds the stored actor name.
-const maxActor = 64
-
-// defaultActor is the audit actor when the client names none.
-const defaultActor = "admin"
-
-// actor returns the request's actor, reduced to a safe alphabet so that an
-// audit log reader (or a terminal) never sees control characters.
-func actor(r *http.Request) string {
-	raw := r.Header.Get(ActorHeader)
-	var b strings.Builder
-	for _, c := range raw {
-		if b.Len() >= maxActor {
-			break
-		}
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.ContainsRune("@._:+-", c):
-			b.WriteRune(c)
-		case c == ' ' || c == '/':
-			b.WriteByte('_')
-		}
-	}
-	if b.Len() == 0 {
-		return defaultActor
-	}
-	return b.String()
-}
 
 // sourceIP is the peer address. Forwarding headers are not trusted: the
 // store is meant to be reached directly, not through a proxy.
@@ -51,6 +20,35 @@ func sourceIP(r *http.Request) string {
 	return host
 }
 
+// event is the audit record of a change r makes: the actor is who
+// authenticated ("admin:alice", "token:tok_..."), never a value the client
+// declares; what it declares in X-Oatstore-Actor is kept apart, as whom it
+// acts on behalf of.
 func (s *Server) event(r *http.Request, action string) store.Event {
-	return store.Event{Action: action, Actor: actor(r), SourceIP: sourceIP(r), At: s.now().UTC().Truncate(time.Millisecond)}
+	return store.Event{
+		Action:     action,
+		Actor:      principal(r).Actor(),
+		OnBehalfOf: s.onBehalfOf(r),
+		SourceIP:   sourceIP(r),
+		At:         s.now().UTC().Truncate(time.Millisecond),
+	}
+}
+
+// onBehalfOf returns whom the client says it acts for, reduced to a safe
+// alphabet by authz.OnBehalfOf, or "" when the value is a credential pasted
+// into the wrong header (anything shaped like a token, or one of the admin
+// keys, a gateway key): the audit log and the logs must never hold a secret.
+func (s *Server) onBehalfOf(r *http.Request) string {
+	raw := strings.TrimSpace(r.Header.Get(authz.OnBehalfOfHeader))
+	v := authz.OnBehalfOf(raw)
+	if authz.Classify(v) == authz.Token || authz.Classify(v) == authz.MalformedToken {
+		return ""
+	}
+	if _, isKey := s.admin.Lookup(raw); isKey || s.gateway.match(raw) {
+		return ""
+	}
+	if _, isKey := s.admin.Lookup(v); isKey {
+		return ""
+	}
+	return v
 }

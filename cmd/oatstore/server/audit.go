@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/oatgate/oatgate/caddymodule/scope"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
@@ -31,7 +32,7 @@ type auditPage struct {
 // newest first; since and until are RFC 3339 times (until exclusive).
 func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
 	org := orgParam(w, r)
-	if org == "" {
+	if org == "" || !allowed(w, principal(r).MayAct(org, scope.OrgAudit, scope.OrgRead)) {
 		return
 	}
 	q := store.AuditQuery{Org: org, Limit: defaultAuditLimit}

@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -60,8 +61,8 @@ func TestAudit(t *testing.T) {
 	})
 	t.Run("an entry says who, from where and what changed", func(t *testing.T) {
 		created := all.Entries[5]
-		if created.Actor != "alice@example.com_script" {
-			t.Errorf("actor = %q, want the sanitized header value", created.Actor)
+		if created.Actor != "admin:admin" || created.OnBehalfOf != "alice@example.com_script" {
+			t.Errorf("actor = %q on behalf of %q, want admin:admin (the key's name) on behalf of the sanitized header value", created.Actor, created.OnBehalfOf)
 		}
 		if created.SourceIP != "127.0.0.1" || created.TokenID != tok.ID || string(created.Before) != "null" {
 			t.Errorf("entry = %+v, want source 127.0.0.1, token %s, no before", created, tok.ID)
@@ -74,8 +75,8 @@ func TestAudit(t *testing.T) {
 		if !strings.Contains(string(updated.Before), `"description":""`) || !strings.Contains(string(updated.After), `"description":"now described"`) {
 			t.Errorf("update entry before %s after %s, want the description change", updated.Before, updated.After)
 		}
-		if updated.Actor != "admin" {
-			t.Errorf("actor = %q, want admin when no header is sent", updated.Actor)
+		if updated.Actor != "admin:admin" || updated.OnBehalfOf != "" {
+			t.Errorf("actor = %q on behalf of %q, want admin:admin on behalf of nobody when no header is sent", updated.Actor, updated.OnBehalfOf)
 		}
 	})
 	t.Run("entries are filtered by action", func(t *testing.T) {
@@ -125,4 +126,38 @@ func TestAudit(t *testing.T) {
 		e := e.on(t)
 		e.mustStatus(e.admin("GET", "/v1/orgs/nobody/audit", nil), http.StatusNotFound)
 	})
+}
+
+func TestOnBehalfOfIsRecordedApartFromTheActor(t *testing.T) {
+	e := newEnv(t, "")
+	e.putOrg("acme", `{}`)
+	tok := e.create("acme", ciToken("ci"))
+	path := "/v1/orgs/acme/tokens/" + tok.ID
+	tests := []struct {
+		name   string
+		key    string
+		header string
+		actor  string
+		want   string
+	}{
+		{"a declared person is recorded beside the key's name", adminKey, "bob@example.com", "admin:admin", "bob@example.com"},
+		{"another key records its own name", aliceKey, "ci job/42", "admin:alice", "ci_job_42"},
+		{"bidi characters are dropped", adminKey, "ci\u202egnp.exe", "admin:admin", "cignp.exe"},
+		{"nothing declared is nothing, with no default", adminKey, "", "admin:admin", ""},
+		{"a token secret pasted in the header is not recorded", adminKey, tok.Secret, "admin:admin", ""},
+		{"a truncated token is not recorded either", adminKey, tok.Secret[:20], "admin:admin", ""},
+		{"an admin key pasted in the header is not recorded", adminKey, aliceKey, "admin:admin", ""},
+		{"a gateway key pasted in the header is not recorded", adminKey, gatewayKey, "admin:admin", ""},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := e.on(t)
+			body := strings.NewReader(`{"description":"change ` + strconv.Itoa(i) + `"}`)
+			e.mustStatus(e.do("PATCH", path, tt.key, "application/json", body, "X-Oatstore-Actor", tt.header), http.StatusOK)
+			latest := e.audit("?limit=1").Entries[0]
+			if latest.Actor != tt.actor || latest.OnBehalfOf != tt.want {
+				t.Errorf("entry actor %q on behalf of %q, want %q on behalf of %q", latest.Actor, latest.OnBehalfOf, tt.actor, tt.want)
+			}
+		})
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/oatgate/oatgate/cmd/oatstore/authz"
 )
 
 // MinKeyLength is the shortest admin or gateway key New accepts, in bytes:
@@ -67,27 +69,13 @@ func (k keyring) match(presented string) bool {
 	return ok == 1
 }
 
-// bearer returns the credential of an "Authorization: Bearer ..." header.
-func bearer(r *http.Request) string {
-	h := r.Header.Get("Authorization")
-	const prefix = "bearer "
-	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
-		return ""
-	}
-	return strings.TrimSpace(h[len(prefix):])
-}
-
-func (s *Server) asAdmin(h http.HandlerFunc) http.Handler {
-	return s.guard(s.admin, "admin key", h)
-}
-
 func (s *Server) asGateway(h http.HandlerFunc) http.Handler {
 	return s.guard(s.gateway, "gateway key", h)
 }
 
 func (s *Server) guard(keys keyring, what string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !keys.match(bearer(r)) {
+		if !keys.match(authz.Bearer(r)) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="oatstore"`)
 			writeError(w, http.StatusUnauthorized, codeUnauthorized, "missing or wrong "+what+" (Authorization: Bearer ...)")
 			return

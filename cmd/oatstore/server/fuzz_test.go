@@ -29,25 +29,6 @@ func FuzzParseExpiresIn(f *testing.F) {
 	})
 }
 
-func FuzzActor(f *testing.F) {
-	for _, s := range []string{"", "alice@example.com", "ci/bootstrap job", "\x00\x1b[31m", strings.Repeat("x", 200), "ünïcödé", "a\u202eb"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		r := httptest.NewRequest("GET", "/", nil)
-		r.Header[ActorHeader] = []string{s}
-		got := actor(r)
-		if got == "" || len(got) > maxActor {
-			t.Fatalf("actor(%q) = %q, want 1 to %d characters", s, got, maxActor)
-		}
-		for _, c := range got {
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("@._:+-", c)) {
-				t.Fatalf("actor(%q) = %q holds %q", s, got, c)
-			}
-		}
-	})
-}
-
 func FuzzDecodeCreateBody(f *testing.F) {
 	for _, s := range []string{
 		`{"label":"ci","scopes":["repository:acme/app:pull"],"expires_in":"30d"}`,

@@ -18,15 +18,29 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/oatgate/oatgate/caddymodule/storeapi"
+	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
 	"github.com/oatgate/oatgate/cmd/oatstore/server"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 	"github.com/oatgate/oatgate/cmd/oatstore/store/sqlite"
 )
 
 const (
+	// adminKey is OATSTORE_ADMIN_KEY, the key named "admin"; aliceKey is a
+	// second named key.
 	adminKey   = "admin-key-for-tests-0123456789abcdef"
+	aliceKey   = "alice-key-for-tests-0123456789abcdef"
 	gatewayKey = "gateway-key-for-tests-0123456789abcdef"
 )
+
+// testKeys is the admin key ring of every test server.
+func testKeys(t testing.TB) *adminkeys.Ring {
+	t.Helper()
+	ring, err := adminkeys.Load(adminkeys.Sources{List: "alice=" + aliceKey, Single: adminKey})
+	if err != nil {
+		t.Fatalf("loading admin keys: %v", err)
+	}
+	return ring
+}
 
 // clock is a settable test clock.
 type clock struct {
@@ -94,7 +108,7 @@ func newEnv(t testing.TB, dbPath string) *env {
 	clk := &clock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
 	srv, err := server.New(server.Config{
 		Store:       st,
-		AdminKeys:   []string{adminKey},
+		AdminKeys:   testKeys(t),
 		GatewayKeys: []string{"old-gateway-key-being-rotated-out", gatewayKey},
 		Logger:      zap.New(core),
 		Now:         clk.Now,
@@ -262,12 +276,7 @@ func ciToken(label string) map[string]any {
 	return map[string]any{"label": label, "scopes": []string{"repository:acme/app:pull,push"}}
 }
 
-func quoteAll(ss []string) string {
-	b, _ := json.Marshal(ss)
-	return string(b)
-}
-
-func newServer(e *env, adminKeys []string) (*server.Server, error) {
+func newServer(e *env, adminKeys *adminkeys.Ring) (*server.Server, error) {
 	return server.New(server.Config{Store: e.st, AdminKeys: adminKeys})
 }
 

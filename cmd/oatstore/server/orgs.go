@@ -25,7 +25,7 @@ type orgRequest struct {
 
 func (s *Server) putOrg(w http.ResponseWriter, r *http.Request) {
 	name := orgParam(w, r)
-	if name == "" {
+	if name == "" || !allowed(w, principal(r).MayChangeOrg(name)) {
 		return
 	}
 	var req orgRequest
@@ -75,13 +75,13 @@ func (s *Server) putOrg(w http.ResponseWriter, r *http.Request) {
 	if created {
 		status, action = http.StatusCreated, store.ActionOrgCreated
 	}
-	s.log.Info("org changed", zap.String("action", action), zap.String("org", name), zap.String("actor", ev.Actor))
+	s.log.Info("org changed", zap.String("action", action), zap.String("org", name), zap.String("actor", ev.Actor), zap.String("on_behalf_of", ev.OnBehalfOf))
 	writeJSON(w, status, o)
 }
 
 func (s *Server) getOrg(w http.ResponseWriter, r *http.Request) {
 	name := orgParam(w, r)
-	if name == "" {
+	if name == "" || !allowed(w, principal(r).MayReadOrg(name)) {
 		return
 	}
 	o, err := s.store.GetOrg(r.Context(), name)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
 	"github.com/oatgate/oatgate/cmd/oatstore/server"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
@@ -166,11 +167,21 @@ func TestRouting(t *testing.T) {
 
 func TestNewRefusesNoAdminKey(t *testing.T) {
 	e := newEnv(t, "")
-	for _, keys := range [][]string{nil, {""}, {"  "}} {
-		t.Run("admin keys "+quoteAll(keys)+" are refused", func(t *testing.T) {
-			_, err := newServer(e, keys)
-			if err == nil {
-				t.Fatalf("got no error, want ErrNoAdminKey")
+	empty, err := adminkeys.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		keys *adminkeys.Ring
+	}{
+		{"no ring is refused", nil},
+		{"an empty ring is refused", empty},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := newServer(e, tt.keys)
+			if !errors.Is(err, server.ErrNoAdminKey) {
+				t.Fatalf("got %v, want ErrNoAdminKey", err)
 			}
 		})
 	}
@@ -180,24 +191,40 @@ func TestNewRefusesShortKeys(t *testing.T) {
 	e := newEnv(t, "")
 	long := strings.Repeat("k", 32)
 	for _, tc := range []struct {
-		name           string
-		admin, gateway []string
-		want           string
+		name    string
+		gateway []string
+		want    string
 	}{
-		{"an admin key of 31 bytes is refused", []string{strings.Repeat("k", 31)}, nil, "admin key is 31 bytes"},
-		{"spaces around a key do not count toward its length", []string{"  " + strings.Repeat("k", 30) + "  "}, nil, "admin key is 30 bytes"},
-		{"a short gateway key is refused", []string{long}, []string{"gw"}, "gateway key 1 is 2 bytes"},
-		{"a short key among rotated gateway keys is refused", []string{long}, []string{long, "gw"}, "gateway key 2 is 2 bytes"},
+		{"a short gateway key is refused", []string{"gw"}, "gateway key 1 is 2 bytes"},
+		{"a short key among rotated gateway keys is refused", []string{long, "gw"}, "gateway key 2 is 2 bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := server.New(server.Config{Store: e.st, AdminKeys: tc.admin, GatewayKeys: tc.gateway})
+			_, err := server.New(server.Config{Store: e.st, AdminKeys: testKeys(t), GatewayKeys: tc.gateway})
 			if !errors.Is(err, server.ErrShortKey) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("New = %v, want ErrShortKey saying %q", err, tc.want)
 			}
 		})
 	}
+	// Admin keys are checked, length included, when their ring is built.
+	for _, tc := range []struct {
+		name, key, want string
+	}{
+		{"an admin key of 31 bytes is refused", strings.Repeat("k", 31), "31 bytes, at least 32"},
+		{"spaces around a key do not count toward its length", "  " + strings.Repeat("k", 30) + "  ", "30 bytes, at least 32"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := adminkeys.Load(adminkeys.Sources{Single: tc.key})
+			if !errors.Is(err, adminkeys.ErrKey) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Load = %v, want ErrKey saying %q", err, tc.want)
+			}
+		})
+	}
 	t.Run("keys of 32 bytes are accepted", func(t *testing.T) {
-		srv, err := server.New(server.Config{Store: e.st, AdminKeys: []string{long}, GatewayKeys: []string{long}})
+		keys, err := adminkeys.Load(adminkeys.Sources{Single: long})
+		if err != nil {
+			t.Fatalf("Load = %v, want a ring", err)
+		}
+		srv, err := server.New(server.Config{Store: e.st, AdminKeys: keys, GatewayKeys: []string{long}})
 		if err != nil {
 			t.Fatalf("New = %v, want a server", err)
 		}

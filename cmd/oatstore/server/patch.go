@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"reflect"
 
+	"github.com/oatgate/oatgate/cmd/oatstore/authz"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
@@ -69,7 +70,11 @@ func (s *Server) patchToken(w http.ResponseWriter, r *http.Request) {
 			action = store.ActionTokenActivated
 		}
 	}
-	s.change(w, r, action, func(cur store.Token, o store.Org, ev store.Event) (store.Token, error) {
+	who := principal(r)
+	// Activating is the one change of active that gives power back.
+	update := authz.Update{Scopes: scopes, Activate: req.Active != nil && *req.Active}
+	may := func(cur store.Token) authz.Decision { return who.MayUpdateToken(org, target(cur), update) }
+	s.change(w, r, action, may, func(cur store.Token, o store.Org, ev store.Event) (store.Token, error) {
 		next := cur
 		if req.Label != nil {
 			next.Label = *req.Label

@@ -19,6 +19,7 @@ import (
 const (
 	codeInvalid          = "invalid_request"
 	codeUnauthorized     = "unauthorized"
+	codeForbidden        = "forbidden"
 	codeNotFound         = "not_found"
 	codeMethodNotAllowed = "method_not_allowed"
 	codeConflict         = "conflict"
@@ -26,6 +27,7 @@ const (
 	codeTooLarge         = "too_large"
 	codeMediaType        = "unsupported_media_type"
 	codeInternal         = "internal"
+	codeUnavailable      = "unavailable"
 )
 
 type errorBody struct {
@@ -57,8 +59,13 @@ func badRequest(w http.ResponseWriter, format string, args ...any) {
 // fail answers a store error: sentinel errors carry a client message,
 // anything else is logged and answered as a bare 500.
 func (s *Server) fail(w http.ResponseWriter, err error, notFound string) {
-	var limit *store.LimitError
+	var (
+		limit *store.LimitError
+		no    refusal
+	)
 	switch {
+	case errors.As(err, &no):
+		deny(w, no.d)
 	case errors.As(err, &limit):
 		writeError(w, http.StatusConflict, codeLimit, limit.Error())
 	case errors.Is(err, store.ErrNotFound):

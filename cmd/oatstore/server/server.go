@@ -1,16 +1,18 @@
-// Package server is oatstore's HTTP API: the management calls an admin (or
-// the oatstore CLI) makes, and the introspection and revocation feed that
-// gateways poll.
+// Package server is oatstore's HTTP API: the management calls an admin key
+// or an org management token (or the oatstore CLI holding one) makes, and
+// the introspection and revocation feed that gateways poll.
 //
 // Every error answer has one shape:
 //
 //	{"error":{"code":"invalid_request","message":"label is required"}}
 //
-// with these codes: invalid_request (400), unauthorized (401), not_found
-// (404), method_not_allowed (405), conflict (409, duplicate label, revoked
-// token reactivated), limit_reached (409, org token limit),
-// too_large (413), unsupported_media_type (415), internal (500; details go
-// to the log, never to the client).
+// with these codes: invalid_request (400), unauthorized (401: no, unknown,
+// revoked, deactivated or expired credential), forbidden (403: the
+// credential may not do this), not_found (404), method_not_allowed (405),
+// conflict (409, duplicate label, revoked token reactivated),
+// limit_reached (409, org token limit), too_large (413),
+// unsupported_media_type (415), internal (500; details go to the log, never
+// to the client), unavailable (503: a token could not be checked).
 package server
 
 import (
@@ -21,6 +23,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
@@ -36,9 +39,10 @@ const maxBody = 64 << 10
 type Config struct {
 	// Store holds orgs, tokens and the audit log. Required.
 	Store store.Store
-	// AdminKeys authorize the management API. At least one is required,
-	// each at least MinKeyLength bytes.
-	AdminKeys []string
+	// AdminKeys are the named keys that may manage every org (build them
+	// with adminkeys.Load). At least one is required: org management
+	// tokens are created with one first.
+	AdminKeys *adminkeys.Ring
 	// GatewayKeys authorize /v1/introspect and /v1/revocations; several may
 	// be set while rotating, each at least MinKeyLength bytes. Default
 	// none: gateways get 401.
@@ -54,7 +58,7 @@ type Config struct {
 // writer and release long polls.
 type Server struct {
 	store    store.Store
-	admin    keyring
+	admin    *adminkeys.Ring
 	gateway  keyring
 	log      *zap.Logger
 	now      func() time.Time
@@ -71,19 +75,17 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("server config: no store")
 	}
-	admin := newKeyring(cfg.AdminKeys)
-	if admin.empty() {
+	if cfg.AdminKeys.Len() == 0 {
 		return nil, ErrNoAdminKey
 	}
-	if err := checkKeyLengths(cfg.AdminKeys, "admin", "OATSTORE_ADMIN_KEY", false); err != nil {
-		return nil, err
-	}
+	// Admin keys were checked, length included, by adminkeys when the
+	// ring was built.
 	if err := checkKeyLengths(cfg.GatewayKeys, "gateway", "OATSTORE_GATEWAY_KEY", true); err != nil {
 		return nil, err
 	}
 	s := &Server{
 		store:   cfg.Store,
-		admin:   admin,
+		admin:   cfg.AdminKeys,
 		gateway: newKeyring(cfg.GatewayKeys),
 		log:     cfg.Logger,
 		now:     cfg.Now,
@@ -97,6 +99,9 @@ func New(cfg Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	// Names only: the audit says which key acted, and the operator can
+	// check at startup that the ring is the one intended.
+	s.log.Info("admin keys loaded", zap.Strings("names", s.admin.Names()))
 	if s.gateway.empty() {
 		s.log.Warn("no gateway key configured: introspection and the revocation feed answer 401; set OATSTORE_GATEWAY_KEY")
 	}
@@ -108,17 +113,18 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 
-	s.mux.Handle("PUT /v1/orgs/{org}", s.asAdmin(s.putOrg))
-	s.mux.Handle("GET /v1/orgs/{org}", s.asAdmin(s.getOrg))
-	s.mux.Handle("POST /v1/orgs/{org}/tokens", s.asAdmin(s.createToken))
-	s.mux.Handle("GET /v1/orgs/{org}/tokens", s.asAdmin(s.listTokens))
-	s.mux.Handle("GET /v1/orgs/{org}/tokens/{id}", s.asAdmin(s.getToken))
-	s.mux.Handle("PATCH /v1/orgs/{org}/tokens/{id}", s.asAdmin(s.patchToken))
-	s.mux.Handle("DELETE /v1/orgs/{org}/tokens/{id}", s.asAdmin(s.deleteToken))
-	s.mux.Handle("POST /v1/orgs/{org}/tokens/{id}/deactivate", s.asAdmin(s.deactivateToken))
-	s.mux.Handle("POST /v1/orgs/{org}/tokens/{id}/activate", s.asAdmin(s.activateToken))
-	s.mux.Handle("POST /v1/orgs/{org}/tokens/{id}/revoke", s.asAdmin(s.revokeToken))
-	s.mux.Handle("GET /v1/orgs/{org}/audit", s.asAdmin(s.audit))
+	s.mux.Handle("PUT /v1/orgs/{org}", s.authenticated(s.putOrg))
+	s.mux.Handle("GET /v1/orgs/{org}", s.authenticated(s.getOrg))
+	s.mux.Handle("POST /v1/orgs/{org}/tokens", s.authenticated(s.createToken))
+	s.mux.Handle("GET /v1/orgs/{org}/tokens", s.authenticated(s.listTokens))
+	s.mux.Handle("GET /v1/orgs/{org}/tokens/{id}", s.authenticated(s.getToken))
+	s.mux.Handle("PATCH /v1/orgs/{org}/tokens/{id}", s.authenticated(s.patchToken))
+	s.mux.Handle("DELETE /v1/orgs/{org}/tokens/{id}", s.authenticated(s.deleteToken))
+	s.mux.Handle("POST /v1/orgs/{org}/tokens/{id}/deactivate", s.authenticated(s.deactivateToken))
+	s.mux.Handle("POST /v1/orgs/{org}/tokens/{id}/activate", s.authenticated(s.activateToken))
+	s.mux.Handle("POST /v1/orgs/{org}/tokens/{id}/revoke", s.authenticated(s.revokeToken))
+	s.mux.Handle("GET /v1/orgs/{org}/audit", s.authenticated(s.audit))
+	s.mux.Handle("GET /v1/whoami", s.authenticated(s.whoami))
 
 	s.mux.Handle("POST /v1/introspect", s.asGateway(s.introspect))
 	s.mux.Handle("GET /v1/revocations", s.asGateway(s.revocations))

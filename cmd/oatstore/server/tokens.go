@@ -8,6 +8,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/oatgate/oatgate/caddymodule/oat"
+	"github.com/oatgate/oatgate/caddymodule/scope"
+	"github.com/oatgate/oatgate/cmd/oatstore/authz"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
@@ -34,6 +36,12 @@ func newTokenID() string {
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	org := orgParam(w, r)
 	if org == "" {
+		return
+	}
+	who := principal(r)
+	// Asked before the store too, so that a token of another org learns
+	// nothing about this one (not even whether it exists).
+	if !allowed(w, who.MayAct(org, scope.OrgTokens, scope.OrgWrite)) {
 		return
 	}
 	var req createRequest
@@ -74,6 +82,14 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return store.Token{}, err
 		}
+		// A token may not outlive the token that creates it: without an
+		// asked-for expiry, the new one ends with its creator.
+		if limit := who.ExpiresAt(); !exp.set && limit != nil && (expiresAt == nil || expiresAt.After(*limit)) {
+			expiresAt = limit
+		}
+		if err := refused(who.MayCreateToken(org, authz.Grant{Scopes: scopes, ExpiresAt: expiresAt})); err != nil {
+			return store.Token{}, err
+		}
 		return store.Token{
 			ID:          newTokenID(),
 			Label:       req.Label,
@@ -96,6 +112,9 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 	org := orgParam(w, r)
 	if org == "" {
+		return
+	}
+	if !allowed(w, principal(r).MayAct(org, scope.OrgTokens, scope.OrgRead)) {
 		return
 	}
 	ts, err := s.store.ListTokens(r.Context(), org)
@@ -126,7 +145,7 @@ func tokenNotFound(org, id string) string {
 
 func (s *Server) getToken(w http.ResponseWriter, r *http.Request) {
 	org, id, ok := tokenParams(w, r)
-	if !ok {
+	if !ok || !allowed(w, principal(r).MayAct(org, scope.OrgTokens, scope.OrgRead)) {
 		return
 	}
 	t, err := s.store.GetToken(r.Context(), org, id)
@@ -137,14 +156,20 @@ func (s *Server) getToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, t)
 }
 
-// change runs one token update and answers with the token after it.
-func (s *Server) change(w http.ResponseWriter, r *http.Request, action string, apply func(cur store.Token, o store.Org, ev store.Event) (store.Token, error)) {
+// change runs one token update and answers with the token after it. may
+// decides, inside the transaction and on the token as stored, whether the
+// caller may make it; every change first needs org:tokens:write on the
+// org, asked before the store so that another org's token learns nothing.
+func (s *Server) change(w http.ResponseWriter, r *http.Request, action string, may func(cur store.Token) authz.Decision, apply func(cur store.Token, o store.Org, ev store.Event) (store.Token, error)) {
 	org, id, ok := tokenParams(w, r)
-	if !ok {
+	if !ok || !allowed(w, principal(r).MayAct(org, scope.OrgTokens, scope.OrgWrite)) {
 		return
 	}
 	ev := s.event(r, action)
 	before, after, err := s.store.UpdateToken(r.Context(), org, id, func(cur store.Token, o store.Org) (store.Token, error) {
+		if err := refused(may(cur)); err != nil {
+			return cur, err
+		}
 		return apply(cur, o, ev)
 	}, ev)
 	if err != nil {
@@ -158,15 +183,26 @@ func (s *Server) change(w http.ResponseWriter, r *http.Request, action string, a
 	writeJSON(w, http.StatusOK, after)
 }
 
+// manages returns the decision of a change that takes power away from a
+// token: the caller must cover what the token holds.
+func manages(r *http.Request) func(cur store.Token) authz.Decision {
+	who, org := principal(r), r.PathValue("org")
+	return func(cur store.Token) authz.Decision { return who.MayManageToken(org, target(cur)) }
+}
+
 func (s *Server) deactivateToken(w http.ResponseWriter, r *http.Request) {
-	s.change(w, r, store.ActionTokenDeactivated, func(cur store.Token, _ store.Org, _ store.Event) (store.Token, error) {
+	s.change(w, r, store.ActionTokenDeactivated, manages(r), func(cur store.Token, _ store.Org, _ store.Event) (store.Token, error) {
 		cur.Active = false
 		return cur, nil
 	})
 }
 
 func (s *Server) activateToken(w http.ResponseWriter, r *http.Request) {
-	s.change(w, r, store.ActionTokenActivated, func(cur store.Token, _ store.Org, _ store.Event) (store.Token, error) {
+	who, org := principal(r), r.PathValue("org")
+	may := func(cur store.Token) authz.Decision {
+		return who.MayUpdateToken(org, target(cur), authz.Update{Activate: true})
+	}
+	s.change(w, r, store.ActionTokenActivated, may, func(cur store.Token, _ store.Org, _ store.Event) (store.Token, error) {
 		if cur.RevokedAt != nil {
 			return cur, errRevoked(cur)
 		}
@@ -180,7 +216,7 @@ func errRevoked(t store.Token) error {
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
-	s.change(w, r, store.ActionTokenRevoked, func(cur store.Token, _ store.Org, ev store.Event) (store.Token, error) {
+	s.change(w, r, store.ActionTokenRevoked, manages(r), func(cur store.Token, _ store.Org, ev store.Event) (store.Token, error) {
 		if cur.RevokedAt == nil {
 			at := ev.At
 			cur.RevokedAt = &at
@@ -202,11 +238,12 @@ func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	org, id, ok := tokenParams(w, r)
-	if !ok {
+	if !ok || !allowed(w, principal(r).MayAct(org, scope.OrgTokens, scope.OrgWrite)) {
 		return
 	}
+	may := manages(r)
 	ev := s.event(r, store.ActionTokenDeleted)
-	t, err := s.store.DeleteToken(r.Context(), org, id, ev)
+	t, err := s.store.DeleteToken(r.Context(), org, id, func(cur store.Token) error { return refused(may(cur)) }, ev)
 	if err != nil {
 		s.fail(w, err, tokenNotFound(org, id))
 		return
@@ -223,6 +260,7 @@ func (s *Server) logToken(ev store.Event, t store.Token) {
 		zap.String("token_id", t.ID),
 		zap.String("token_label", t.Label),
 		zap.String("actor", ev.Actor),
+		zap.String("on_behalf_of", ev.OnBehalfOf),
 		zap.String("source_ip", ev.SourceIP),
 	)
 }

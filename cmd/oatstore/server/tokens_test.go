@@ -30,8 +30,8 @@ func TestCreateToken(t *testing.T) {
 		if got.ExpiresAt == nil || !got.ExpiresAt.Equal(wantExp) {
 			t.Errorf("expires_at = %v, want %v", got.ExpiresAt, wantExp)
 		}
-		if got.Label != "ci" || got.Description != "CI pipeline" || !got.Active || got.CreatedBy != "admin" || got.RevokedAt != nil {
-			t.Errorf("metadata = %+v, want label ci, active, created by admin", got.Token)
+		if got.Label != "ci" || got.Description != "CI pipeline" || !got.Active || got.CreatedBy != "admin:admin" || got.RevokedAt != nil {
+			t.Errorf("metadata = %+v, want label ci, active, created by admin:admin (the key's name)", got.Token)
 		}
 		if want := []string{"repository:acme/app:pull,push", "repository:acme/**:pull"}; strings.Join(got.Scopes, " ") != strings.Join(want, " ") {
 			t.Errorf("scopes = %q, want canonical %q", got.Scopes, want)
@@ -116,6 +116,8 @@ func TestCreateTokenRefusals(t *testing.T) {
 		{"a token without scopes is refused", "acme", `{"label":"a"}`, "", 400, "invalid_request", "at least one scope"},
 		{"a scope outside the org's namespace is refused and named", "acme", `{"label":"a","scopes":["repository:other/app:pull"]}`, "", 400, "invalid_request", "repository:other/app:pull"},
 		{"an unknown action is refused", "acme", `{"label":"a","scopes":["repository:acme/app:admin"]}`, "", 400, "invalid_request", "admin"},
+		{"an unknown org resource is refused and named", "acme", `{"label":"a","scopes":["org:members:read"]}`, "", 400, "invalid_request", "org:members:read"},
+		{"an org scope with a repository action is refused", "acme", `{"label":"a","scopes":["org:tokens:push"]}`, "", 400, "invalid_request", "org:tokens:push"},
 		{"51 scopes are refused", "acme", `{"label":"a","scopes":[` + strings.TrimSuffix(strings.Repeat(`"repository:acme/app:pull",`, 51), ",") + `]}`, "", 400, "invalid_request", "50"},
 		{"a bad duration is refused", "acme", `{"label":"a",` + scopes + `,"expires_in":"3 weeks"}`, "", 400, "invalid_request", "expires_in"},
 		{"a negative duration is refused", "acme", `{"label":"a",` + scopes + `,"expires_in":"-5d"}`, "", 400, "invalid_request", "expires_in"},

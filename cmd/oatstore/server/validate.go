@@ -87,19 +87,26 @@ func plainText(field, s string) error {
 	return nil
 }
 
-// canonicalScopes validates scopes for org and returns their canonical
-// strings; scope.Validate's error names the offending entry.
+// canonicalScopes validates scopes for org, repository and org scopes
+// alike, and returns their canonical strings in the order given;
+// scope.ValidateSplit's error names the offending entry.
 func canonicalScopes(org string, scopes []string) ([]string, error) {
 	if len(scopes) == 0 {
 		return nil, fmt.Errorf("at least one scope is required, e.g. \"repository:%s/app:pull\"", org)
 	}
-	parsed, err := scope.Validate(org, scopes)
+	repo, orgScopes, err := scope.ValidateSplit(org, scopes)
 	if err != nil {
 		return nil, fmt.Errorf("invalid scopes: %w", err)
 	}
-	out := make([]string, len(parsed))
-	for i, p := range parsed {
-		out[i] = p.String()
+	out := make([]string, 0, len(scopes))
+	for _, s := range scopes {
+		if scope.IsOrg(s) {
+			out = append(out, orgScopes[0].String())
+			orgScopes = orgScopes[1:]
+		} else {
+			out = append(out, repo[0].String())
+			repo = repo[1:]
+		}
 	}
 	return out, nil
 }

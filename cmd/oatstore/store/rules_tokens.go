@@ -90,12 +90,17 @@ func (r *rules) UpdateToken(ctx context.Context, org, id string, apply func(cur 
 	return before, after, err
 }
 
-func (r *rules) DeleteToken(ctx context.Context, org, id string, ev Event) (Token, error) {
+func (r *rules) DeleteToken(ctx context.Context, org, id string, check func(cur Token) error, ev Event) (Token, error) {
 	var gone Token
 	err := r.b.Write(ctx, func(tx Tx) error {
 		cur, err := tx.Token(ctx, org, id)
 		if err != nil {
 			return err
+		}
+		if check != nil {
+			if err := check(cur); err != nil {
+				return err
+			}
 		}
 		if err := tx.DeleteToken(ctx, id); err != nil {
 			return err
@@ -150,7 +155,7 @@ func audit(ctx context.Context, tx Tx, org string, ev Event, tokenID string, bef
 		return err
 	}
 	return tx.AppendAudit(ctx, AuditEntry{
-		Org: org, At: Millis(ev.At), Actor: ev.Actor, SourceIP: ev.SourceIP,
+		Org: org, At: Millis(ev.At), Actor: ev.Actor, OnBehalfOf: ev.OnBehalfOf, SourceIP: ev.SourceIP,
 		Action: ev.Action, TokenID: tokenID, Before: b, After: a,
 	})
 }

@@ -43,7 +43,10 @@ type Store interface {
 	// changes nothing, nothing is written: no audit entry, no feed row.
 	UpdateToken(ctx context.Context, org, id string, apply func(cur Token, o Org) (Token, error), ev Event) (before, after Token, err error)
 	// DeleteToken removes the token for good (its audit trail stays).
-	DeleteToken(ctx context.Context, org, id string, ev Event) (Token, error)
+	// check, unless nil, runs inside the transaction on the locked token
+	// first, and its error (a refusal) cancels the delete: who may delete
+	// depends on what the token holds at that moment.
+	DeleteToken(ctx context.Context, org, id string, check func(cur Token) error, ev Event) (Token, error)
 
 	// TokenByHash finds a token by the SHA-256 of its secret, or ErrNotFound.
 	TokenByHash(ctx context.Context, hash []byte) (Token, error)

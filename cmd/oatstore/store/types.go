@@ -106,6 +106,9 @@ type Event struct {
 	Action string
 	// Actor is who acts (see AuditEntry.Actor).
 	Actor string
+	// OnBehalfOf is whom the client says it acts for (see
+	// AuditEntry.OnBehalfOf); empty when it says nothing.
+	OnBehalfOf string
 	// SourceIP is where the request came from.
 	SourceIP string
 	// At is the time of the change; it also stamps the token's times.
@@ -120,8 +123,14 @@ type AuditEntry struct {
 	Org string `json:"org"`
 	// At is when the change committed.
 	At time.Time `json:"at"`
-	// Actor is "admin" or what the client named in X-Oatstore-Actor.
+	// Actor is who authenticated: "admin:<key name>" or "token:<id>".
+	// Entries written before named admin keys hold what the client
+	// declared in X-Oatstore-Actor ("admin" by default) instead.
 	Actor string `json:"actor"`
+	// OnBehalfOf is what the client declared in X-Oatstore-Actor (the
+	// person or job behind the call), recorded beside the actor and never
+	// trusted as it; empty when nothing was declared.
+	OnBehalfOf string `json:"on_behalf_of,omitempty"`
 	// SourceIP is the peer address of the request.
 	SourceIP string `json:"source_ip"`
 	// Action is one of the Action constants.

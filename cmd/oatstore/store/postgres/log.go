@@ -47,7 +47,7 @@ func (x tx) AppendFeed(ctx context.Context, tokenID string, at time.Time) error 
 func (d *db) AuditEntries(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
 	where, args := q.Where(func(n int) string { return fmt.Sprintf("$%d", n) }, func(t time.Time) any { return store.Millis(t) })
 	args = append(args, q.Limit)
-	rows, err := d.pool.Query(ctx, `SELECT id, org, at, actor, source_ip, action, token_id, before, after FROM audit WHERE `+
+	rows, err := d.pool.Query(ctx, `SELECT id, org, at, actor, on_behalf_of, source_ip, action, token_id, before, after FROM audit WHERE `+
 		where+fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return nil, err
@@ -58,7 +58,7 @@ func (d *db) AuditEntries(ctx context.Context, q store.AuditQuery) ([]store.Audi
 			e             store.AuditEntry
 			before, after []byte
 		)
-		err := row.Scan(&e.ID, &e.Org, &e.At, &e.Actor, &e.SourceIP, &e.Action, &e.TokenID, &before, &after)
+		err := row.Scan(&e.ID, &e.Org, &e.At, &e.Actor, &e.OnBehalfOf, &e.SourceIP, &e.Action, &e.TokenID, &before, &after)
 		e.At = store.Millis(e.At)
 		e.Before, e.After = store.RawOrNull(before, before != nil), store.RawOrNull(after, after != nil)
 		return e, err
@@ -66,9 +66,9 @@ func (d *db) AuditEntries(ctx context.Context, q store.AuditQuery) ([]store.Audi
 }
 
 func (x tx) AppendAudit(ctx context.Context, e store.AuditEntry) error {
-	_, err := x.tx.Exec(ctx, `INSERT INTO audit (org, at, actor, source_ip, action, token_id, before, after)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		e.Org, store.Millis(e.At), e.Actor, e.SourceIP, e.Action, e.TokenID, nullJSON(e.Before), nullJSON(e.After))
+	_, err := x.tx.Exec(ctx, `INSERT INTO audit (org, at, actor, on_behalf_of, source_ip, action, token_id, before, after)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		e.Org, store.Millis(e.At), e.Actor, e.OnBehalfOf, e.SourceIP, e.Action, e.TokenID, nullJSON(e.Before), nullJSON(e.After))
 	if err != nil {
 		return fmt.Errorf("recording audit entry: %w", err)
 	}

@@ -71,6 +71,10 @@ var migrations = [][]string{
 		`ALTER TABLE orgs ADD COLUMN default_expiry_days INTEGER NOT NULL DEFAULT 90`,
 		`UPDATE orgs SET default_expiry_days = LEAST(max_expiry_days, 90)`,
 	},
+	// 3: the audit actor is the authenticated key name or token id; what
+	// the client declares in X-Oatstore-Actor moves to its own column.
+	// Older rows keep the declared actor and an empty on_behalf_of.
+	{`ALTER TABLE audit ADD COLUMN on_behalf_of TEXT NOT NULL DEFAULT ''`},
 }
 
 // migrate brings the schema to len(migrations) in one transaction under an

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
 	"github.com/oatgate/oatgate/cmd/oatstore/server"
 	"github.com/oatgate/oatgate/cmd/oatstore/store/postgres/pgtest"
 )
@@ -27,7 +28,11 @@ type replica struct {
 
 func newReplica(t *testing.T, dsn string) replica {
 	t.Helper()
-	srv, err := server.New(server.Config{Store: open(t, dsn), AdminKeys: []string{adminKey}, GatewayKeys: []string{gatewayKey}})
+	keys, err := adminkeys.Load(adminkeys.Sources{Single: adminKey})
+	if err != nil {
+		t.Fatalf("loading admin key: %v", err)
+	}
+	srv, err := server.New(server.Config{Store: open(t, dsn), AdminKeys: keys, GatewayKeys: []string{gatewayKey}})
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}

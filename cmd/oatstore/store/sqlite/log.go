@@ -38,7 +38,7 @@ func (x tx) AppendFeed(ctx context.Context, tokenID string, at time.Time) error 
 
 func (d *db) AuditEntries(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
 	where, args := q.Where(func(int) string { return "?" }, func(t time.Time) any { return millis(t) })
-	rows, err := d.r.QueryContext(ctx, `SELECT id, org, at, actor, source_ip, action, token_id, before, after FROM audit WHERE `+
+	rows, err := d.r.QueryContext(ctx, `SELECT id, org, at, actor, on_behalf_of, source_ip, action, token_id, before, after FROM audit WHERE `+
 		where+` ORDER BY id DESC LIMIT ?`, append(args, q.Limit)...)
 	if err != nil {
 		return nil, err
@@ -50,7 +50,7 @@ func (d *db) AuditEntries(ctx context.Context, q store.AuditQuery) ([]store.Audi
 			at            int64
 			before, after sql.NullString
 		)
-		err := row.Scan(&e.ID, &e.Org, &at, &e.Actor, &e.SourceIP, &e.Action, &e.TokenID, &before, &after)
+		err := row.Scan(&e.ID, &e.Org, &at, &e.Actor, &e.OnBehalfOf, &e.SourceIP, &e.Action, &e.TokenID, &before, &after)
 		e.At = fromMillis(at)
 		e.Before = store.RawOrNull([]byte(before.String), before.Valid)
 		e.After = store.RawOrNull([]byte(after.String), after.Valid)
@@ -59,9 +59,9 @@ func (d *db) AuditEntries(ctx context.Context, q store.AuditQuery) ([]store.Audi
 }
 
 func (x tx) AppendAudit(ctx context.Context, e store.AuditEntry) error {
-	_, err := x.tx.ExecContext(ctx, `INSERT INTO audit (org, at, actor, source_ip, action, token_id, before, after)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Org, millis(e.At), e.Actor, e.SourceIP, e.Action, e.TokenID, nullJSON(e.Before), nullJSON(e.After))
+	_, err := x.tx.ExecContext(ctx, `INSERT INTO audit (org, at, actor, on_behalf_of, source_ip, action, token_id, before, after)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Org, millis(e.At), e.Actor, e.OnBehalfOf, e.SourceIP, e.Action, e.TokenID, nullJSON(e.Before), nullJSON(e.After))
 	if err != nil {
 		return fmt.Errorf("recording audit entry: %w", err)
 	}

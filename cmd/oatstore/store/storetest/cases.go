@@ -27,6 +27,8 @@ var cases = []behaviour{
 	{"a feed poller never misses a change made concurrently on two replicas", feedUnderConcurrency},
 	{"introspection finds a token by hash until it is deleted", byHash},
 	{"last use is written at most once per gap", lastUsed},
+	{"the audit records the authenticated actor and, apart, whom it acts for", auditActors},
+	{"a delete its check refuses changes nothing", refusedDelete},
 }
 
 func orgsCreatedThenUpdated(t *testing.T, open func(t *testing.T) store.Store) {
@@ -124,7 +126,10 @@ func notFound(t *testing.T, open func(t *testing.T) store.Store) {
 			_, _, err := st.UpdateToken(ctx, "nope", "x", noop, ev(store.ActionTokenUpdated))
 			return err
 		},
-		"DeleteToken": func() error { _, err := st.DeleteToken(ctx, "acme", "nope", ev(store.ActionTokenDeleted)); return err },
+		"DeleteToken": func() error {
+			_, err := st.DeleteToken(ctx, "acme", "nope", nil, ev(store.ActionTokenDeleted))
+			return err
+		},
 		"TokenByHash": func() error { _, err := st.TokenByHash(ctx, []byte("nope")); return err },
 	}
 	for name, call := range calls {
@@ -287,14 +292,14 @@ func deleteFreesSlot(t *testing.T, open func(t *testing.T) store.Store) {
 	if _, err := create(st, "acme", "b"); !errors.Is(err, store.ErrLimit) {
 		t.Fatalf("create beside a revoked token = %v, want ErrLimit (revoked tokens count)", err)
 	}
-	gone, err := st.DeleteToken(ctx, "acme", "a", ev(store.ActionTokenDeleted))
+	gone, err := st.DeleteToken(ctx, "acme", "a", nil, ev(store.ActionTokenDeleted))
 	if err != nil || gone.ID != "a" {
 		t.Fatalf("DeleteToken = %+v, %v", gone, err)
 	}
 	if _, err := st.GetToken(ctx, "acme", "a"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("GetToken after delete = %v, want ErrNotFound", err)
 	}
-	if _, err := st.DeleteToken(ctx, "acme", "a", ev(store.ActionTokenDeleted)); !errors.Is(err, store.ErrNotFound) {
+	if _, err := st.DeleteToken(ctx, "acme", "a", nil, ev(store.ActionTokenDeleted)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("second delete = %v, want ErrNotFound", err)
 	}
 	// The label is free again too.
@@ -514,7 +519,7 @@ func byHash(t *testing.T, open func(t *testing.T) store.Store) {
 	if err != nil || !reflect.DeepEqual(got, tok) {
 		t.Errorf("TokenByHash = %+v, %v; want %+v", got, err, tok)
 	}
-	if _, err := a.DeleteToken(ctx, "acme", "a", ev(store.ActionTokenDeleted)); err != nil {
+	if _, err := a.DeleteToken(ctx, "acme", "a", nil, ev(store.ActionTokenDeleted)); err != nil {
 		t.Fatalf("DeleteToken: %v", err)
 	}
 	if _, err := b.TokenByHash(ctx, []byte("hash-a")); !errors.Is(err, store.ErrNotFound) {
