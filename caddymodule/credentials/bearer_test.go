@@ -2,6 +2,7 @@ package credentials
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -33,4 +34,28 @@ func TestBearer(t *testing.T) {
 			}
 		})
 	}
+}
+
+func FuzzBearer(f *testing.F) {
+	for _, s := range []string{"Bearer abc", "bearer  x ", "Basic YWNtZTpvYXQ=", "Bearer", "BEARER \t", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		tok, ok := Bearer(http.Header{"Authorization": {header}})
+		if !ok {
+			if tok != "" {
+				t.Fatalf("not a bearer header %q, yet token %q", header, tok)
+			}
+			return
+		}
+		if len(header) < 7 || !strings.EqualFold(header[:7], "Bearer ") {
+			t.Fatalf("header %q read as bearer", header)
+		}
+		if tok != strings.TrimSpace(tok) || !strings.Contains(header, tok) {
+			t.Fatalf("header %q gave token %q", header, tok)
+		}
+		if _, err := FromRequest(http.Header{"Authorization": {header}}); err == nil {
+			t.Fatalf("header %q is read both as bearer and as Basic", header)
+		}
+	})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/oatgate/oatgate/caddymodule/access"
 	"github.com/oatgate/oatgate/caddymodule/dockertoken"
+	"github.com/oatgate/oatgate/caddymodule/registryreq"
 	"github.com/oatgate/oatgate/caddymodule/scope"
 	"github.com/oatgate/oatgate/caddymodule/verify"
 )
@@ -194,4 +195,68 @@ func TestAuthenticate(t *testing.T) {
 				id.Allows("acme/app", access.Pull), id.Allows("public/x", access.Pull), id.Allows("globex/app", access.Pull))
 		}
 	})
+}
+
+// FuzzDecideBearer: whatever a client sends as a bearer token, only one the
+// gateway signed allows anything; everything else is a 401 invalid_token,
+// and nothing panics.
+func FuzzDecideBearer(f *testing.F) {
+	key, err := dockertoken.DeriveKey("a store key long enough to derive from")
+	if err != nil {
+		f.Fatal(err)
+	}
+	signer, err := dockertoken.NewSigner(key, "oatgate", time.Minute)
+	if err != nil {
+		f.Fatal(err)
+	}
+	v, err := dockertoken.NewVerifier("oatgate", "oatgate", key)
+	if err != nil {
+		f.Fatal(err)
+	}
+	cache, err := dockertoken.NewCache(v, 100)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer cache.Close()
+	parsed, _ := scope.ParseList("repository:acme/**:pull,push")
+	ids := fakeIDs{"tok_push": {id: verify.NewIdentity("tok_push", "ci", "acme", scope.Compile("acme", parsed), time.Time{})}}
+	p, err := New(Config{Verifier: fakeVerifier{}, Bearer: cache, IDs: ids})
+	if err != nil {
+		f.Fatal(err)
+	}
+	m, err := signer.Mint(dockertoken.Subject{TokenID: "tok_push", Org: "acme"}, "oatgate", []dockertoken.Access{repo("acme/app", "pull")}, time.Now())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(m.Raw)
+	f.Add(m.Raw[:len(m.Raw)-1])
+	f.Add(unsignedFuzz(m.Raw))
+	f.Add("")
+	f.Add("a.b.c")
+	req := registryreq.Request{}
+	f.Fuzz(func(t *testing.T, raw string) {
+		req = classify(t, "GET", man)
+		now := time.Now()
+		d := p.DecideBearer(context.Background(), &req, raw, now)
+		// Only a token signed with the key verifies (each fuzz worker
+		// mints its own seed token with the same key).
+		if _, err := v.Verify(raw, now); err == nil {
+			if !d.Allowed() {
+				t.Fatalf("a signed token was refused: %+v", d)
+			}
+			return
+		}
+		if d.Allowed() {
+			t.Fatalf("a token that does not verify, %q, was allowed", raw)
+		}
+		if d.Err == nil || d.Err.Code.Status != http.StatusUnauthorized || d.Bearer != BearerInvalidToken {
+			t.Fatalf("token %q: got %+v, want 401 invalid_token", raw, d)
+		}
+	})
+}
+
+// unsignedFuzz is tok with alg none and no signature.
+func unsignedFuzz(tok string) string {
+	parts := strings.SplitN(tok, ".", 3)
+	return "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + parts[1] + "."
 }
