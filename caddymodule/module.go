@@ -33,9 +33,14 @@ const DefaultRealm = "oatgate"
 const DefaultMaxPageSize = decide.DefaultMaxPageSize
 
 // RegistryAuth enforces organization access tokens on a container registry's
-// /v2/ API. Clients log in with HTTP Basic credentials: the organization's
-// name as the username and an access token as the password, as in
-// `docker login <host> -u <org> -p <token>`.
+// /v2/ API. Clients log in with the organization's name as the username and
+// an access token as the password, as in `docker login <host> -u <org> -p
+// <token>`, and send them either as HTTP Basic credentials or, by default,
+// through Docker's token authentication: 401s carry a Bearer challenge that
+// sends clients to the token endpoint this handler serves itself
+// (token_path), which answers with a short-lived signed token bound to the
+// OAT; registry requests then carry `Authorization: Bearer <token>`, allowed
+// only while the token and its OAT both allow them.
 //
 // Every request is classified into the repositories and actions it needs;
 // anything that cannot be classified is refused and never forwarded. The
@@ -44,8 +49,10 @@ const DefaultMaxPageSize = decide.DefaultMaxPageSize
 // its organization's namespace. Allowed requests go to the next handler
 // without the client's Authorization header.
 //
-// Refusals are registry JSON errors: 401 UNAUTHORIZED with a Basic challenge
-// for missing or bad credentials, 403 DENIED when the token lacks the scope,
+// Refusals are registry JSON errors: 401 UNAUTHORIZED with the challenge
+// (Bearer, or Basic with `challenge basic`) for missing or bad credentials,
+// 401 DENIED with insufficient_scope for a bearer token that lacks what its
+// OAT allows, 403 DENIED when the token lacks the scope,
 // 400 NAME_INVALID, 404 NOT_FOUND and 405 UNSUPPORTED for requests that are
 // not registry requests, and 503 UNAVAILABLE with Retry-After when the token
 // store cannot be reached and nothing usable is cached.
@@ -60,7 +67,8 @@ const DefaultMaxPageSize = decide.DefaultMaxPageSize
 //	{registry_auth.action}       pull, push or delete (empty for /v2/ and the catalog)
 //
 // Every request, allowed or denied, yields one usage event on the logger
-// named "http.handlers.registry_auth.usage".
+// named "http.handlers.registry_auth.usage"; token endpoint requests are
+// events of their own ("token").
 type RegistryAuth struct {
 	// Store is the base URL of the token store (oatstore or any RFC 7662
 	// server that also serves the revocation feed). Required.

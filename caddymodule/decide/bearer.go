@@ -249,3 +249,10 @@ func (p *Policy) Identify(ctx context.Context, org, tokenID string) *verify.Iden
 	id, _ := p.ids.VerifyID(ctx, org, tokenID)
 	return id
 }
+
+// Interface guards
+var (
+	_ dockertoken.Authenticator = (*Policy)(nil)
+	_ BearerVerifier            = (*dockertoken.Cache)(nil)
+	_ IDVerifier                = (*verify.Verifier)(nil)
+)
