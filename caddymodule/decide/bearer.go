@@ -116,6 +116,12 @@ func (p *Policy) DecideBearer(ctx context.Context, req *registryreq.Request, raw
 	}
 	both := bearerGrants{claims: claims, grants: grants}
 	out := p.authorize(d, req, both)
+	if out.Allowed() && out.Rewrite.DropMount && req.MountFrom != "" && grants.Allows(req.MountFrom, access.Pull) {
+		// A mount whose source the OAT may pull but the token does not
+		// carry: ask for a token with the source (the challenge names it)
+		// rather than drop a mount the OAT is entitled to.
+		return d.insufficient(ReasonScope, registryerr.New(insufficientScope, registryerr.Denied.Message+": the bearer token does not grant pull on "+req.MountFrom+", the source of the mount"))
+	}
 	if out.Reason != ReasonScope {
 		return out
 	}
