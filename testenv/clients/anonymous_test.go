@@ -3,6 +3,7 @@ package clients
 import (
 	"errors"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -81,8 +82,9 @@ func TestLoggedOutPulls(t *testing.T) {
 		}
 		t.Logf("oras-go reports: %v", err)
 	})
-	t.Run("skopeo inspects a public repository logged out", func(t *testing.T) {
-		out, err := runSkopeo(t, "inspect", "--raw", "--no-creds", "--tls-verify=false", "docker://"+env.GatewayHost+"/"+publicRepo+":"+refName)
+	t.Run("skopeo copies a public repository out logged out", func(t *testing.T) {
+		out, err := runSkopeo(t, "copy", "--src-no-creds", "--src-tls-verify=false",
+			"docker://"+env.GatewayHost+"/"+publicRepo+":"+refName, "oci:"+filepath.Join(t.TempDir(), "public")+":"+refName)
 		if mode == "basic" {
 			// skopeo answers a Basic challenge with empty credentials,
 			// which are not anonymous: Basic mode cannot serve it (issue
@@ -93,13 +95,14 @@ func TestLoggedOutPulls(t *testing.T) {
 			return
 		}
 		if err != nil {
-			t.Fatalf("skopeo inspect --no-creds: %v\n%s", err, out)
+			t.Fatalf("skopeo copy --src-no-creds: %v\n%s", err, out)
 		}
 	})
 	t.Run("skopeo is refused a private repository logged out, readably", func(t *testing.T) {
-		out, err := runSkopeo(t, "inspect", "--raw", "--no-creds", "--tls-verify=false", "docker://"+env.GatewayHost+"/acme/private:"+refName)
+		out, err := runSkopeo(t, "copy", "--src-no-creds", "--src-tls-verify=false",
+			"docker://"+env.GatewayHost+"/acme/private:"+refName, "oci:"+filepath.Join(t.TempDir(), "private")+":"+refName)
 		if err == nil {
-			t.Fatalf("skopeo inspect --no-creds of a private repository: got success\n%s", out)
+			t.Fatalf("skopeo copy --src-no-creds of a private repository: got success\n%s", out)
 		}
 		wantText := map[string]string{"basic": "unauthorized", "bearer": "log in with the organization name"}[mode]
 		if !strings.Contains(strings.ToLower(out), wantText) {
