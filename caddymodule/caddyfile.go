@@ -39,6 +39,11 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		anonymous_pull  <patterns...>
 //		max_page_size   <n>
 //		metrics_token_ids
+//		challenge       bearer|basic
+//		token_path      <path>
+//		token_ttl       <duration>
+//		service         <name>
+//		token_key       <secret>
 //	}
 //
 // `store` and `store_key` are required; every other option has a default.
@@ -121,6 +126,29 @@ func (ra *RegistryAuth) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("metrics_token_ids takes no value")
 			}
 			ra.MetricsTokenIDs = true
+		case "challenge":
+			if err := oneString(d, &ra.Challenge); err != nil {
+				return err
+			}
+			if ra.Challenge != challengeBearer && ra.Challenge != challengeBasic {
+				return d.Errf("challenge %q: want bearer or basic", ra.Challenge)
+			}
+		case "token_path":
+			if err := oneString(d, &ra.TokenPath); err != nil {
+				return err
+			}
+		case "token_ttl":
+			if err := oneDuration(d, &ra.TokenTTL); err != nil {
+				return err
+			}
+		case "service":
+			if err := oneString(d, &ra.Service); err != nil {
+				return err
+			}
+		case "token_key":
+			if err := oneString(d, &ra.TokenKey); err != nil {
+				return err
+			}
 		default:
 			return d.Errf("unknown registry_auth option %q", opt)
 		}

@@ -70,6 +70,10 @@ func TestCaddyfileErrorsNameTheOption(t *testing.T) {
 		{"a bad duration", "cache_ttl soon", `cache_ttl "soon": want a duration`},
 		{"a negative count", "retries -1", `retries "-1": want a whole number`},
 		{"anonymous_pull without patterns", "anonymous_pull", "anonymous_pull needs at least one repository pattern"},
+		{"an unknown challenge", "challenge digest", `challenge "digest": want bearer or basic`},
+		{"a token ttl that is no duration", "token_ttl soon", `token_ttl "soon": want a duration`},
+		{"a repeated token path", "token_path /a\ntoken_path /b", "token_path given more than once"},
+		{"a service without its value", "service", "service needs a value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -34,9 +34,14 @@ const DefaultRealm = "oatgate"
 const DefaultMaxPageSize = decide.DefaultMaxPageSize
 
 // RegistryAuth enforces organization access tokens on a container registry's
-// /v2/ API. Clients log in with HTTP Basic credentials: the organization's
-// name as the username and an access token as the password, as in
-// `docker login <host> -u <org> -p <token>`.
+// /v2/ API. Clients log in with the organization's name as the username and
+// an access token as the password, as in `docker login <host> -u <org> -p
+// <token>`, and send them either as HTTP Basic credentials or, by default,
+// through Docker's token authentication: 401s carry a Bearer challenge that
+// sends clients to the token endpoint this handler serves itself
+// (token_path), which answers with a short-lived signed token bound to the
+// OAT; registry requests then carry `Authorization: Bearer <token>`, allowed
+// only while the token and its OAT both allow them.
 //
 // Every request is classified into the repositories and actions it needs;
 // anything that cannot be classified is refused and never forwarded. The
@@ -45,14 +50,15 @@ const DefaultMaxPageSize = decide.DefaultMaxPageSize
 // its organization's namespace. Allowed requests go to the next handler
 // without the client's Authorization header.
 //
-// Refusals are registry JSON errors: 401 UNAUTHORIZED with a Basic challenge
-// for missing or bad credentials (saying whether the token is unknown,
-// revoked, deactivated or expired), 403 DENIED when the token lacks the
-// scope, 400 NAME_INVALID, 404 NOT_FOUND and 405 UNSUPPORTED for requests
-// that are not registry requests, 429 TOOMANYREQUESTS with Retry-After for
-// an address that presented too many unknown tokens, and 503 UNAVAILABLE
-// with Retry-After when the token store cannot be reached and nothing
-// usable is cached.
+// Refusals are registry JSON errors: 401 UNAUTHORIZED with the challenge
+// (Bearer, or Basic with `challenge basic`) for missing or bad credentials
+// (saying whether the token is unknown, revoked, deactivated or expired),
+// 401 DENIED with insufficient_scope for a bearer token that lacks what its
+// OAT allows, 403 DENIED when the token lacks the scope, 400 NAME_INVALID,
+// 404 NOT_FOUND and 405 UNSUPPORTED for requests that are not registry
+// requests, 429 TOOMANYREQUESTS with Retry-After for an address that
+// presented too many unknown tokens, and 503 UNAVAILABLE with Retry-After
+// when the token store cannot be reached and nothing usable is cached.
 //
 // After a request is allowed these placeholders are set:
 //
@@ -64,7 +70,8 @@ const DefaultMaxPageSize = decide.DefaultMaxPageSize
 //	{registry_auth.action}       pull, push or delete (empty for /v2/ and the catalog)
 //
 // Every request, allowed or denied, yields one usage event on the logger
-// named "http.handlers.registry_auth.usage".
+// named "http.handlers.registry_auth.usage"; token endpoint requests are
+// events of their own ("token").
 type RegistryAuth struct {
 	// Store is the base URL of the token store (oatstore or any RFC 7662
 	// server that also serves the revocation feed), or the URLs of several
@@ -138,6 +145,40 @@ type RegistryAuth struct {
 	// every token then becomes its own series. Default: false.
 	MetricsTokenIDs bool `json:"metrics_token_ids,omitempty"`
 
+	// Challenge is how 401 answers ask clients to authenticate. "bearer":
+	// Docker token authentication, `WWW-Authenticate: Bearer
+	// realm="<scheme>://<host><token_path>",service="<service>",scope="..."`,
+	// which lets docker, podman, skopeo and containerd pull anonymous_pull
+	// repositories logged out and keeps the OAT off most requests.
+	// "basic": the Basic challenge of realm, as before. Bearer tokens and
+	// Basic credentials are accepted in both modes. Default: "bearer".
+	Challenge string `json:"challenge,omitempty"`
+
+	// TokenPath is the path of the token endpoint this handler serves
+	// itself (GET with Basic credentials or none, POST with an OAuth2
+	// password grant); it is never forwarded. Must not be under /v2/.
+	// Default: "/token".
+	TokenPath string `json:"token_path,omitempty"`
+
+	// TokenTTL is how long a bearer token lives, never past its OAT's
+	// expiry; 1s to 1h. A bearer token dies with its OAT (revoked,
+	// deactivated or expired) within revocation_poll whatever this is.
+	// Default: 5m.
+	TokenTTL caddy.Duration `json:"token_ttl,omitempty"`
+
+	// Service names the gateway in challenges and bearer tokens (their
+	// audience and issuer). Replicas behind one name must agree on it.
+	// Default: "oatgate".
+	Service string `json:"service,omitempty"`
+
+	// TokenKey is the secret bearer tokens are signed with (HMAC-SHA256,
+	// through HKDF), at least 16 bytes; placeholders are replaced at
+	// provision time. Every replica must have the same. When empty the key
+	// is derived from store_key, which replicas share already; set it
+	// before rotating store_key, or tokens in flight (5 minutes' worth)
+	// are refused once. Default: derived from store_key.
+	TokenKey string `json:"token_key,omitempty"`
+
 	verifier  *verify.Verifier
 	poolKey   string
 	stores    []string
@@ -147,6 +188,7 @@ type RegistryAuth struct {
 	logger    *zap.Logger
 	usage     *usageLog
 	metrics   *metrics
+	bearer    *bearerState
 }
 
 // CaddyModule returns the Caddy module information.
@@ -197,10 +239,17 @@ func (ra *RegistryAuth) Provision(ctx caddy.Context) error {
 		return fmt.Errorf("setting up token verification: %w", err)
 	}
 	ra.verifier, ra.poolKey = v, poolKey
-	policy, err := decide.New(decide.Config{Verifier: v, AnonymousPull: ra.AnonymousPull, MaxPageSize: ra.MaxPageSize})
+	bearer, err := ra.provisionBearer(key)
 	if err != nil {
 		return err // Cleanup lets go of the verifier
 	}
+	policy, err := decide.New(decide.Config{Verifier: v, AnonymousPull: ra.AnonymousPull, MaxPageSize: ra.MaxPageSize, Bearer: bearer.verifier(), IDs: v})
+	if err != nil {
+		bearer.close()
+		return err // Cleanup lets go of the verifier
+	}
+	bearer.serve(policy)
+	ra.bearer = bearer
 	ra.policy = policy
 	return nil
 }
@@ -311,6 +360,8 @@ func (ra *RegistryAuth) Cleanup() error {
 	}
 	_, err := verifiers.Delete(ra.poolKey)
 	ra.verifier, ra.poolKey = nil, ""
+	ra.bearer.close()
+	ra.bearer = nil
 	return err
 }
 

@@ -30,7 +30,7 @@ func TestProvisionErrorsNameTheOption(t *testing.T) {
 		{"a bad replica URL", `{"store":["http://a:8081","b:8081"],"store_key":"k"}`, `store "b:8081": want an http:// or https:// URL`},
 		{"an empty list of stores", `{"store":[],"store_key":"k"}`, "store is required"},
 		{"a negative max_stale", `{"store":"http://127.0.0.1:8081","store_key":"k","max_stale":"-1s"}`, "max_stale -1s: must not be negative"},
-		{"an invalid anonymous_pull pattern", `{"store":"http://127.0.0.1:8081","store_key":"k","anonymous_pull":["Acme/**"]}`, `anonymous_pull "Acme/**"`},
+		{"an invalid anonymous_pull pattern", `{"store":"http://127.0.0.1:8081","store_key":"a-gateway-key-for-tests","anonymous_pull":["Acme/**"]}`, `anonymous_pull "Acme/**"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,7 +53,7 @@ func TestProvisionErrorsNameTheOption(t *testing.T) {
 }
 
 func TestProvisionAppliesDefaultsAndCleansUp(t *testing.T) {
-	t.Setenv("OATGATE_TEST_KEY", "gateway-key")
+	t.Setenv("OATGATE_TEST_KEY", "gateway-key-for-tests")
 	ra := RegistryAuth{Store: StoreURLs{"http://127.0.0.1:1"}, StoreKey: "{env.OATGATE_TEST_KEY}"}
 	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
 	defer cancel()
@@ -135,11 +135,11 @@ func TestStoreOptionsReachTheVerifier(t *testing.T) {
 		wantNoStale bool
 		wantStale   time.Duration
 	}{
-		{"one store", `{"store":"http://a:8081","store_key":"k"}`, []string{"http://a:8081"}, false, 0},
-		{"replicas in an array", `{"store":["http://a:8081","http://b:8081"],"store_key":"k"}`, []string{"http://a:8081", "http://b:8081"}, false, 0},
-		{"replicas in one environment variable", `{"store":"{env.OATGATE_TEST_STORES}","store_key":"k"}`, []string{"http://a:8081", "http://b:8081"}, false, 0},
-		{"max_stale 0 turns the stale window off", `{"store":"http://a:8081","store_key":"k","max_stale":0}`, []string{"http://a:8081"}, true, 0},
-		{"max_stale set is passed on", `{"store":"http://a:8081","store_key":"k","max_stale":"1h"}`, []string{"http://a:8081"}, false, time.Hour},
+		{"one store", `{"store":"http://a:8081","store_key":"a-gateway-key-for-tests"}`, []string{"http://a:8081"}, false, 0},
+		{"replicas in an array", `{"store":["http://a:8081","http://b:8081"],"store_key":"a-gateway-key-for-tests"}`, []string{"http://a:8081", "http://b:8081"}, false, 0},
+		{"replicas in one environment variable", `{"store":"{env.OATGATE_TEST_STORES}","store_key":"a-gateway-key-for-tests"}`, []string{"http://a:8081", "http://b:8081"}, false, 0},
+		{"max_stale 0 turns the stale window off", `{"store":"http://a:8081","store_key":"a-gateway-key-for-tests","max_stale":0}`, []string{"http://a:8081"}, true, 0},
+		{"max_stale set is passed on", `{"store":"http://a:8081","store_key":"a-gateway-key-for-tests","max_stale":"1h"}`, []string{"http://a:8081"}, false, time.Hour},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -171,13 +171,13 @@ func provisioned(t *testing.T, config string) *RegistryAuth {
 }
 
 func TestConfigsWithTheSameStoreOptionsShareOneVerifier(t *testing.T) {
-	const cfg = `{"store":"http://127.0.0.1:1","store_key":"shared-key","cache_ttl":"7m"}`
+	const cfg = `{"store":"http://127.0.0.1:1","store_key":"a-shared-key-for-tests","cache_ttl":"7m"}`
 	old := provisioned(t, cfg)
 	reloaded := provisioned(t, cfg) // a reload provisions the new config first
 	if old.verifier != reloaded.verifier {
 		t.Fatal("a reload with the same store options built a new verifier, want the cached one kept")
 	}
-	other := provisioned(t, `{"store":"http://127.0.0.1:1","store_key":"another-key","cache_ttl":"7m"}`)
+	other := provisioned(t, `{"store":"http://127.0.0.1:1","store_key":"another-key-for-tests","cache_ttl":"7m"}`)
 	if other.verifier == old.verifier {
 		t.Fatal("a different store key shares the verifier, want its own")
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/oatgate/oatgate/caddymodule/access"
-	"github.com/oatgate/oatgate/caddymodule/credentials"
 	"github.com/oatgate/oatgate/caddymodule/decide"
 	"github.com/oatgate/oatgate/caddymodule/registryerr"
 	"github.com/oatgate/oatgate/caddymodule/registryreq"
@@ -19,6 +18,9 @@ import (
 // or rewrites it as decided and hands it to next (or answers the catalog).
 // Either way it logs one usage event.
 func (ra *RegistryAuth) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if ra.bearer.serves(r) {
+		return ra.serveToken(w, r)
+	}
 	x := ra.begin(w, r)
 	defer ra.finish(x)
 
@@ -27,12 +29,11 @@ func (ra *RegistryAuth) ServeHTTP(w http.ResponseWriter, r *http.Request, next c
 	if err != nil {
 		d = decide.Invalid(err)
 	} else {
-		cred, credErr := credentials.FromRequest(r.Header)
-		d = ra.policy.Decide(r.Context(), &req, cred, credErr, x.ev.ClientIP)
+		d = ra.decideRequest(r, &req, x.start, x.ev.ClientIP)
 	}
 	x.record(&d, &req)
 	if !d.Allowed() {
-		ra.refuse(&x.cw, r, &d)
+		ra.refuse(&x.cw, r, &req, &d)
 		return nil
 	}
 
@@ -73,14 +74,14 @@ func classify(r *http.Request) (registryreq.Request, error) {
 	})
 }
 
-// refuse answers with the decision's registry error. 401s carry the Basic
-// challenge, and 503s a Retry-After, as clients expect. A refused HTTP/1
+// refuse answers with the decision's registry error. 401s carry the
+// challenge (challengeFor), and 503s a Retry-After, as clients expect. A refused HTTP/1
 // request that came with a body is answered at once and its connection
 // closed: otherwise Go's server reads the unread body first, so a client
 // that declared a body it never sends waits for a timeout, and one that sent
 // Expect: 100-continue gets a 100 Continue and uploads the body for nothing.
 // (HTTP/2 resets the stream instead; its connection is shared.)
-func (ra *RegistryAuth) refuse(w http.ResponseWriter, r *http.Request, d *decide.Decision) {
+func (ra *RegistryAuth) refuse(w http.ResponseWriter, r *http.Request, req *registryreq.Request, d *decide.Decision) {
 	e := d.Err
 	if e == nil {
 		e = errRefused // a decision that refuses without saying how
@@ -88,7 +89,7 @@ func (ra *RegistryAuth) refuse(w http.ResponseWriter, r *http.Request, d *decide
 	h := w.Header()
 	switch e.Code.Status {
 	case http.StatusUnauthorized:
-		h.Set("WWW-Authenticate", ra.challenge)
+		h.Set("WWW-Authenticate", ra.challengeFor(r, req, d))
 	case http.StatusServiceUnavailable:
 		h.Set("Retry-After", retryAfterSeconds)
 	case http.StatusTooManyRequests:

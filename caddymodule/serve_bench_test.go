@@ -33,12 +33,14 @@ type benchStore struct {
 	introspections, feedPolls atomic.Int64
 }
 
-func startBenchStore(b *testing.B) *benchStore {
+func startBenchStore(b testing.TB) *benchStore {
 	b.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "oatstore.db"))
 	if err != nil {
 		b.Fatalf("opening the store's database: %v", err)
 	}
+	// The gateway key is long enough for oatstore (32 bytes at least) and to
+	// derive the bearer token signing key from (16 bytes at least).
 	bs := &benchStore{adminKey: "bench-admin-key-0123456789abcdef0123", gatewayKey: "bench-gateway-key-0123456789abcdef01"}
 	keys, err := adminkeys.Load(adminkeys.Sources{Single: bs.adminKey})
 	if err != nil {
@@ -67,7 +69,7 @@ func startBenchStore(b *testing.B) *benchStore {
 }
 
 // admin calls the store's management API and decodes the answer into out.
-func (bs *benchStore) admin(b *testing.B, method, path, body string, out any) {
+func (bs *benchStore) admin(b testing.TB, method, path, body string, out any) {
 	b.Helper()
 	req, err := http.NewRequest(method, bs.URL+path, strings.NewReader(body))
 	if err != nil {
@@ -105,6 +107,37 @@ func (w *discardWriter) WriteHeader(int)             {}
 // handler and log the usage event (JSON, to a discarded writer). The store
 // must see exactly the one introspection of the warm-up request.
 func BenchmarkServeHTTPCacheHit(b *testing.B) {
+	benchmarkCacheHit(b, func(b *testing.B, ra *RegistryAuth, oat string) string {
+		return "Basic " + base64.StdEncoding.EncodeToString([]byte("acme:"+oat))
+	})
+}
+
+// BenchmarkServeHTTPBearerCacheHit is the same pull with a Docker bearer
+// token minted by the gateway's token endpoint: digest the token, look it
+// up in the bearer cache (no signature check), check its time window, look
+// the OAT up by id, and authorize against the claims and the OAT's grants.
+// It must stay under twice BenchmarkServeHTTPCacheHit.
+func BenchmarkServeHTTPBearerCacheHit(b *testing.B) {
+	benchmarkCacheHit(b, func(b *testing.B, ra *RegistryAuth, oat string) string {
+		r := httptest.NewRequest(http.MethodGet, "/token?service=oatgate&scope=repository:acme/app:pull", nil)
+		r.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("acme:"+oat)))
+		w := httptest.NewRecorder()
+		if err := ra.ServeHTTP(w, r, nil); err != nil || w.Code != http.StatusOK {
+			b.Fatalf("token endpoint: %d %s %v, want 200", w.Code, w.Body, err)
+		}
+		var tok struct {
+			Token string `json:"token"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &tok); err != nil {
+			b.Fatalf("token answer %s: %v", w.Body, err)
+		}
+		return "Bearer " + tok.Token
+	})
+}
+
+// benchmarkCacheHit runs the cache-hit benchmarks with the Authorization
+// header authorization returns, once the store and the gateway are up.
+func benchmarkCacheHit(b *testing.B, authorization func(b *testing.B, ra *RegistryAuth, oat string) string) {
 	bs := startBenchStore(b)
 	bs.admin(b, http.MethodPut, "/v1/orgs/acme", `{"max_tokens":10}`, nil)
 	var tok struct {
@@ -126,7 +159,6 @@ func BenchmarkServeHTTPCacheHit(b *testing.B) {
 	ra.logger = zap.New(core)
 	ra.usage = newUsageLog(ra.logger.Named(usage.LoggerName))
 
-	auth := []string{"Basic " + base64.StdEncoding.EncodeToString([]byte("acme:"+tok.Token))}
 	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusOK)
 		return nil
@@ -140,11 +172,6 @@ func BenchmarkServeHTTPCacheHit(b *testing.B) {
 		r.Header.Set("User-Agent", "docker/27.0 go/go1.22 os/linux arch/amd64")
 		return r
 	}
-	serve := func(r *http.Request, w *discardWriter) error {
-		r.Header["Authorization"] = auth // the module strips it on the way
-		return ra.ServeHTTP(w, r, next)
-	}
-
 	// The verifier distrusts everything it cached before its first read of
 	// the revocation feed; the second read proves the first was applied.
 	for i := 0; bs.feedPolls.Load() < 2; i++ {
@@ -152,6 +179,14 @@ func BenchmarkServeHTTPCacheHit(b *testing.B) {
 			b.Fatalf("the revocation feed was read %d times in 5 s, want 2", bs.feedPolls.Load())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	// The token (for a bearer token, from the token endpoint: its one
+	// introspection is the warm-up's) after the feed was read, so that it
+	// stays cached.
+	auth := []string{authorization(b, ra, tok.Token)}
+	serve := func(r *http.Request, w *discardWriter) error {
+		r.Header["Authorization"] = auth // the module strips it on the way
+		return ra.ServeHTTP(w, r, next)
 	}
 	warm := httptest.NewRecorder()
 	r := newRequest()

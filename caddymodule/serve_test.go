@@ -8,6 +8,7 @@ import (
 
 	"github.com/oatgate/oatgate/caddymodule/decide"
 	"github.com/oatgate/oatgate/caddymodule/registryerr"
+	"github.com/oatgate/oatgate/caddymodule/registryreq"
 )
 
 // TestRefuse checks the one response path for refusals: the status of the
@@ -37,7 +38,7 @@ func TestRefuse(t *testing.T) {
 				r = httptest.NewRequest(http.MethodPut, "/v2/acme/app/manifests/v1", body)
 			}
 			rec := httptest.NewRecorder()
-			ra.refuse(rec, r, &tt.d)
+			ra.refuse(rec, r, &registryreq.Request{}, &tt.d)
 			if rec.Code != tt.wantStatus {
 				t.Errorf("status: got %d, want %d", rec.Code, tt.wantStatus)
 			}

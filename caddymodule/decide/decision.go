@@ -16,6 +16,8 @@ type Decision struct {
 	Event Event
 	// Reason is why it was refused; ReasonNone when allowed.
 	Reason Reason
+	// Bearer is what a Bearer challenge says went wrong (bearer.go).
+	Bearer BearerError
 	// Err is the registry error answered when the request is not allowed;
 	// nil when it is.
 	Err *registryerr.Error

@@ -46,6 +46,10 @@ type Config struct {
 	// MaxPageSize caps the n of the catalog and tags lists. Default:
 	// DefaultMaxPageSize.
 	MaxPageSize int
+	// Bearer checks Docker bearer tokens, and IDs says who the OAT behind
+	// one is now (bearer.go). Without Bearer, bearer tokens are refused.
+	Bearer BearerVerifier
+	IDs    IDVerifier
 }
 
 // Policy decides requests. It is immutable and safe for concurrent use.
@@ -55,6 +59,8 @@ type Policy struct {
 	// anonymous access is decided. nil grants nothing.
 	anonymous   *scope.Grants
 	maxPageSize int
+	bearer      BearerVerifier
+	ids         IDVerifier
 }
 
 // New checks cfg and compiles its anonymous grants. Errors name the
@@ -66,7 +72,10 @@ func New(cfg Config) (*Policy, error) {
 	if cfg.MaxPageSize < 0 {
 		return nil, fmt.Errorf("max_page_size %d: must not be negative", cfg.MaxPageSize)
 	}
-	p := &Policy{verifier: cfg.Verifier, maxPageSize: cfg.MaxPageSize}
+	if cfg.Bearer != nil && cfg.IDs == nil {
+		return nil, errors.New("decide: bearer tokens need an IDVerifier for their OATs")
+	}
+	p := &Policy{verifier: cfg.Verifier, maxPageSize: cfg.MaxPageSize, bearer: cfg.Bearer, ids: cfg.IDs}
 	if p.maxPageSize == 0 {
 		p.maxPageSize = DefaultMaxPageSize
 	}
@@ -128,7 +137,7 @@ func (p *Policy) Decide(ctx context.Context, req *registryreq.Request, cred cred
 // authorize checks every (repository, action) pair req needs against grants
 // (nil for an anonymous request) and anonymous access. The source of a
 // mount is the one pair that may fail: the mount is dropped instead.
-func (p *Policy) authorize(d Decision, req *registryreq.Request, grants *scope.Grants) Decision {
+func (p *Policy) authorize(d Decision, req *registryreq.Request, grants allower) Decision {
 	if req.Kind == registryreq.Catalog && grants == nil {
 		return d.unauthorized(ReasonNoCredentials)
 	}
@@ -154,8 +163,8 @@ func (p *Policy) authorize(d Decision, req *registryreq.Request, grants *scope.G
 }
 
 // allows reports whether grants or anonymous access allow need.
-func (p *Policy) allows(grants *scope.Grants, need access.Access) bool {
-	return grants.Allows(need.Repository, need.Action) || p.anonymous.Allows(need.Repository, need.Action)
+func (p *Policy) allows(grants allower, need access.Access) bool {
+	return (grants != nil && grants.Allows(need.Repository, need.Action)) || p.anonymous.Allows(need.Repository, need.Action)
 }
 
 // anonymousCovers reports whether anonymous access allows everything req

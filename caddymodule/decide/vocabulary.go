@@ -39,6 +39,8 @@ const (
 	EventPull
 	EventPush
 	EventDelete
+	// EventToken is a request to the token endpoint.
+	EventToken
 	NumEvents
 )
 
@@ -49,6 +51,7 @@ var eventNames = [NumEvents]string{
 	EventPull:    usage.EventPull,
 	EventPush:    usage.EventPush,
 	EventDelete:  usage.EventDelete,
+	EventToken:   usage.EventToken,
 }
 
 // String returns the event as usage events and metrics write it.

@@ -26,6 +26,9 @@ const (
 	EventPull    = "pull"
 	EventPush    = "push"
 	EventDelete  = "delete"
+	// EventToken is a request to the token endpoint: Docker token
+	// authentication (grant and scope say what was asked and given).
+	EventToken = "token"
 	// EventInvalid is a request the gateway could not classify as any
 	// registry request; it is always denied.
 	EventInvalid = "invalid"
@@ -64,6 +67,10 @@ type Event struct {
 	TokenID    string
 	TokenLabel string
 	Org        string
+	// Grant and Scope are set on token endpoint requests: the grant type
+	// (anonymous, basic, password, refresh_token) and the scopes granted.
+	Grant      string
+	Scope      string
 	Repository string
 	Reference  string
 	Digest     string
@@ -79,7 +86,7 @@ type Event struct {
 }
 
 // NumFields is the most fields Fields appends.
-const NumFields = 18
+const NumFields = 20
 
 // Fields appends the event's fields to dst. Empty optional fields are left
 // out so that events stay short; status, bytes and duration are always there.
@@ -105,6 +112,8 @@ func (e *Event) RequestFields(dst []zap.Field) []zap.Field {
 	dst = appendNonEmpty(dst, "token_id", e.TokenID)
 	dst = appendNonEmpty(dst, "token_label", e.TokenLabel)
 	dst = appendNonEmpty(dst, "org", e.Org)
+	dst = appendNonEmpty(dst, "grant", e.Grant)
+	dst = appendNonEmpty(dst, "scope", e.Scope)
 	dst = appendNonEmpty(dst, "repository", e.Repository)
 	dst = appendNonEmpty(dst, "reference", e.Reference)
 	dst = appendNonEmpty(dst, "digest", e.Digest)

@@ -147,6 +147,10 @@ func (s *fakeStore) introspect(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad key", http.StatusUnauthorized)
 		return
 	}
+	if r.PostFormValue(storeapi.TokenIDParam) != "" {
+		s.introspectByID(w, r)
+		return
+	}
 	token := r.PostFormValue(storeapi.TokenParam)
 	s.mu.Lock()
 	raw, isRaw := s.raw[token]

@@ -35,6 +35,8 @@ type Verifier struct {
 	// unknown bounds the unknown tokens each client address may make the
 	// store look up.
 	unknown *unknownBudget
+	// ids answers by token id (byid.go): the OAT behind a bearer token.
+	ids *idIndex
 
 	// storeDown makes store outages log once, not once per request.
 	storeDown atomic.Bool
@@ -78,6 +80,11 @@ func New(cfg Config) (*Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
+	ids, err := newIDIndex(cfg.CacheSize)
+	if err != nil {
+		c.close()
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Verifier{
 		cfg:     cfg,
@@ -86,6 +93,7 @@ func New(cfg Config) (*Verifier, error) {
 		client:  newClient(cfg),
 		cache:   c,
 		unknown: newUnknownBudget(cfg.UnknownPerMinute, cfg.Now),
+		ids:     ids,
 		ctx:     ctx,
 		cancel:  cancel,
 		done:    make(chan struct{}),
@@ -248,6 +256,7 @@ func (v *Verifier) introspect(h oat.Hash, token string) (any, error) {
 			e := newEntry(h, id, v.cache.stamp(now))
 			answer = e
 			if v.cache.put(h, e, epoch) {
+				v.ids.fill(v.cache, e.id, e.verifiedAt, epoch)
 				return e, nil
 			}
 			continue
@@ -299,6 +308,7 @@ func (v *Verifier) Close() error {
 			<-v.done
 		}
 		v.cache.close()
+		v.ids.close()
 	})
 	return nil
 }

@@ -46,12 +46,13 @@ func families() map[string][]row {
 		"methods":                methodRows(),
 		"catalog and tags":       catalogRows(),
 		"headers":                headerRows(),
+		"bearer tokens":          bearerRows(),
 	}
 }
 
 func TestHostileRequests(t *testing.T) {
 	total := 0
-	for _, family := range []string{"credentials", "path confusion", "cross-repository mount", "upload sessions", "methods", "catalog and tags", "headers"} {
+	for _, family := range []string{"credentials", "path confusion", "cross-repository mount", "upload sessions", "methods", "catalog and tags", "headers", "bearer tokens"} {
 		rows := families()[family]
 		total += len(rows)
 		t.Run(family, func(t *testing.T) {
@@ -79,8 +80,10 @@ func runRow(t *testing.T, r row) {
 	if got := errorCode(body); got != r.code {
 		t.Errorf("%s %.80q: error code: got %q, want %q (body %.200s)", w.method, w.target, got, r.code, body)
 	}
-	if resp.StatusCode == http.StatusUnauthorized && !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Basic ") {
-		t.Errorf("401 without a Basic challenge: WWW-Authenticate got %q", resp.Header.Get("WWW-Authenticate"))
+	// The gateway runs in its default mode, challenge bearer: every 401
+	// names its own token endpoint, whatever the request carried.
+	if want := `Bearer realm="http://` + fx.env.GatewayHost + `/token",service="oatgate"`; resp.StatusCode == http.StatusUnauthorized && !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), want) {
+		t.Errorf("401 without the gateway's Bearer challenge: WWW-Authenticate got %q, want it to start %q", resp.Header.Get("WWW-Authenticate"), want)
 	}
 	seen := reg.Seen()[before:]
 	if !r.reaches {

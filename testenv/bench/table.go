@@ -113,6 +113,14 @@ func Micros(m map[string]Micro) []Row {
 			Duration(time.Duration(cpu)), Duration(time.Duration(wall)), allocs), v.goal, met})
 	}
 	add("ServeHTTP cache hit, all cores (wall per op)", "BenchmarkServeHTTPCacheHit/all_cores", "", 0, -1)
+	// Issue 13: a bearer token's cache hit stays under twice Basic's.
+	basic, okBasic := ns("BenchmarkServeHTTPCacheHit/one_goroutine")
+	bearer, okBearer := ns("BenchmarkServeHTTPBearerCacheHit/one_goroutine")
+	if okBasic && okBearer && basic.Metrics["cpu-ns/op"] > 0 {
+		ratio := bearer.Metrics["cpu-ns/op"] / basic.Metrics["cpu-ns/op"]
+		rows = append(rows, Row{"ServeHTTP bearer cache hit, 1 goroutine", fmt.Sprintf("%s CPU, %.2f× Basic, %g allocs",
+			Duration(time.Duration(bearer.Metrics["cpu-ns/op"])), ratio, bearer.Metrics["allocs/op"]), "< 2× Basic", Verdict(ratio < 2)})
+	}
 	add("classifier, manifest GET", "BenchmarkClassify/manifest_GET", "< 300 ns", 300, -1)
 	add("classifier, blob upload PATCH", "BenchmarkClassify/blob_upload_PATCH", "< 300 ns", 300, -1)
 	add("scope Allows, 50 scopes, miss after all", "BenchmarkAllows/miss_after_every_scope", "≤ 300 ns, 0 allocs", 300.001, 1)

@@ -18,11 +18,17 @@ import (
 )
 
 // The stack and what every client test shares. Caddy is one per process,
-// so the package has one environment.
+// so the package has one environment at a time: the tests run once with
+// each challenge (mode), bearer (the default) then basic, each on a stack
+// of its own.
 var (
 	env *testenv.Env
+	// mode is the gateway's challenge option in this run.
+	mode string
 	// pusher may pull, push and delete in acme; puller may only pull.
 	pusher, puller testenv.Token
+	// publisher may push public/**, which anyone may pull (anonymous_pull).
+	publisher testenv.Token
 	// img is a random three-layer image; layoutDir holds it as an OCI image
 	// layout with the reference name "v1".
 	img       v1.Image
@@ -31,23 +37,43 @@ var (
 
 const refName = "v1"
 
+// modes are the challenge options every client test runs with.
+var modes = []string{"bearer", "basic"}
+
 func TestMain(m *testing.M) {
-	code, err := run(m)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "clients:", err)
-		os.Exit(1)
+	code := 0
+	for _, mode := range modes {
+		fmt.Fprintf(os.Stderr, "=== testenv/clients: challenge %s\n", mode)
+		c, err := run(m, mode)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "clients (challenge %s): %v\n", mode, err)
+			os.Exit(1)
+		}
+		if c != 0 {
+			fmt.Fprintf(os.Stderr, "=== testenv/clients: FAILED with challenge %s\n", mode)
+			code = c
+		}
 	}
 	os.Exit(code)
 }
 
-func run(m *testing.M) (int, error) {
+func run(m *testing.M, challenge string) (int, error) {
 	var err error
-	if env, err = testenv.Start(testenv.Options{}); err != nil {
+	mode = challenge
+	if env, err = testenv.Start(testenv.Options{Gateway: map[string]any{
+		"challenge": challenge, "anonymous_pull": []string{"public/**"},
+	}}); err != nil {
 		return 0, err
 	}
 	defer env.Close()
 	ctx := context.Background()
 	if err := env.Admin.SetOrg(ctx, "acme", testenv.OrgMaxTokens); err != nil {
+		return 0, err
+	}
+	if err := env.Admin.SetOrg(ctx, "public", testenv.OrgMaxTokens); err != nil {
+		return 0, err
+	}
+	if publisher, err = env.Admin.CreateToken(ctx, "public", testenv.TokenRequest{Label: "publisher", Scopes: []string{"repository:public/**:pull,push"}}); err != nil {
 		return 0, err
 	}
 	if pusher, err = env.Admin.CreateToken(ctx, "acme", testenv.TokenRequest{Label: "ci-push", Scopes: []string{"repository:acme/**:pull,push,delete"}}); err != nil {
@@ -58,6 +84,9 @@ func run(m *testing.M) (int, error) {
 	}
 	if img, err = testImage(3); err != nil {
 		return 0, fmt.Errorf("building the test image: %w", err)
+	}
+	if err := publish(img); err != nil {
+		return 0, err
 	}
 	dir, err := os.MkdirTemp("", "oatgate-clients-")
 	if err != nil {

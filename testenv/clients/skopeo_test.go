@@ -109,8 +109,12 @@ func TestSkopeo(t *testing.T) {
 		if err == nil {
 			t.Fatalf("skopeo copy without credentials: got success, want a failure\n%s", out)
 		}
-		if !strings.Contains(strings.ToLower(out), "unauthorized") && !strings.Contains(strings.ToLower(out), "authentication required") {
-			t.Errorf("skopeo's output does not show the challenge: got\n%s", out)
+		// Basic: skopeo answers the challenge with empty credentials, which
+		// are refused. Bearer: it gets an anonymous token, whose refusal
+		// says to log in.
+		want := map[string]string{"basic": "unauthorized", "bearer": "log in with the organization name"}[mode]
+		if !strings.Contains(strings.ToLower(out), want) {
+			t.Errorf("skopeo's output does not show the refusal: got\n%s\nwant it to contain %q", out, want)
 		}
 		t.Logf("skopeo reports: %s", lastLine(out))
 	})

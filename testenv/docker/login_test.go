@@ -12,10 +12,16 @@ import (
 	"github.com/oatgate/oatgate/testenv"
 )
 
-// refusedLogin is what docker login prints when the registry refuses the
-// credentials (dockerd 20.10: "login attempt to http://host/v2/ failed with
-// status: 401 Unauthorized"); the registry's own message is not shown.
-const refusedLogin = "failed with status: 401 Unauthorized"
+// refusedLogin is what docker login prints when the gateway refuses the
+// credentials. Basic: dockerd 20.10 says "login attempt to http://host/v2/
+// failed with status: 401 Unauthorized" and shows nothing of the
+// registry's message. Bearer: the token endpoint's 401, with its details.
+func refusedLogin() string {
+	if mode == "basic" {
+		return "failed with status: 401 Unauthorized"
+	}
+	return "unauthorized: "
+}
 
 func TestDockerLogin(t *testing.T) {
 	need(t)
@@ -91,8 +97,8 @@ func TestDockerLogin(t *testing.T) {
 			if err == nil {
 				t.Fatalf("docker login succeeded, want it refused; output:\n%s", out)
 			}
-			if !strings.Contains(out, refusedLogin) {
-				t.Errorf("output = %q, want it to say the credentials were refused (%q)", out, refusedLogin)
+			if !strings.Contains(out, refusedLogin()) {
+				t.Errorf("output = %q, want it to say the credentials were refused (%q)", out, refusedLogin())
 			}
 			if stored {
 				t.Errorf("config.json stored credentials for %s after a refused login", env.GatewayHost)

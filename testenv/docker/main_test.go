@@ -17,9 +17,16 @@ import (
 // slow part, and Caddy is one per process anyway. Both start on the first
 // test that needs them, so that fuzz workers and runs of the plain unit
 // tests start nothing.
+//
+// Every test runs twice, once with each challenge option (modes): the
+// stack is started again for each, the daemon is kept.
 var (
 	env    *testenv.Env
 	daemon *docker.Daemon
+	// mode is the gateway's challenge option in this run.
+	mode string
+	// envOnce starts this run's stack.
+	envOnce sync.Once
 	// unavailable says why the clients cannot run here ("" when they can);
 	// notRoot is set when that is because the tests are not root.
 	unavailable string
@@ -27,6 +34,8 @@ var (
 	// startErr is a failure to start what is installed: always a failure.
 	startErr  error
 	startOnce sync.Once
+	// envErr is a failure to start this run's stack.
+	envErr error
 )
 
 // clientLimit bounds one docker, ctr or HTTP call of a test.
@@ -41,11 +50,19 @@ func runTests(m *testing.M) int {
 	if unavailable != "" {
 		fmt.Fprintf(os.Stderr, "\n!!! testenv/docker: real docker and ctr cannot run: %s; every test skips (fails under CI=true unless not root) !!!\n\n", unavailable)
 	}
-	code := m.Run()
-	if env != nil {
-		if err := env.Close(); err != nil {
-			fmt.Fprintln(os.Stderr, "stopping testenv:", err)
+	code := 0
+	for _, mode = range modes {
+		fmt.Fprintf(os.Stderr, "=== testenv/docker: challenge %s\n", mode)
+		if c := m.Run(); c != 0 {
+			fmt.Fprintf(os.Stderr, "=== testenv/docker: FAILED with challenge %s\n", mode)
+			code = c
 		}
+		if env != nil {
+			if err := env.Close(); err != nil {
+				fmt.Fprintln(os.Stderr, "stopping testenv:", err)
+			}
+		}
+		env, envOnce = nil, sync.Once{}
 	}
 	if daemon != nil {
 		if err := daemon.Stop(); err != nil {
@@ -55,12 +72,21 @@ func runTests(m *testing.M) int {
 	return code
 }
 
+// modes are the challenge options every test runs with: bearer (the
+// default) and basic.
+var modes = []string{"bearer", "basic"}
+
 func startStack() {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	if daemon, startErr = docker.StartDaemon(ctx, ""); startErr == nil {
-		env, startErr = testenv.Start(testenv.Options{})
-	}
+	daemon, startErr = docker.StartDaemon(ctx, "")
+}
+
+// startEnv starts this run's stack, with anyone allowed to pull public/**.
+func startEnv() {
+	env, envErr = testenv.Start(testenv.Options{Gateway: map[string]any{
+		"challenge": mode, "anonymous_pull": []string{"public/**"},
+	}})
 }
 
 // missingPrerequisite names what is missing for real clients to run here.
@@ -85,7 +111,11 @@ func need(t *testing.T) {
 	case unavailable == "":
 		startOnce.Do(startStack)
 		if startErr != nil {
-			t.Fatalf("starting the stack and dockerd: %v", startErr)
+			t.Fatalf("starting dockerd: %v", startErr)
+		}
+		envOnce.Do(startEnv)
+		if envErr != nil {
+			t.Fatalf("starting the stack (challenge %s): %v", mode, envErr)
 		}
 	case notRoot:
 		t.Skipf("SKIPPED, NOTHING TESTED: %s; run as root to test real docker and ctr against the gateway", unavailable)

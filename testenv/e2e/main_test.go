@@ -73,6 +73,8 @@ func randomImage(t *testing.T, layers int) v1.Image {
 // wantError checks a registry error answer.
 func wantError(t *testing.T, resp *http.Response, status int, code string) {
 	t.Helper()
+	// The gateway runs with the default challenge, bearer.
+	challenge := `Bearer realm="http://` + env.GatewayHost + `/token",service="oatgate"`
 	if resp.StatusCode != status {
 		t.Fatalf("%s %s: status %d, want %d", resp.Request.Method, resp.Request.URL.Path, resp.StatusCode, status)
 	}
@@ -85,7 +87,7 @@ func wantError(t *testing.T, resp *http.Response, status int, code string) {
 	if len(env.Errors) == 0 || env.Errors[0].Code != code {
 		t.Fatalf("%s %s: errors %+v, want code %s", resp.Request.Method, resp.Request.URL.Path, env.Errors, code)
 	}
-	if status == http.StatusUnauthorized && !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Basic realm=") {
-		t.Errorf("401 without a Basic challenge: %q", resp.Header.Get("WWW-Authenticate"))
+	if status == http.StatusUnauthorized && !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), challenge) {
+		t.Errorf("401 without the gateway's Bearer challenge: %q", resp.Header.Get("WWW-Authenticate"))
 	}
 }

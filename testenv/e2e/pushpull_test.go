@@ -3,6 +3,7 @@ package e2e
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
@@ -87,15 +88,30 @@ func TestTokensStayInsideTheirOrg(t *testing.T) {
 		_, err := remote.Image(r, auth("orgb", b.Secret))
 		wantStatus(t, err, http.StatusForbidden, "DENIED")
 	})
+	// go-containerregistry follows the Bearer challenge: its credentials
+	// are refused by the token endpoint, with an OAuth2 error.
 	t.Run("a username other than the token's org gets 401", func(t *testing.T) {
 		_, err := remote.Image(r, auth("orgb", a.Secret))
-		wantStatus(t, err, http.StatusUnauthorized, "UNAUTHORIZED")
+		wantTokenRefused(t, err, "organization")
 	})
 	t.Run("a token whose checksum is broken gets 401 without reaching the store", func(t *testing.T) {
 		broken := a.Mistyped()
 		_, err := remote.Image(r, auth("orga", broken))
-		wantStatus(t, err, http.StatusUnauthorized, "UNAUTHORIZED")
+		wantTokenRefused(t, err, "not an access token")
 	})
+}
+
+// wantTokenRefused checks a go-containerregistry error for the token
+// endpoint's 401: invalid_client, with a description that says why.
+func wantTokenRefused(t *testing.T, err error, why string) {
+	t.Helper()
+	var terr *transport.Error
+	if !errors.As(err, &terr) || terr.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("error = %v, want the token endpoint's 401", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "invalid_client") || !strings.Contains(msg, why) {
+		t.Fatalf("error = %v, want invalid_client saying %q", err, why)
+	}
 }
 
 // wantStatus checks a go-containerregistry error for the registry's status

@@ -81,6 +81,22 @@ func TestMultiOrgExample(t *testing.T) {
 	if err := pull(t, addr, "globex/app", "acme", acme.Secret); err == nil {
 		t.Errorf("acme pulled globex/app with a docker-style client; want a refusal")
 	}
+	// A docker-style client logged out: it follows the Bearer challenge to
+	// the token endpoint, gets an anonymous token and pulls with it.
+	ref, err := name.ParseReference(addr+"/public/hello:latest", name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := remote.Image(ref, remote.WithAuth(authn.Anonymous), remote.WithContext(ctx(t))); err != nil {
+		t.Errorf("a logged-out docker-style client could not pull public/hello: %v", err)
+	}
+	private, err := name.ParseReference(addr+"/acme/app:latest", name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := remote.Image(private, remote.WithAuth(authn.Anonymous), remote.WithContext(ctx(t))); err == nil {
+		t.Errorf("a logged-out docker-style client pulled acme/app; want a refusal")
+	}
 }
 
 func TestUpstreamAuthExample(t *testing.T) {

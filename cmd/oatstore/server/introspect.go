@@ -35,6 +35,10 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "malformed form body")
 		return
 	}
+	if _, byID := r.PostForm[storeapi.TokenIDParam]; byID {
+		s.introspectByID(w, r)
+		return
+	}
 	secret := r.PostForm.Get(storeapi.TokenParam)
 	if secret == "" {
 		badRequest(w, "form field token is required")
