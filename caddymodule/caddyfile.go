@@ -38,6 +38,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		revocation_poll <duration>
 //		anonymous_pull  <patterns...>
 //		max_page_size   <n>
+//		unknown_tokens_per_minute <n>|off
 //		metrics_token_ids
 //		challenge       bearer|basic
 //		token_path      <path>
@@ -117,6 +118,20 @@ func (ra *RegistryAuth) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Errf("anonymous_pull needs at least one repository pattern, e.g. anonymous_pull acme/public/**")
 			}
 			ra.AnonymousPull = append(ra.AnonymousPull, patterns...)
+		case "unknown_tokens_per_minute":
+			var v string
+			if err := oneString(d, &v); err != nil {
+				return err
+			}
+			n, err := strconv.Atoi(v)
+			switch {
+			case v == "off":
+				ra.UnknownTokensPerMinute = -1
+			case err != nil || n < 1:
+				return d.Errf("unknown_tokens_per_minute %q: want a positive whole number, or off", v)
+			default:
+				ra.UnknownTokensPerMinute = n
+			}
 		case "max_page_size":
 			if err := oneInt(d, &ra.MaxPageSize); err != nil {
 				return err

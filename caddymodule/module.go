@@ -140,6 +140,14 @@ type RegistryAuth struct {
 	// lists. Default: 1000.
 	MaxPageSize int `json:"max_page_size,omitempty"`
 
+	// UnknownTokensPerMinute bounds how many tokens the store does not know
+	// one client address (an IPv6 /64) may have introspected per minute;
+	// past it the client gets 429 TOOMANYREQUESTS. Made-up tokens of a
+	// valid format cost nothing to produce, so without a bound one client
+	// could keep the store busy. -1 (Caddyfile: off) removes the bound, for
+	// load tests from one address. Default: 60.
+	UnknownTokensPerMinute int `json:"unknown_tokens_per_minute,omitempty"`
+
 	// MetricsTokenIDs adds oatgate_token_requests_total, requests by org,
 	// token id, event and decision, to the metrics. Off by default because
 	// every token then becomes its own series. Default: false.
@@ -314,6 +322,9 @@ func (ra *RegistryAuth) checkOptions(key string) error {
 	if ra.MaxPageSize < 0 {
 		return fmt.Errorf("max_page_size %d: must not be negative", ra.MaxPageSize)
 	}
+	if ra.UnknownTokensPerMinute < -1 {
+		return fmt.Errorf("unknown_tokens_per_minute %d: want a positive number, or -1 (off) for no bound", ra.UnknownTokensPerMinute)
+	}
 	return nil
 }
 
@@ -327,6 +338,9 @@ func (ra *RegistryAuth) verifierConfig(key string) verify.Config {
 		Timeout:        time.Duration(ra.Timeout),
 		RevocationPoll: time.Duration(ra.RevocationPoll),
 		Logger:         ra.logger,
+		// The verifier reads 0 as its default and a negative number as
+		// no bound, as this option does.
+		UnknownPerMinute: ra.UnknownTokensPerMinute,
 	}
 	if ra.MaxStale != nil {
 		cfg.MaxStale = time.Duration(*ra.MaxStale)

@@ -92,6 +92,24 @@ func (s *Server) getOrg(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, o)
 }
 
+// listOrgs answers every org the caller may read: all of them for an admin
+// key, its own for an org management token.
+func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request) {
+	os, err := s.store.ListOrgs(r.Context())
+	if err != nil {
+		s.fail(w, err, "")
+		return
+	}
+	p := principal(r)
+	visible := make([]store.Org, 0, len(os))
+	for _, o := range os {
+		if p.MayReadOrg(o.Name).Allowed() {
+			visible = append(visible, o)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"orgs": visible})
+}
+
 func orgNotFound(name string) string {
 	return "org \"" + name + "\" does not exist; create it with PUT /v1/orgs/" + name + " (oatstore org set " + name + ")"
 }

@@ -113,6 +113,7 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 
+	s.mux.Handle("GET /v1/orgs", s.authenticated(s.listOrgs))
 	s.mux.Handle("PUT /v1/orgs/{org}", s.authenticated(s.putOrg))
 	s.mux.Handle("GET /v1/orgs/{org}", s.authenticated(s.getOrg))
 	s.mux.Handle("POST /v1/orgs/{org}/tokens", s.authenticated(s.createToken))

@@ -23,6 +23,8 @@ type Backend interface {
 
 	// Org returns an org, or an error matching ErrNotFound.
 	Org(ctx context.Context, name string) (Org, error)
+	// Orgs returns every org, by name.
+	Orgs(ctx context.Context) ([]Org, error)
 	// Token returns one token of org, or an error matching ErrNotFound.
 	Token(ctx context.Context, org, id string) (Token, error)
 	// Tokens returns every token of org, oldest first (then by id).

@@ -84,6 +84,14 @@ func (r *rules) GetOrg(ctx context.Context, name string) (Org, error) {
 	return r.b.Org(ctx, name)
 }
 
+func (r *rules) ListOrgs(ctx context.Context) ([]Org, error) {
+	os, err := r.b.Orgs(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("listing orgs: %w", err)
+	}
+	return os, nil
+}
+
 func (r *rules) GetToken(ctx context.Context, org, id string) (Token, error) {
 	return r.b.Token(ctx, org, id)
 }

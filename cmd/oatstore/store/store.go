@@ -23,6 +23,8 @@ type Store interface {
 	// returns the new ones; it runs inside the write transaction. PutOrg
 	// reports whether the org was created.
 	PutOrg(ctx context.Context, name string, apply func(cur Org, exists bool) (Org, error), ev Event) (Org, bool, error)
+	// ListOrgs returns every org, by name.
+	ListOrgs(ctx context.Context) ([]Org, error)
 	// GetOrg returns the org, or ErrNotFound.
 	GetOrg(ctx context.Context, name string) (Org, error)
 

@@ -33,6 +33,16 @@ func (d *db) Org(ctx context.Context, name string) (store.Org, error) {
 	return getOrg(ctx, d.pool, name, "")
 }
 
+// Orgs reads every org, by name.
+func (d *db) Orgs(ctx context.Context) ([]store.Org, error) {
+	rows, err := d.pool.Query(ctx, `SELECT `+orgColumns+` FROM orgs ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return store.Collect(rows, scanOrg)
+}
+
 // LockOrg takes the org name's advisory lock, which holds even before the
 // org exists, then reads and locks its row.
 func (x tx) LockOrg(ctx context.Context, name string) (store.Org, error) {

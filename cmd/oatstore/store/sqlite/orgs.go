@@ -27,6 +27,16 @@ func (d *db) Org(ctx context.Context, name string) (store.Org, error) {
 	return getOrg(ctx, d.r, name)
 }
 
+// Orgs reads every org, by name.
+func (d *db) Orgs(ctx context.Context) ([]store.Org, error) {
+	rows, err := d.r.QueryContext(ctx, `SELECT `+orgColumns+` FROM orgs ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return store.Collect(rows, scanOrg)
+}
+
 // LockOrg reads an org in the write transaction; being the only writer
 // is the lock.
 func (x tx) LockOrg(ctx context.Context, name string) (store.Org, error) {

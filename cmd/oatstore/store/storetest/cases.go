@@ -15,6 +15,7 @@ import (
 
 var cases = []behaviour{
 	{"orgs are created once then updated", orgsCreatedThenUpdated},
+	{"orgs are listed by name with their settings", orgsListedByName},
 	{"created tokens are listed oldest first and read back as written", createAndList},
 	{"a missing org or token is ErrNotFound", notFound},
 	{"concurrent creates on two replicas stop exactly at the limit", limitUnderConcurrency},
@@ -566,5 +567,21 @@ func lastUsed(t *testing.T, open func(t *testing.T) store.Store) {
 	entries, _, _ := st.Audit(ctx, store.AuditQuery{Org: "acme"})
 	if len(entries) != 3 || cursor != 1 {
 		t.Errorf("last use wrote %d audit entries and moved the feed to %d; want 3 (org, two creates) and 1", len(entries), cursor)
+	}
+}
+
+func orgsListedByName(t *testing.T, open func(t *testing.T) store.Store) {
+	st := open(t)
+	if got, err := st.ListOrgs(context.Background()); err != nil || len(got) != 0 {
+		t.Fatalf("an empty store lists %v, %v; want no orgs", got, err)
+	}
+	PutOrg(t, st, "globex", 5)
+	PutOrg(t, st, "acme", 7)
+	got, err := st.ListOrgs(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Name != "acme" || got[0].MaxTokens != 7 || got[1].Name != "globex" || got[1].MaxTokens != 5 {
+		t.Errorf("got %+v, want acme (7) then globex (5)", got)
 	}
 }
