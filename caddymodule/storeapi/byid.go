@@ -10,6 +10,13 @@ const (
 	// TokenIDParam is the introspection form field that names a token by
 	// its id; OrgParam must name its org alongside.
 	TokenIDParam = "token_id"
-	// OrgParam is the org of the token named by TokenIDParam.
+	// OrgParam is the org of the token named by TokenIDParam. Beside
+	// TokenParam holding a CI job's OIDC ID token (a JWT), it names the org
+	// whose trust policies the JWT is checked against (the username the
+	// client logged in with): the store verifies the JWT, matches a policy
+	// of that org, and answers for the federated token it issued for this
+	// JWT, the same token id on every replica and every retry, for the
+	// policy's lifetime. An issuer the store cannot reach and has no keys
+	// of is a 503, never an answer.
 	OrgParam = "org"
 )

@@ -34,7 +34,16 @@ type Introspection struct {
 	// Exp is the expiry in Unix seconds; nil (omitted) when the token never
 	// expires. A pointer, because 0 is a time (the epoch), not "never".
 	Exp *int64 `json:"exp,omitempty"`
+	// Kind is KindFederated for a token issued by exchanging a CI job's
+	// OIDC ID token under a trust policy; empty for an ordinary org access
+	// token.
+	Kind string `json:"kind,omitempty"`
+	// Policy names the trust policy a federated token was issued under.
+	Policy string `json:"policy,omitempty"`
 }
+
+// KindFederated is the Kind of a token issued under a trust policy.
+const KindFederated = "federated"
 
 // wireIntrospection is what ParseIntrospection decodes: pointers tell a
 // missing field from a zero one, and Exp stays a number until checked.
@@ -46,6 +55,8 @@ type wireIntrospection struct {
 	Scope   string       `json:"scope"`
 	Exp     *json.Number `json:"exp"`
 	Reason  Reason       `json:"reason"`
+	Kind    string       `json:"kind"`
+	Policy  string       `json:"policy"`
 }
 
 // ParseIntrospection reads an introspection answer body. It returns an
@@ -81,7 +92,7 @@ func ParseIntrospection(body []byte) (Introspection, error) {
 	if strings.TrimSpace(w.Org) == "" {
 		return Introspection{}, fmt.Errorf("%w: active answer without org", ErrMalformed)
 	}
-	in := Introspection{Active: true, TokenID: w.TokenID, Label: w.Label, Org: w.Org, Scope: w.Scope}
+	in := Introspection{Active: true, TokenID: w.TokenID, Label: w.Label, Org: w.Org, Scope: w.Scope, Kind: w.Kind, Policy: w.Policy}
 	if w.Exp != nil {
 		secs, err := w.Exp.Int64()
 		if err != nil || secs < 0 {

@@ -19,6 +19,8 @@ func TestParseIntrospection(t *testing.T) {
 		{name: "an inactive answer is not active", body: `{"active":false}`, want: Introspection{}},
 		{name: "a full active answer keeps every field", body: `{"active":true,"token_id":"t1","label":"ci","org":"acme","scope":"repository:acme/app:pull,push","exp":1767225600}`,
 			want: Introspection{Active: true, TokenID: "t1", Label: "ci", Org: "acme", Scope: "repository:acme/app:pull,push", Exp: int64p(1767225600)}},
+		{name: "a federated answer keeps its kind and policy", body: `{"active":true,"token_id":"t1","org":"acme","kind":"federated","policy":"gha"}`,
+			want: Introspection{Active: true, TokenID: "t1", Org: "acme", Kind: KindFederated, Policy: "gha"}},
 		{name: "an active answer without exp never expires", body: `{"active":true,"token_id":"t1","org":"acme"}`, want: Introspection{Active: true, TokenID: "t1", Org: "acme"}},
 		{name: "an exp of 0 is the Unix epoch, not never", body: `{"active":true,"token_id":"t1","org":"acme","exp":0}`, want: Introspection{Active: true, TokenID: "t1", Org: "acme", Exp: int64p(0)}},
 		{name: "unknown fields are ignored", body: `{"active":true,"token_id":"t1","org":"acme","client_id":"x","iat":5}`, want: Introspection{Active: true, TokenID: "t1", Org: "acme"}},

@@ -23,7 +23,8 @@ const (
 
 // Form and query parameter names.
 const (
-	// TokenParam is the introspection form field that carries the token.
+	// TokenParam is the introspection form field that carries the token:
+	// an oat_ token, or a CI job's OIDC ID token (a JWT).
 	TokenParam = "token"
 	// AfterParam is the revocation feed's cursor parameter.
 	AfterParam = "after"
