@@ -17,7 +17,7 @@ var ErrMalformedAnswer = storeapi.ErrMalformed
 
 // Identity is who an active token is, as the store described it. Verify
 // returns identities shared with its cache: callers must not modify them.
-// A million cached tokens hold a million identities, so it is kept to 64
+// A million cached tokens hold a million identities, so it is kept to 80
 // bytes: the expiry in seconds (the precision of the store's "exp"), and not
 // the raw scope string, which the compiled Grants replace.
 type Identity struct {
@@ -27,6 +27,10 @@ type Identity struct {
 	Label string
 	// Org is the organization the token belongs to.
 	Org string
+	// Policy names the trust policy a federated token (one the store
+	// issued for a CI job's ID token) was issued under; empty for an
+	// ordinary access token. Usage events name it.
+	Policy string
 	// Grants are the token's scopes compiled for matching.
 	Grants *scope.Grants
 	// expires is when the token stops working, in Unix seconds;
@@ -66,6 +70,9 @@ func parseAnswer(body []byte, pool *grantsPool) (*Identity, *Refusal, error) {
 		return nil, &Refusal{Reason: a.Reason, TokenID: a.TokenID, Label: a.Label, Org: a.Org}, nil
 	}
 	id := &Identity{TokenID: a.TokenID, Label: a.Label, Org: a.Org, expires: neverExpires}
+	if a.Kind == storeapi.KindFederated {
+		id.Policy = a.Policy
+	}
 	if a.Exp != nil {
 		id.expires = *a.Exp
 	}

@@ -39,6 +39,9 @@ var (
 	errStoreRejectedKey = errors.New("token store rejected the gateway key; check store_key")
 	// errStoreStatus is any other non-200 answer.
 	errStoreStatus = errors.New("unexpected token store status")
+	// errStoreBusy is a 503: for an ID token, the store could not reach
+	// its issuer and holds no keys of it.
+	errStoreBusy = fmt.Errorf("%w 503", errStoreStatus)
 )
 
 // replica is one store base URL's endpoints.
@@ -141,13 +144,18 @@ func (c *client) answered(i int) {
 	}
 }
 
-// introspect asks the store about token: an identity when it is active, a
-// refusal when not, an error when no replica could be asked or the answer is
-// not usable.
-func (c *client) introspect(ctx context.Context, token string) (*Identity, *Refusal, error) {
+// introspect asks the store about q's token (under q's org for an ID
+// token): an identity when it is active, a refusal when not, an error when
+// no replica could be asked or the answer is not usable. Errors never hold
+// the token.
+func (c *client) introspect(ctx context.Context, q question) (*Identity, *Refusal, error) {
 	at := &attempts{replica: int(c.current.Load())}
 	ctx = context.WithValue(ctx, attemptKey{}, at)
-	body := []byte(url.Values{storeapi.TokenParam: {token}}.Encode())
+	form := url.Values{storeapi.TokenParam: {q.token}}
+	if q.org != "" {
+		form.Set(storeapi.OrgParam, q.org)
+	}
+	body := []byte(form.Encode())
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, c.replicas[at.replica].introspect, body)
 	if err != nil {
 		return nil, nil, fmt.Errorf("building introspection request: %w", err)
@@ -228,6 +236,9 @@ func readAnswer(resp *http.Response) ([]byte, error) {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswerBytes))
 		return nil, fmt.Errorf("%w (status %d)", errStoreRejectedKey, resp.StatusCode)
+	case resp.StatusCode == http.StatusServiceUnavailable:
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswerBytes))
+		return nil, errStoreBusy
 	case resp.StatusCode != http.StatusOK:
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswerBytes))
 		return nil, fmt.Errorf("%w %d", errStoreStatus, resp.StatusCode)

@@ -20,7 +20,7 @@ func TestACallerThatMissedJustBeforeTheCacheFilledDoesNotAskAgain(t *testing.T) 
 	wantCalls(t, s, 1)
 
 	// What Verify does after its cache lookup missed.
-	id, _, err := v.miss(context.Background(), hashToken(tok), tok, "", nil)
+	id, _, err := v.miss(context.Background(), hashToken(tok), question{token: tok}, "", nil)
 	if err != nil || id == nil || id.TokenID != "tok-herd" {
 		t.Fatalf("late caller: got (%+v, %v), want the identity of tok-herd", id, err)
 	}

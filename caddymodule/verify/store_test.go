@@ -152,6 +152,11 @@ func (s *fakeStore) introspect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := r.PostFormValue(storeapi.TokenParam)
+	if org := r.PostFormValue(storeapi.OrgParam); org != "" {
+		// An ID token under org's trust policies: its answers are kept
+		// under the pair (idtoken_test.go).
+		token = federatedKey(org, token)
+	}
 	s.mu.Lock()
 	raw, isRaw := s.raw[token]
 	a, ok := s.tokens[token]

@@ -38,8 +38,9 @@ type Verifier struct {
 	// ids answers by token id (byid.go): the OAT behind a bearer token.
 	ids *idIndex
 
-	// storeDown makes store outages log once, not once per request.
-	storeDown atomic.Bool
+	// storeDown makes store outages log once, not once per request;
+	// issuerDown does the same for ID tokens the store could not verify.
+	storeDown, issuerDown atomic.Bool
 
 	// ctx ends when Close is called; the poller runs under it.
 	ctx       context.Context
@@ -126,7 +127,19 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Identity, error) 
 //
 // Expiry is checked against Config.Now on every call, cached or not.
 func (v *Verifier) VerifyFrom(ctx context.Context, token, client string) (*Identity, *Refusal, error) {
-	h := hashToken(token)
+	return v.lookup(ctx, hashToken(token), question{token: token}, client)
+}
+
+// question is what an introspection asks the store: a secret, and for a CI
+// job's ID token the org whose trust policies it is checked against.
+type question struct {
+	token string
+	// org is empty for an access token, whose answer names its own org.
+	org string
+}
+
+// lookup answers q, whose cache key is h, from the cache or the store.
+func (v *Verifier) lookup(ctx context.Context, h oat.Hash, q question, client string) (*Identity, *Refusal, error) {
 	now := v.cfg.Now()
 	e := v.cache.get(h)
 	if e != nil && v.fresh(e.verifiedAt, v.cfg.CacheTTL, now) {
@@ -138,13 +151,13 @@ func (v *Verifier) VerifyFrom(ctx context.Context, token, client string) (*Ident
 		return nil, r.refusal, nil
 	}
 	v.obs.CacheMiss()
-	return v.miss(ctx, h, token, client, e)
+	return v.miss(ctx, h, q, client, e)
 }
 
 // miss asks the store, through the one introspection in flight for this
 // token, and falls back to stale if the store cannot answer. It is a method
 // of its own so that the closure's captures stay off the hit path's stack.
-func (v *Verifier) miss(ctx context.Context, h oat.Hash, token, client string, stale *entry) (*Identity, *Refusal, error) {
+func (v *Verifier) miss(ctx context.Context, h oat.Hash, q question, client string, stale *entry) (*Identity, *Refusal, error) {
 	if !v.unknown.allows(client) {
 		return nil, nil, ErrTooManyUnknown
 	}
@@ -159,7 +172,7 @@ func (v *Verifier) miss(ctx context.Context, h oat.Hash, token, client string, s
 		if r := v.cache.getRefused(h); r != nil && v.fresh(r.verifiedAt, v.cfg.NegativeTTL, now) {
 			return r, nil
 		}
-		return v.introspect(h, token)
+		return v.introspect(h, q)
 	})
 	select {
 	case res := <-ch:
@@ -221,7 +234,7 @@ func activeAt(id *Identity, now time.Time) (*Identity, *Refusal, error) {
 // it: an *entry for an active token, a *refusedEntry otherwise. It runs once
 // per token at a time (singleflight), detached from any one caller's context
 // and bounded by Timeout.
-func (v *Verifier) introspect(h oat.Hash, token string) (any, error) {
+func (v *Verifier) introspect(h oat.Hash, q question) (any, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), v.cfg.Timeout)
 	defer cancel()
 	select {
@@ -239,14 +252,24 @@ func (v *Verifier) introspect(h oat.Hash, token string) (any, error) {
 	for range 2 {
 		epoch := v.cache.currentEpoch()
 		start := time.Now()
-		id, refusal, err := v.client.introspect(ctx, token)
+		id, refusal, err := v.client.introspect(ctx, q)
 		v.obs.Introspected(time.Since(start), err)
+		if q.org != "" && errors.Is(err, errStoreBusy) {
+			// A store that cannot verify an ID token because its
+			// issuer is unreachable answers 503: not an outage of the
+			// store, which goes on answering access tokens.
+			v.issuerFailed()
+			return nil, err
+		}
 		v.obs.StoreReachable(err == nil)
 		if err != nil {
 			v.storeFailed(err)
 			return nil, err
 		}
 		v.storeRecovered()
+		if q.org != "" {
+			v.issuerRecovered()
+		}
 
 		now := v.cfg.Now()
 		if id != nil && id.expiredAt(now) {
