@@ -1,5 +1,6 @@
 // Package credentials reads the HTTP Basic credentials registry clients send:
-// the username is the organization, the password is its access token.
+// the username is the organization, the password is its access token or a
+// CI job's OIDC ID token (a JWT of 1–8 KiB).
 package credentials
 
 import (
@@ -8,12 +9,19 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"unsafe"
 )
 
-// MaxHeaderLen bounds the Authorization header the gateway will decode. An
-// organization name and a token fit in far less; anything longer is refused
-// before decoding so that a hostile header costs nothing.
-const MaxHeaderLen = 1024
+// MaxHeaderLen bounds the Authorization header the gateway will decode: an
+// organization name and an ID token of up to 8 KiB (idtoken.MaxLen), base64
+// encoded. Anything longer is refused before decoding so that a hostile
+// header costs nothing.
+const MaxHeaderLen = 12 << 10
+
+// shortHeaderLen is the longest header decoded on the stack: an org name and
+// an access token fit in far less. Longer ones (ID tokens) are decoded into
+// a buffer of their own.
+const shortHeaderLen = 1024
 
 // Errors say why credentials could not be read. They never contain any part
 // of the header, which may hold a secret.
@@ -74,12 +82,16 @@ func ParseBasic(header string) (Basic, error) {
 		return Basic{}, ErrScheme
 	}
 	encoded := header[len(prefix):]
-	var buf [MaxHeaderLen]byte
-	n, err := base64.StdEncoding.Decode(buf[:], []byte(encoded))
+	var buf [shortHeaderLen]byte
+	dst := buf[:]
+	if len(encoded) > shortHeaderLen {
+		dst = make([]byte, base64.StdEncoding.DecodedLen(len(encoded)))
+	}
+	n, err := base64.StdEncoding.Decode(dst, []byte(encoded))
 	if err != nil {
 		return Basic{}, ErrMalformed
 	}
-	decoded := buf[:n]
+	decoded := dst[:n]
 	colon := bytes.IndexByte(decoded, ':')
 	if colon <= 0 {
 		return Basic{}, ErrMalformed
@@ -89,7 +101,14 @@ func ParseBasic(header string) (Basic, error) {
 	if start >= end || hasControl(decoded[:colon]) || hasControl(decoded[start:end]) {
 		return Basic{}, ErrMalformed
 	}
-	s := string(decoded[:end]) // one allocation for both
+	var s string
+	if len(encoded) > shortHeaderLen {
+		// The buffer was made for this header and is never written
+		// again: the string can share it instead of copying an ID token.
+		s = unsafe.String(&decoded[0], end)
+	} else {
+		s = string(decoded[:end]) // one allocation for both
+	}
 	return Basic{Username: s[:colon], password: s[start:]}, nil
 }
 

@@ -39,6 +39,11 @@ func TestParseBasic(t *testing.T) {
 		{"a password of only whitespace is malformed", basic("acme: \t\n"), "", "", ErrMalformed},
 		{"a newline inside the token is malformed", basic("acme:oat\nsecret"), "", "", ErrMalformed},
 		{"a 64 KiB header is too long", "Basic " + strings.Repeat("A", 64<<10), "", "", ErrTooLong},
+		{"an 8 KiB ID token as the password is read whole", basic("acme:" + longJWT), "acme", longJWT, nil},
+		{"an 8 KiB ID token with its trailing newline is read whole", basic("acme:" + longJWT + "\n"), "acme", longJWT, nil},
+		{"a control character inside a long password is malformed", basic("acme:" + longJWT[:4000] + "\x01" + longJWT[4001:]), "", "", ErrMalformed},
+		{"bad base64 in a long header is malformed", "Basic " + strings.Repeat("!", 2000), "", "", ErrMalformed},
+		{"a header one byte over MaxHeaderLen is too long", "Basic " + strings.Repeat("A", MaxHeaderLen-len("Basic ")+1), "", "", ErrTooLong},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,6 +57,9 @@ func TestParseBasic(t *testing.T) {
 		})
 	}
 }
+
+// longJWT stands for a CI job's ID token at its longest, 8 KiB.
+var longJWT = "eyJhbGciOiJSUzI1NiJ9." + strings.Repeat("eyJzdWIiOiJ4In0", 8<<10/15)[:8<<10-len("eyJhbGciOiJSUzI1NiJ9.")-5] + ".c2ln"
 
 func TestFromRequestRefusesTwoHeaders(t *testing.T) {
 	h := http.Header{}
@@ -78,7 +86,7 @@ func TestFormattingNeverShowsThePassword(t *testing.T) {
 }
 
 func FuzzParseBasic(f *testing.F) {
-	for _, seed := range []string{basic("acme:oat_x"), "Basic", "Bearer x", basic(":"), basic("a:b:c"), "Basic ====", basic("\x00:\x00")} {
+	for _, seed := range []string{basic("acme:oat_x"), "Basic", "Bearer x", basic(":"), basic("a:b:c"), "Basic ====", basic("\x00:\x00"), basic("acme:" + longJWT)} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, header string) {
