@@ -251,7 +251,7 @@ func (ra *RegistryAuth) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return err // Cleanup lets go of the verifier
 	}
-	policy, err := decide.New(decide.Config{Verifier: v, AnonymousPull: ra.AnonymousPull, MaxPageSize: ra.MaxPageSize, Bearer: bearer.verifier(), IDs: v})
+	policy, err := decide.New(decide.Config{Verifier: v, AnonymousPull: ra.AnonymousPull, MaxPageSize: ra.MaxPageSize, Bearer: bearer.verifier(), IDs: v, IDTokens: v})
 	if err != nil {
 		bearer.close()
 		return err // Cleanup lets go of the verifier

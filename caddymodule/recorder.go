@@ -64,7 +64,7 @@ func (x *exchange) record(d *decide.Decision, req *registryreq.Request) {
 	ev.Event, ev.Decision, ev.Reason = d.Event.String(), d.Outcome.String(), d.Reason.String()
 	switch {
 	case d.Identity != nil:
-		ev.TokenID, ev.TokenLabel, ev.Org = d.Identity.TokenID, d.Identity.Label, d.Identity.Org
+		ev.TokenID, ev.TokenLabel, ev.Org, ev.Policy = d.Identity.TokenID, d.Identity.Label, d.Identity.Org, d.Identity.Policy
 	case d.Refusal != nil:
 		// A revoked, deactivated or expired token the store knows is
 		// named, so that a leaked token still in use can be traced.

@@ -186,7 +186,7 @@ func (ra *RegistryAuth) recordToken(ctx context.Context, x *exchange, out *docke
 	if sub := out.Identity.Subject; sub.TokenID != "" {
 		ev.TokenID, ev.Org = sub.TokenID, sub.Org
 		if id := ra.bearer.policy.Identify(ctx, sub.Org, sub.TokenID); id != nil {
-			ev.TokenLabel = id.Label
+			ev.TokenLabel, ev.Policy = id.Label, id.Policy
 		}
 	}
 	if len(out.Granted) > 0 {

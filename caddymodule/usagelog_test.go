@@ -36,6 +36,19 @@ func (o oneToken) VerifyFrom(_ context.Context, token, _ string) (*verify.Identi
 	return nil, &verify.Refusal{}, nil
 }
 
+// oneIDToken is an ID token verifier that knows one JWT of one org.
+type oneIDToken struct {
+	org, jwt string
+	id       *verify.Identity
+}
+
+func (o oneIDToken) VerifyIDToken(_ context.Context, org, jwt, _ string) (*verify.Identity, *verify.Refusal, error) {
+	if org == o.org && jwt == o.jwt {
+		return o.id, nil, nil
+	}
+	return nil, &verify.Refusal{}, nil
+}
+
 // TestUsageLinesAreTheFieldsUsageWriteWrites checks the usage log line by
 // line, byte for byte, in Caddy's JSON encoding: the pre-encoded outcome
 // fields must leave every line as usage.Write writes it, which the
@@ -50,7 +63,10 @@ func TestUsageLinesAreTheFieldsUsageWriteWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := &verify.Identity{TokenID: "tok_1", Label: "ci", Org: "acme", Grants: scope.Compile("acme", scopes)}
-	policy, err := decide.New(decide.Config{Verifier: oneToken{tok.Reveal(), id}, AnonymousPull: []string{"acme/public/**"}})
+	// A CI job's ID token, accepted under acme's trust policy gha-main.
+	const jobJWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOmFjbWUvYXBwIn0.c2lnbmF0dXJl"
+	fed := &verify.Identity{TokenID: "tok_fed", Label: "gha-main", Org: "acme", Policy: "gha-main", Grants: scope.Compile("acme", scopes)}
+	policy, err := decide.New(decide.Config{Verifier: oneToken{tok.Reveal(), id}, IDTokens: oneIDToken{"acme", jobJWT, fed}, AnonymousPull: []string{"acme/public/**"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,6 +87,10 @@ func TestUsageLinesAreTheFieldsUsageWriteWrites(t *testing.T) {
 	}{
 		{"an allowed pull", "GET", "/v2/acme/app/manifests/latest", auth,
 			head + `"event":"pull","decision":"allow","token_id":"tok_1","token_label":"ci","org":"acme","repository":"acme/app","reference":"latest","method":"GET","path":"/v2/acme/app/manifests/latest","status":200,"bytes_in":0,"bytes_out":N,"duration":0,"client_ip":"192.0.2.1:1234","user_agent":"docker/27","request_id":"r1"}`},
+		{"a pull by a CI job with its ID token names the trust policy", "GET", "/v2/acme/app/manifests/latest", "Basic " + base64.StdEncoding.EncodeToString([]byte("acme:"+jobJWT)),
+			head + `"event":"pull","decision":"allow","token_id":"tok_fed","token_label":"gha-main","org":"acme","policy":"gha-main","repository":"acme/app","reference":"latest","method":"GET","path":"/v2/acme/app/manifests/latest","status":200,"bytes_in":0,"bytes_out":N,"duration":0,"client_ip":"192.0.2.1:1234","user_agent":"docker/27","request_id":"r1"}`},
+		{"an ID token under another org's name is denied without naming anything of it", "GET", "/v2/globex/app/manifests/latest", "Basic " + base64.StdEncoding.EncodeToString([]byte("globex:"+jobJWT)),
+			head + `"event":"pull","decision":"deny","reason":"inactive_token","repository":"globex/app","reference":"latest","method":"GET","path":"/v2/globex/app/manifests/latest","status":401,"bytes_in":0,"bytes_out":N,"duration":0,"client_ip":"192.0.2.1:1234","user_agent":"docker/27","request_id":"r1"}`},
 		{"a push denied for scope", "PUT", "/v2/acme/app/manifests/v1", auth,
 			head + `"event":"push","decision":"deny","reason":"scope","token_id":"tok_1","token_label":"ci","org":"acme","repository":"acme/app","reference":"v1","method":"PUT","path":"/v2/acme/app/manifests/v1","status":403,"bytes_in":0,"bytes_out":N,"duration":0,"client_ip":"192.0.2.1:1234","user_agent":"docker/27","request_id":"r1"}`},
 		{"a ping of /v2/ without credentials is a challenge", "GET", "/v2/", "",

@@ -2,28 +2,27 @@ package decide
 
 import (
 	"context"
-	"crypto/subtle"
 	"time"
 
 	"github.com/oatgate/oatgate/caddymodule/access"
 	"github.com/oatgate/oatgate/caddymodule/dockertoken"
-	"github.com/oatgate/oatgate/caddymodule/oat"
 	"github.com/oatgate/oatgate/caddymodule/verify"
 )
 
 // Authenticate checks the credentials of a token request as Decide checks
 // Basic credentials on a registry request — format, the store's answer,
-// the org as username — and says what the OAT may do: its grants, plus
-// anonymous access. It is the token endpoint's dockertoken.Authenticator.
+// the org as username; an access token or a CI job's ID token — and says
+// what the token may do: its grants, plus anonymous access. It is the token
+// endpoint's dockertoken.Authenticator. A bearer token minted from an ID
+// token names the federated token the store issued for it, and so dies
+// with it (revoked, its policy deleted, expired).
 func (p *Policy) Authenticate(ctx context.Context, username, secret string, _ time.Time) (dockertoken.Identity, *dockertoken.Error, error) {
-	id, reason, refusal, err := p.authenticate(ctx, username, secret)
+	id, _, reason, refused, err := p.verifyPassword(ctx, username, secret, "")
 	switch {
-	case err != nil:
+	case reason == ReasonUnavailable:
 		return dockertoken.Identity{}, nil, err
-	case reason == ReasonInactiveToken:
-		return dockertoken.Identity{}, dockertoken.BadCredentials(inactiveError(refusal).Message()), nil
 	case reason != ReasonNone:
-		return dockertoken.Identity{}, dockertoken.BadCredentials(unauthorized[reason].Message()), nil
+		return dockertoken.Identity{}, dockertoken.BadCredentials(refused.Message()), nil
 	}
 	return dockertoken.Identity{
 		Subject: dockertoken.Subject{TokenID: id.TokenID, Org: id.Org, Expires: id.Expires()},
@@ -32,25 +31,6 @@ func (p *Policy) Authenticate(ctx context.Context, username, secret string, _ ti
 		},
 		Catalog: true,
 	}, nil, nil
-}
-
-// authenticate verifies an org name and token: the identity, or the reason
-// it is refused (with the store's refusal for an inactive token), or an
-// error when the store cannot be asked.
-func (p *Policy) authenticate(ctx context.Context, username, secret string) (*verify.Identity, Reason, *verify.Refusal, error) {
-	if oat.Check(secret) != nil {
-		return nil, ReasonBadToken, nil, nil
-	}
-	id, refusal, err := p.verifier.VerifyFrom(ctx, secret, "")
-	switch {
-	case err != nil:
-		return nil, ReasonUnavailable, nil, err
-	case id == nil:
-		return nil, ReasonInactiveToken, refusal, nil
-	case subtle.ConstantTimeCompare([]byte(id.Org), []byte(username)) != 1:
-		return id, ReasonWrongOrg, nil, nil
-	}
-	return id, ReasonNone, nil, nil
 }
 
 // AnonymousAllows reports whether anyone may do action on repository

@@ -11,13 +11,11 @@ package decide
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 
 	"github.com/oatgate/oatgate/caddymodule/access"
 	"github.com/oatgate/oatgate/caddymodule/credentials"
-	"github.com/oatgate/oatgate/caddymodule/oat"
 	"github.com/oatgate/oatgate/caddymodule/registryreq"
 	"github.com/oatgate/oatgate/caddymodule/scope"
 	"github.com/oatgate/oatgate/caddymodule/verify"
@@ -50,6 +48,10 @@ type Config struct {
 	// one is now (bearer.go). Without Bearer, bearer tokens are refused.
 	Bearer BearerVerifier
 	IDs    IDVerifier
+	// IDTokens verifies CI jobs' OIDC ID tokens presented as the password
+	// (password.go). Without it such passwords are refused as not being
+	// access tokens.
+	IDTokens IDTokenVerifier
 }
 
 // Policy decides requests. It is immutable and safe for concurrent use.
@@ -61,6 +63,7 @@ type Policy struct {
 	maxPageSize int
 	bearer      BearerVerifier
 	ids         IDVerifier
+	idTokens    IDTokenVerifier
 }
 
 // New checks cfg and compiles its anonymous grants. Errors name the
@@ -75,7 +78,7 @@ func New(cfg Config) (*Policy, error) {
 	if cfg.Bearer != nil && cfg.IDs == nil {
 		return nil, errors.New("decide: bearer tokens need an IDVerifier for their OATs")
 	}
-	p := &Policy{verifier: cfg.Verifier, maxPageSize: cfg.MaxPageSize, bearer: cfg.Bearer, ids: cfg.IDs}
+	p := &Policy{verifier: cfg.Verifier, maxPageSize: cfg.MaxPageSize, bearer: cfg.Bearer, ids: cfg.IDs, idTokens: cfg.IDTokens}
 	if p.maxPageSize == 0 {
 		p.maxPageSize = DefaultMaxPageSize
 	}
@@ -114,22 +117,11 @@ func (p *Policy) Decide(ctx context.Context, req *registryreq.Request, cred cred
 		return d.unauthorized(ReasonNoCredentials)
 	case credErr != nil:
 		return d.unauthorized(ReasonBadCredentials)
-	case oat.Check(cred.Password()) != nil:
-		return d.unauthorized(ReasonBadToken)
 	}
-	id, refusal, err := p.verifier.VerifyFrom(ctx, cred.Password(), client)
-	switch {
-	case errors.Is(err, verify.ErrTooManyUnknown):
-		return d.deny(ReasonTooManyUnknown, errTooManyUnknown)
-	case err != nil:
-		return d.deny(ReasonUnavailable, errUnavailable)
-	case id == nil:
-		d.Refusal = refusal
-		return d.deny(ReasonInactiveToken, inactiveError(refusal))
-	}
-	d.Identity = id
-	if subtle.ConstantTimeCompare([]byte(id.Org), []byte(cred.Username)) != 1 {
-		return d.unauthorized(ReasonWrongOrg)
+	id, refusal, reason, refused, _ := p.verifyPassword(ctx, cred.Username, cred.Password(), client)
+	d.Identity, d.Refusal = id, refusal
+	if reason != ReasonNone {
+		return d.deny(reason, refused)
 	}
 	return p.authorize(d, req, id.Grants)
 }

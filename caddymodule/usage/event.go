@@ -67,6 +67,10 @@ type Event struct {
 	TokenID    string
 	TokenLabel string
 	Org        string
+	// Policy names the trust policy a federated token was issued under:
+	// the request came from a CI job that logged in with its OIDC ID
+	// token. Empty for an access token.
+	Policy string
 	// Grant and Scope are set on token endpoint requests: the grant type
 	// (anonymous, basic, password, refresh_token) and the scopes granted.
 	Grant      string
@@ -86,7 +90,7 @@ type Event struct {
 }
 
 // NumFields is the most fields Fields appends.
-const NumFields = 20
+const NumFields = 21
 
 // Fields appends the event's fields to dst. Empty optional fields are left
 // out so that events stay short; status, bytes and duration are always there.
@@ -112,6 +116,7 @@ func (e *Event) RequestFields(dst []zap.Field) []zap.Field {
 	dst = appendNonEmpty(dst, "token_id", e.TokenID)
 	dst = appendNonEmpty(dst, "token_label", e.TokenLabel)
 	dst = appendNonEmpty(dst, "org", e.Org)
+	dst = appendNonEmpty(dst, "policy", e.Policy)
 	dst = appendNonEmpty(dst, "grant", e.Grant)
 	dst = appendNonEmpty(dst, "scope", e.Scope)
 	dst = appendNonEmpty(dst, "repository", e.Repository)

@@ -13,7 +13,7 @@ import (
 func TestWriteLogsEveryField(t *testing.T) {
 	core, logs := observer.New(zapcore.InfoLevel)
 	e := Event{
-		Event: EventPull, Decision: Allow, TokenID: "tok_1", TokenLabel: "ci", Org: "acme",
+		Event: EventPull, Decision: Allow, TokenID: "tok_1", TokenLabel: "ci", Org: "acme", Policy: "gha-main",
 		Repository: "acme/app", Reference: "latest", Digest: "sha256:abc", Method: "GET",
 		Path: "/v2/acme/app/manifests/latest", Status: 200, BytesIn: 1, BytesOut: 2,
 		Duration: 1500 * time.Millisecond, ClientIP: "127.0.0.1", UserAgent: "docker/20.10", RequestID: "r1",
@@ -25,7 +25,7 @@ func TestWriteLogsEveryField(t *testing.T) {
 	}
 	got := entries[0].ContextMap()
 	want := map[string]any{
-		"event": "pull", "decision": "allow", "token_id": "tok_1", "token_label": "ci", "org": "acme",
+		"event": "pull", "decision": "allow", "token_id": "tok_1", "token_label": "ci", "org": "acme", "policy": "gha-main",
 		"repository": "acme/app", "reference": "latest", "digest": "sha256:abc", "method": "GET",
 		"path": "/v2/acme/app/manifests/latest", "status": int64(200), "bytes_in": int64(1), "bytes_out": int64(2),
 		"duration": 1.5, "client_ip": "127.0.0.1", "user_agent": "docker/20.10", "request_id": "r1",
@@ -51,7 +51,7 @@ func TestDeniedEventsCarryTheReasonAndOmitEmptyFields(t *testing.T) {
 	if got["reason"] != ReasonNoCredentials {
 		t.Errorf("reason = %v, want %s", got["reason"], ReasonNoCredentials)
 	}
-	for _, k := range []string{"token_id", "token_label", "org", "repository", "reference", "digest", "user_agent", "request_id"} {
+	for _, k := range []string{"token_id", "token_label", "org", "policy", "repository", "reference", "digest", "user_agent", "request_id"} {
 		if _, ok := got[k]; ok {
 			t.Errorf("empty field %s was written", k)
 		}
