@@ -113,7 +113,9 @@ func TestHostileTokensAreRefused(t *testing.T) {
 			}},
 			{"a token without exp", func() (string, error) { return f.iss.Mint(oidcissuer.Claims{"exp": nil}) }},
 			{"a token with a string exp", func() (string, error) { return f.iss.Mint(oidcissuer.Claims{"exp": "tomorrow"}) }},
-			{"a token of another issuer", func() (string, error) { return f.iss.Mint(oidcissuer.Claims{"iss": "https://token.actions.githubusercontent.com"}) }},
+			{"a token of another issuer", func() (string, error) {
+				return f.iss.Mint(oidcissuer.Claims{"iss": "https://token.actions.githubusercontent.com"})
+			}},
 			{"garbage", func() (string, error) { return "not.a.jwt", nil }},
 		}
 		for _, tt := range tests {
