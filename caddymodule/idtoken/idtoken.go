@@ -57,9 +57,11 @@ func Check(s string) error {
 		return ErrNotJWT
 	}
 	second += first + 1
-	if second == len(s)-1 || !isBase64URL(s[:first]) || !isBase64URL(s[first+1:second]) || !isBase64URL(s[second+1:]) {
-		// An empty signature is what alg none leaves; a third dot makes a
-		// JWE or garbage.
+	// The signature is checked after the header: an empty one is what alg
+	// none leaves, and that deserves its own answer. A third dot makes a
+	// JWE or garbage.
+	signature := s[second+1:]
+	if !isBase64URL(s[:first]) || !isBase64URL(s[first+1:second]) || (signature != "" && !isBase64URL(signature)) {
 		return ErrNotJWT
 	}
 	if first > maxHeaderLen {
@@ -79,6 +81,9 @@ func Check(s string) error {
 	}
 	if bytes.EqualFold(alg, []byte("none")) {
 		return ErrUnsigned
+	}
+	if signature == "" {
+		return ErrNotJWT
 	}
 	return nil
 }
