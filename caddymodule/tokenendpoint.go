@@ -160,6 +160,7 @@ func (b *bearerState) close() {
 func (ra *RegistryAuth) serveToken(w http.ResponseWriter, r *http.Request) error {
 	x := ra.begin(w, r)
 	defer ra.finish(x)
+	r = r.WithContext(decide.WithClient(r.Context(), x.ev.ClientIP))
 	out := ra.bearer.endpoint.Serve(&x.cw, r, x.start)
 	ra.recordToken(r.Context(), x, &out)
 	if out.Err != nil {
@@ -175,6 +176,8 @@ func (ra *RegistryAuth) recordToken(ctx context.Context, x *exchange, out *docke
 	case out.Refusal == nil:
 	case out.Refusal.Status == http.StatusServiceUnavailable:
 		x.outcome, x.reason = decide.Deny, decide.ReasonUnavailable
+	case out.Refusal.Status == http.StatusTooManyRequests:
+		x.outcome, x.reason = decide.Deny, decide.ReasonTooManyUnknown
 	case out.Refusal.Code == dockertoken.CodeInvalidClient:
 		x.outcome, x.reason = decide.Deny, decide.ReasonBadCredentials
 	default:

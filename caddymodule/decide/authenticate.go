@@ -17,10 +17,12 @@ import (
 // token names the federated token the store issued for it, and so dies
 // with it (revoked, its policy deleted, expired).
 func (p *Policy) Authenticate(ctx context.Context, username, secret string, _ time.Time) (dockertoken.Identity, *dockertoken.Error, error) {
-	id, _, reason, refused, err := p.verifyPassword(ctx, username, secret, "")
+	id, _, reason, refused, err := p.verifyPassword(ctx, username, secret, clientOf(ctx))
 	switch {
 	case reason == ReasonUnavailable:
 		return dockertoken.Identity{}, nil, err
+	case reason == ReasonTooManyUnknown:
+		return dockertoken.Identity{}, dockertoken.TooManyUnknown(), nil
 	case reason != ReasonNone:
 		return dockertoken.Identity{}, dockertoken.BadCredentials(refused.Message()), nil
 	}
@@ -31,6 +33,22 @@ func (p *Policy) Authenticate(ctx context.Context, username, secret string, _ ti
 		},
 		Catalog: true,
 	}, nil, nil
+}
+
+// clientKey carries the address a token request came from in its context.
+type clientKey struct{}
+
+// WithClient is ctx carrying the address client a token request came from,
+// so that Authenticate bounds the unknown tokens and ID tokens one address
+// makes the store look up, as Decide does on registry requests.
+func WithClient(ctx context.Context, client string) context.Context {
+	return context.WithValue(ctx, clientKey{}, client)
+}
+
+// clientOf is the address WithClient put in ctx, "" when none (no bound).
+func clientOf(ctx context.Context) string {
+	client, _ := ctx.Value(clientKey{}).(string)
+	return client
 }
 
 // AnonymousAllows reports whether anyone may do action on repository

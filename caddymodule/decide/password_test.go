@@ -141,7 +141,8 @@ func TestDecideAnIDTokenAsThePassword(t *testing.T) {
 
 func TestAuthenticateAnIDToken(t *testing.T) {
 	_, fv := newTokens(t)
-	p := mustPolicy(t, Config{Verifier: fv, IDTokens: newIDTokens(t)})
+	ids := newIDTokens(t)
+	p := mustPolicy(t, Config{Verifier: fv, IDTokens: ids})
 	tests := []struct {
 		name, user, secret string
 		wantRefusal        string
@@ -152,18 +153,21 @@ func TestAuthenticateAnIDToken(t *testing.T) {
 		{"an unsigned JWT is refused", "acme", unsignedJWT, "unsigned JWT", false},
 		{"an expired federated token says to log in again", "acme", expiredJWT, "fresh ID token", false},
 		{"a store that cannot verify it is an error, not a refusal", "acme", downJWT, "", true},
+		{"an address past its budget of unknown tokens is told to slow down", "acme", floodJWT, "too many unknown tokens", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			id, refusal, err := p.Authenticate(context.Background(), tt.user, tt.secret, time.Now())
+			id, refusal, err := p.Authenticate(WithClient(context.Background(), "192.0.2.8"), tt.user, tt.secret, time.Now())
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("error: got %v, want error %v", err, tt.wantErr)
 			}
 			switch {
 			case tt.wantRefusal == "" && refusal != nil:
 				t.Fatalf("got refusal %v, want none", refusal)
-			case tt.wantRefusal != "" && (refusal == nil || refusal.Status != http.StatusUnauthorized || !strings.Contains(refusal.Description, tt.wantRefusal)):
-				t.Fatalf("got refusal %+v, want a 401 saying %q", refusal, tt.wantRefusal)
+			case tt.wantRefusal != "" && (refusal == nil || !strings.Contains(refusal.Description, tt.wantRefusal)):
+				t.Fatalf("got refusal %+v, want one saying %q", refusal, tt.wantRefusal)
+			case refusal != nil && refusal.Status != http.StatusUnauthorized && refusal.Status != http.StatusTooManyRequests:
+				t.Fatalf("refusal status %d, want 401 (429 for the flood)", refusal.Status)
 			case tt.wantRefusal == "" && !tt.wantErr && (id.Subject.TokenID != "tok_fed" || id.Subject.Org != "acme"):
 				t.Fatalf("subject: got %+v, want tok_fed of acme: the bearer token names the federated token", id.Subject)
 			}
@@ -172,4 +176,17 @@ func TestAuthenticateAnIDToken(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the token request's address reaches the verifier, which bounds unknown tokens by it", func(t *testing.T) {
+		for _, q := range ids.asked {
+			if q[2] != "192.0.2.8" {
+				t.Fatalf("asked about %s from %q, want 192.0.2.8", q[0], q[2])
+			}
+		}
+	})
+	t.Run("the flood's refusal is a 429", func(t *testing.T) {
+		_, refusal, _ := p.Authenticate(context.Background(), "acme", floodJWT, time.Now())
+		if refusal == nil || refusal.Status != http.StatusTooManyRequests {
+			t.Fatalf("got %+v, want 429", refusal)
+		}
+	})
 }

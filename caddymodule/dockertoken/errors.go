@@ -49,3 +49,14 @@ func Unavailable() *Error {
 		Status:      http.StatusServiceUnavailable,
 	}
 }
+
+// TooManyUnknown returns the refusal of a request from an address that
+// presented more unknown credentials than the gateway looks up per minute
+// (429, with Retry-After): the store was not asked.
+func TooManyUnknown() *Error {
+	return &Error{
+		Code:        CodeInvalidClient,
+		Description: "too many unknown tokens from this address: check the token, then try again in a minute",
+		Status:      http.StatusTooManyRequests,
+	}
+}

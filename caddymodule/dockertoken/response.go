@@ -57,6 +57,8 @@ func WriteError(w http.ResponseWriter, e *Error, realm string) {
 		w.Header().Set("Allow", "GET, POST")
 	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", RetryAfter)
+	case http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", "60")
 	}
 	writeJSON(w, e.Status, errorBody{Error: e.Code, Description: e.Description, Details: e.Description})
 }
