@@ -82,34 +82,60 @@ func ParseBasic(header string) (Basic, error) {
 		return Basic{}, ErrScheme
 	}
 	encoded := header[len(prefix):]
-	var buf [shortHeaderLen]byte
-	dst := buf[:]
 	if len(encoded) > shortHeaderLen {
-		dst = make([]byte, base64.StdEncoding.DecodedLen(len(encoded)))
+		return parseLong(encoded)
 	}
-	n, err := base64.StdEncoding.Decode(dst, []byte(encoded))
+	var buf [shortHeaderLen]byte
+	n, err := base64.StdEncoding.Decode(buf[:], unsafeBytes(encoded))
 	if err != nil {
 		return Basic{}, ErrMalformed
 	}
-	decoded := dst[:n]
-	colon := bytes.IndexByte(decoded, ':')
-	if colon <= 0 {
+	colon, start, end, ok := split(buf[:n])
+	if !ok {
 		return Basic{}, ErrMalformed
 	}
-	end := len(bytes.TrimRight(decoded, " \t\r\n"))
-	start := end - len(bytes.TrimLeft(decoded[colon+1:end], " \t\r\n"))
-	if start >= end || hasControl(decoded[:colon]) || hasControl(decoded[start:end]) {
-		return Basic{}, ErrMalformed
-	}
-	var s string
-	if len(encoded) > shortHeaderLen {
-		// The buffer was made for this header and is never written
-		// again: the string can share it instead of copying an ID token.
-		s = unsafe.String(&decoded[0], end)
-	} else {
-		s = string(decoded[:end]) // one allocation for both
-	}
+	s := string(buf[:end]) // one allocation for both
 	return Basic{Username: s[:colon], password: s[start:]}, nil
+}
+
+// parseLong is ParseBasic for a header too long to decode on the stack:
+// an ID token as the password. It decodes into a buffer of its own, which
+// the returned strings then share.
+func parseLong(encoded string) (Basic, error) {
+	buf := make([]byte, base64.StdEncoding.DecodedLen(len(encoded)))
+	n, err := base64.StdEncoding.Decode(buf, unsafeBytes(encoded))
+	if err != nil {
+		return Basic{}, ErrMalformed
+	}
+	colon, start, end, ok := split(buf[:n])
+	if !ok {
+		return Basic{}, ErrMalformed
+	}
+	// buf is never written again: the string can share it instead of
+	// copying an ID token.
+	s := unsafe.String(&buf[0], end)
+	return Basic{Username: s[:colon], password: s[start:]}, nil
+}
+
+// unsafeBytes is s's bytes without a copy, for base64's Decode, which only
+// reads its source: a conversion to []byte would copy the header to the
+// heap.
+func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// split finds the username (decoded[:colon]) and the password, trimmed
+// (decoded[start:end]), of decoded credentials; ok is false when either is
+// empty or holds a control character.
+func split(decoded []byte) (colon, start, end int, ok bool) {
+	colon = bytes.IndexByte(decoded, ':')
+	if colon <= 0 {
+		return 0, 0, 0, false
+	}
+	end = len(bytes.TrimRight(decoded, " \t\r\n"))
+	start = end - len(bytes.TrimLeft(decoded[colon+1:end], " \t\r\n"))
+	if start >= end || hasControl(decoded[:colon]) || hasControl(decoded[start:end]) {
+		return 0, 0, 0, false
+	}
+	return colon, start, end, true
 }
 
 func hasControl(b []byte) bool {

@@ -105,3 +105,24 @@ func FuzzParseBasic(f *testing.F) {
 		}
 	})
 }
+
+// A header is read with one allocation, the string both parts share:
+// short ones are decoded on the stack, and an ID token's string shares
+// the buffer it was decoded into.
+func TestParseBasicAllocatesOnce(t *testing.T) {
+	tests := []struct{ name, header string }{
+		{"an org and an access token", basic("acme:oat_4Hj2kLm9Pq8Rs7Tu6Vw5Xy4Za3Bc2De1Fg0Hi9_1a2B3c")},
+		{"an org and an 8 KiB ID token", basic("acme:" + longJWT)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := testing.AllocsPerRun(100, func() {
+				if _, err := ParseBasic(tt.header); err != nil {
+					t.Fatal(err)
+				}
+			}); got != 1 {
+				t.Fatalf("%.0f allocations, want 1", got)
+			}
+		})
+	}
+}
