@@ -69,6 +69,9 @@ func startStore(ln net.Listener, dir, adminKey, gatewayKey string, logger *zap.L
 		AdminKeys:   keys,
 		GatewayKeys: []string{gatewayKey},
 		Logger:      logger,
+		// The environment's OIDC issuers (testenv/oidcissuer) serve http
+		// on 127.0.0.1; everything here is loopback.
+		Federation: server.FederationConfig{AllowLoopbackHTTP: true},
 	})
 	if err != nil {
 		_ = db.Close()

@@ -46,6 +46,10 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 	}
 	inactive := storeapi.Introspection{Active: false}
 	if oat.Check(secret) != nil {
+		if _, federated := r.PostForm[storeapi.OrgParam]; federated {
+			s.introspectFederated(w, r)
+			return
+		}
 		writeJSON(w, http.StatusOK, inactive)
 		return
 	}
@@ -59,6 +63,12 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err, "")
 		return
 	}
+	s.answerToken(w, t)
+}
+
+// answerToken answers the introspection of a stored token: active with
+// its grants, or inactive with its id, label, org and reason.
+func (s *Server) answerToken(w http.ResponseWriter, t store.Token) {
 	now := s.now()
 	if !t.Usable(now) {
 		writeJSON(w, http.StatusOK, storeapi.Introspection{
@@ -67,18 +77,25 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.lastUsed.mark(t.ID, now)
+	writeJSON(w, http.StatusOK, activeAnswer(t))
+}
+
+// activeAnswer is the introspection answer of a usable token.
+func activeAnswer(t store.Token) storeapi.Introspection {
 	ans := storeapi.Introspection{
 		Active:  true,
 		TokenID: t.ID,
 		Label:   t.Label,
 		Org:     t.Org,
 		Scope:   strings.Join(t.Scopes, " "),
+		Kind:    t.Kind,
+		Policy:  t.Policy,
 	}
 	if t.ExpiresAt != nil {
 		exp := t.ExpiresAt.Unix()
 		ans.Exp = &exp
 	}
-	writeJSON(w, http.StatusOK, ans)
+	return ans
 }
 
 // inactiveReason is why t, which is not usable at now, is not: revoked

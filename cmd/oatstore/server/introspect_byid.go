@@ -3,7 +3,6 @@ package server
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/oatgate/oatgate/caddymodule/scope"
 	"github.com/oatgate/oatgate/caddymodule/storeapi"
@@ -44,16 +43,5 @@ func (s *Server) introspectByID(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.lastUsed.mark(t.ID, now)
-	ans := storeapi.Introspection{
-		Active:  true,
-		TokenID: t.ID,
-		Label:   t.Label,
-		Org:     t.Org,
-		Scope:   strings.Join(t.Scopes, " "),
-	}
-	if t.ExpiresAt != nil {
-		exp := t.ExpiresAt.Unix()
-		ans.Exp = &exp
-	}
-	writeJSON(w, http.StatusOK, ans)
+	writeJSON(w, http.StatusOK, activeAnswer(t))
 }

@@ -21,6 +21,8 @@ type orgRequest struct {
 	MaxExpiryDays     *int  `json:"max_expiry_days"`
 	DefaultExpiryDays *int  `json:"default_expiry_days"`
 	AllowNeverExpires *bool `json:"allow_never_expires"`
+	// MaxFederatedTokens bounds the org's active federated tokens.
+	MaxFederatedTokens *int `json:"max_federated_tokens"`
 }
 
 func (s *Server) putOrg(w http.ResponseWriter, r *http.Request) {
@@ -40,6 +42,10 @@ func (s *Server) putOrg(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "max_expiry_days must be between 1 and %d", maxMaxExpiryDays)
 		return
 	}
+	if req.MaxFederatedTokens != nil && (*req.MaxFederatedTokens < 0 || *req.MaxFederatedTokens > maxMaxTokens) {
+		badRequest(w, "max_federated_tokens must be between 0 and %d", maxMaxTokens)
+		return
+	}
 	if req.DefaultExpiryDays != nil && (*req.DefaultExpiryDays < 1 || *req.DefaultExpiryDays > maxMaxExpiryDays) {
 		badRequest(w, "default_expiry_days must be between 1 and %d", maxMaxExpiryDays)
 		return
@@ -57,6 +63,9 @@ func (s *Server) putOrg(w http.ResponseWriter, r *http.Request) {
 		}
 		if req.DefaultExpiryDays != nil {
 			cur.DefaultExpiryDays = *req.DefaultExpiryDays
+		}
+		if req.MaxFederatedTokens != nil {
+			cur.MaxFederatedTokens = *req.MaxFederatedTokens
 		}
 		if cur.DefaultExpiryDays > cur.MaxExpiryDays {
 			if req.DefaultExpiryDays != nil {

@@ -24,6 +24,7 @@ const (
 	codeMethodNotAllowed = "method_not_allowed"
 	codeConflict         = "conflict"
 	codeLimit            = "limit_reached"
+	codeTooMany          = "too_many_requests"
 	codeTooLarge         = "too_large"
 	codeMediaType        = "unsupported_media_type"
 	codeInternal         = "internal"
@@ -60,12 +61,16 @@ func badRequest(w http.ResponseWriter, format string, args ...any) {
 // anything else is logged and answered as a bare 500.
 func (s *Server) fail(w http.ResponseWriter, err error, notFound string) {
 	var (
-		limit *store.LimitError
-		no    refusal
+		limit   *store.LimitError
+		tooMany *store.TooManyError
+		no      refusal
 	)
 	switch {
 	case errors.As(err, &no):
 		deny(w, no.d)
+	case errors.As(err, &tooMany):
+		w.Header().Set("Retry-After", retryAfterTooMany)
+		writeError(w, http.StatusTooManyRequests, codeTooMany, tooMany.Error())
 	case errors.As(err, &limit):
 		writeError(w, http.StatusConflict, codeLimit, limit.Error())
 	case errors.Is(err, store.ErrNotFound):

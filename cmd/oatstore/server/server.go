@@ -11,6 +11,7 @@
 // credential may not do this), not_found (404), method_not_allowed (405),
 // conflict (409, duplicate label, revoked token reactivated),
 // limit_reached (409, org token limit), too_large (413),
+// too_many_requests (429, the org's bound on active federated tokens),
 // unsupported_media_type (415), internal (500; details go to the log, never
 // to the client), unavailable (503: a token could not be checked).
 package server
@@ -52,6 +53,10 @@ type Config struct {
 	Logger *zap.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// Federation configures the exchange of CI jobs' ID tokens. The zero
+	// value trusts https issuers only and purges federated tokens a day
+	// after they end.
+	Federation FederationConfig
 }
 
 // Server is the oatstore HTTP handler. Close it to stop its background
@@ -65,6 +70,7 @@ type Server struct {
 	mux      *http.ServeMux
 	changes  *notifier
 	lastUsed *lastUsed
+	fed      *federated
 	done     chan struct{}
 
 	closeOnce sync.Once
@@ -106,6 +112,8 @@ func New(cfg Config) (*Server, error) {
 		s.log.Warn("no gateway key configured: introspection and the revocation feed answer 401; set OATSTORE_GATEWAY_KEY")
 	}
 	s.lastUsed = newLastUsed(s.store, s.now, s.log)
+	s.fed = newFederated(cfg.Federation, s.now, s.log)
+	go s.purgeLoop()
 	s.routes()
 	return s, nil
 }
@@ -126,6 +134,8 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /v1/orgs/{org}/tokens/{id}/revoke", s.authenticated(s.revokeToken))
 	s.mux.Handle("GET /v1/orgs/{org}/audit", s.authenticated(s.audit))
 	s.mux.Handle("GET /v1/whoami", s.authenticated(s.whoami))
+
+	s.federationRoutes()
 
 	s.mux.Handle("POST /v1/introspect", s.asGateway(s.introspect))
 	s.mux.Handle("GET /v1/revocations", s.asGateway(s.revocations))

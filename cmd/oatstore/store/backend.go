@@ -11,6 +11,11 @@ import (
 // the check. The rules turn it into the ErrConflict a client reads.
 var ErrLabelTaken = errors.New("label taken")
 
+// ErrHashTaken is what a Tx returns when inserting a token breaks the
+// uniqueness of its hash: another replica issued the federated token of
+// the same (org, ID token) first. The rules read the winner's row.
+var ErrHashTaken = errors.New("token hash taken")
+
 // Backend is what one database offers the rules in New: plain reads, and
 // write transactions made of row operations that check nothing. Every rule
 // (limits, labels, what an update may change, audit and feed rows) lives
@@ -44,6 +49,9 @@ type Backend interface {
 	// AuditQuery.Where), newest first.
 	AuditEntries(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
 
+	// Federation's reads and its purge.
+	FederationBackend
+
 	// Close releases the database.
 	Close() error
 }
@@ -62,7 +70,8 @@ type Tx interface {
 	// Token reads one token of org and locks it, or returns an error
 	// matching ErrNotFound.
 	Token(ctx context.Context, org, id string) (Token, error)
-	// CountTokens counts the org's stored tokens.
+	// CountTokens counts the org's stored org access tokens; federated
+	// tokens are bounded apart (CountActiveFederated).
 	CountTokens(ctx context.Context, org string) (int, error)
 	// LabelTaken reports whether a token of org other than except has
 	// label.
@@ -81,6 +90,9 @@ type Tx interface {
 	// AppendFeed appends a revocation feed row for tokenID, so that it
 	// becomes visible to pollers in sequence order.
 	AppendFeed(ctx context.Context, tokenID string, at time.Time) error
+
+	// Federation's writes.
+	FederationTx
 }
 
 // FeedRow is one row of the revocation feed.

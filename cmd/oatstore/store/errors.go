@@ -15,6 +15,9 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrLimit: the org already has as many tokens as it may.
 	ErrLimit = errors.New("token limit reached")
+	// ErrTooMany: the org already has as many active federated tokens as
+	// it may (see TooManyError); the server answers 429.
+	ErrTooMany = errors.New("too many active federated tokens")
 	// ErrInvalid: the change breaks a rule that needs stored state to check
 	// (extending an expiry, exceeding the org's maximum expiry).
 	ErrInvalid = errors.New("invalid")

@@ -34,6 +34,9 @@ func TokenFields(t *Token) []Field {
 		{"active", &t.Active},
 		{"revoked_at", &t.RevokedAt},
 		{"last_used_at", &t.LastUsedAt},
+		{"kind", &t.Kind},
+		{"policy", &t.Policy},
+		{"subject", &t.Subject},
 	}
 }
 
@@ -45,6 +48,7 @@ func OrgFields(o *Org) []Field {
 		{"max_expiry_days", &o.MaxExpiryDays},
 		{"default_expiry_days", &o.DefaultExpiryDays},
 		{"allow_never_expires", &o.AllowNeverExpires},
+		{"max_federated_tokens", &o.MaxFederatedTokens},
 		{"created_at", &o.CreatedAt},
 		{"updated_at", &o.UpdatedAt},
 	}
@@ -67,12 +71,30 @@ func AuditFields(e *AuditEntry) []Field {
 	}
 }
 
-// TokenColumns, OrgColumns and AuditColumns are the column names, in field
-// order.
+// PolicyFields lists the columns of the federation_policies table and
+// where each lives in p.
+func PolicyFields(p *Policy) []Field {
+	return []Field{
+		{"org", &p.Org},
+		{"name", &p.Name},
+		{"issuer", &p.Issuer},
+		{"audience", &p.Audience},
+		{"claims", (*claimsJSON)(&p.Claims)},
+		{"scopes", (*spaceList)(&p.Scopes)},
+		{"ttl_seconds", (*seconds)(&p.TTL)},
+		{"created_at", &p.CreatedAt},
+		{"created_by", &p.CreatedBy},
+		{"updated_at", &p.UpdatedAt},
+	}
+}
+
+// TokenColumns, OrgColumns, AuditColumns and PolicyColumns are the column
+// names, in field order.
 var (
-	TokenColumns = columns(TokenFields(new(Token)))
-	OrgColumns   = columns(OrgFields(new(Org)))
-	AuditColumns = columns(AuditFields(new(AuditEntry)))
+	TokenColumns  = columns(TokenFields(new(Token)))
+	OrgColumns    = columns(OrgFields(new(Org)))
+	AuditColumns  = columns(AuditFields(new(AuditEntry)))
+	PolicyColumns = columns(PolicyFields(new(Policy)))
 )
 
 func columns(fs []Field) []string {

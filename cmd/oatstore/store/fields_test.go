@@ -16,6 +16,7 @@ func TestEveryFieldIsStored(t *testing.T) {
 		{"every token field has a column", &Token{}},
 		{"every org field has a column", &Org{}},
 		{"every audit field has a column", &AuditEntry{}},
+		{"every trust policy field has a column", &Policy{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := reflect.ValueOf(tc.value).Elem()
@@ -27,6 +28,8 @@ func TestEveryFieldIsStored(t *testing.T) {
 				fields = OrgFields(p)
 			case *AuditEntry:
 				fields = AuditFields(p)
+			case *Policy:
+				fields = PolicyFields(p)
 			}
 			stored := map[uintptr]bool{}
 			for _, f := range fields {

@@ -38,6 +38,14 @@ func (raceTx) DeleteToken(context.Context, string) error                        
 func (raceTx) AppendAudit(context.Context, AuditEntry) error                    { return nil }
 func (raceTx) AppendFeed(context.Context, string, time.Time) error              { return nil }
 
+// Federation's writes, unused by the cases below.
+func (raceTx) PutPolicy(context.Context, Policy) error                       { return nil }
+func (raceTx) DeletePolicy(context.Context, string, string) error            { return nil }
+func (raceTx) PolicyTokens(context.Context, string, string) ([]Token, error) { return nil, nil }
+func (raceTx) CountActiveFederated(context.Context, string, time.Time) (int, error) {
+	return 0, nil
+}
+
 func TestAWriteThatLosesALabelRaceIsAConflict(t *testing.T) {
 	ctx := context.Background()
 	ev := Event{At: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}

@@ -63,6 +63,10 @@ type Store interface {
 	// Audit returns audit entries of an org, newest first.
 	Audit(ctx context.Context, q AuditQuery) (entries []AuditEntry, next int64, err error)
 
+	// Federation: trust policies and the tokens issued under them (see
+	// rules_federation.go).
+	Federation
+
 	// Close releases the store.
 	Close() error
 }

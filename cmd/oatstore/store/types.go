@@ -32,6 +32,10 @@ type Org struct {
 	// AllowNeverExpires permits tokens that never expire, when asked for
 	// explicitly (expires_in "none"). An org opts in: default false.
 	AllowNeverExpires bool `json:"allow_never_expires"`
+	// MaxFederatedTokens bounds the org's active federated tokens (issued
+	// to CI jobs under its trust policies, not counted in MaxTokens): past
+	// it an exchange answers 429. Default 1,000.
+	MaxFederatedTokens int `json:"max_federated_tokens"`
 	// CreatedAt is set by the store when the org is created.
 	CreatedAt time.Time `json:"created_at"`
 	// UpdatedAt is set by the store at every change.
@@ -41,11 +45,12 @@ type Org struct {
 // Defaults returns a new org's settings.
 func Defaults(name string) Org {
 	return Org{
-		Name:              name,
-		MaxTokens:         DefaultMaxTokens,
-		MaxExpiryDays:     DefaultMaxExpiryDays,
-		DefaultExpiryDays: DefaultExpiryDays,
-		AllowNeverExpires: false,
+		Name:               name,
+		MaxTokens:          DefaultMaxTokens,
+		MaxExpiryDays:      DefaultMaxExpiryDays,
+		DefaultExpiryDays:  DefaultExpiryDays,
+		AllowNeverExpires:  false,
+		MaxFederatedTokens: DefaultMaxFederatedTokens,
 	}
 }
 
@@ -78,6 +83,14 @@ type Token struct {
 	// LastUsedAt is the last introspection that found the token usable,
 	// written at most once a minute.
 	LastUsedAt *time.Time `json:"last_used_at"`
+	// Kind is KindFederated for a token a CI job got by exchanging its ID
+	// token under a trust policy; empty for an org access token.
+	Kind string `json:"kind,omitempty"`
+	// Policy names the trust policy a federated token was issued under.
+	Policy string `json:"policy,omitempty"`
+	// Subject is the sub claim of the ID token a federated token was
+	// issued for: which job holds it.
+	Subject string `json:"subject,omitempty"`
 }
 
 // Usable reports whether the token grants access at now: active, not

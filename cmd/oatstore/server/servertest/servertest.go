@@ -59,15 +59,20 @@ type env struct {
 	clock *clock
 }
 
-// start runs a server over st with the two named admin keys.
-func start(t *testing.T, st store.Store) *env {
+// start runs a server over st with the two named admin keys; configure
+// may change the rest of its config.
+func start(t *testing.T, st store.Store, configure ...func(*server.Config)) *env {
 	t.Helper()
 	keys, err := adminkeys.Load(adminkeys.Sources{List: "alice=" + AliceKey + ",bootstrap=" + BootstrapKey})
 	if err != nil {
 		t.Fatalf("loading admin keys: %v", err)
 	}
 	clk := &clock{t: T0}
-	srv, err := server.New(server.Config{Store: st, AdminKeys: keys, Now: clk.now})
+	cfg := server.Config{Store: st, AdminKeys: keys, Now: clk.now}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
@@ -79,9 +84,10 @@ func start(t *testing.T, st store.Store) *env {
 	return &env{t: t, url: hs.URL, clock: clk}
 }
 
-// answer is a status and a body.
+// answer is a status, the headers and a body.
 type answer struct {
 	status int
+	header http.Header
 	body   []byte
 }
 
@@ -131,16 +137,22 @@ func (e *env) do(t *testing.T, credential, method, path string, body any, hdr ..
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
+	return e.send(t, req)
+}
+
+// send sends req and reads the whole answer.
+func (e *env) send(t *testing.T, req *http.Request) answer {
+	t.Helper()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
 		t.Fatalf("reading answer: %v", err)
 	}
-	return answer{status: res.StatusCode, body: b}
+	return answer{status: res.StatusCode, header: res.Header, body: b}
 }
 
 // must sends a request and fails unless it answers want.

@@ -84,7 +84,7 @@ func (d *db) TouchLastUsed(ctx context.Context, ids []string, at, staleBefore ti
 
 func (x tx) CountTokens(ctx context.Context, org string) (int, error) {
 	var n int
-	if err := x.tx.QueryRow(ctx, `SELECT COUNT(*) FROM tokens WHERE org = $1`, org).Scan(&n); err != nil {
+	if err := x.tx.QueryRow(ctx, `SELECT COUNT(*) FROM tokens WHERE org = $1 AND kind = ''`, org).Scan(&n); err != nil {
 		return 0, fmt.Errorf("counting tokens of %q: %w", org, err)
 	}
 	return n, nil
@@ -125,8 +125,11 @@ func (x tx) DeleteToken(ctx context.Context, id string) error {
 // store.ErrLabelTaken, any other to a conflict.
 func uniqueError(err error, doing string) error {
 	if pgCode(err) == codeUniqueViolation {
-		if pgConstraint(err) == "tokens_org_label" {
+		switch pgConstraint(err) {
+		case "tokens_org_label":
 			return store.ErrLabelTaken
+		case "tokens_hash_key":
+			return store.ErrHashTaken
 		}
 		return store.Conflictf("%s: the token already exists", doing)
 	}

@@ -65,6 +65,30 @@ var migrations = []string{
 	// the client declares in X-Oatstore-Actor moves to its own column.
 	// Older rows keep the declared actor and an empty on_behalf_of.
 	`ALTER TABLE audit ADD COLUMN on_behalf_of TEXT NOT NULL DEFAULT '';`,
+	// Federation (issue 14): trust policies; tokens gain their kind, the
+	// policy that issued a federated one and the subject it was issued
+	// for (existing tokens are org access tokens: kind ''); orgs gain the
+	// bound on active federated tokens.
+	`CREATE TABLE federation_policies (
+		org         TEXT NOT NULL REFERENCES orgs(name),
+		name        TEXT NOT NULL,
+		issuer      TEXT NOT NULL,
+		audience    TEXT NOT NULL,
+		claims      TEXT NOT NULL,
+		scopes      TEXT NOT NULL,
+		ttl_seconds INTEGER NOT NULL,
+		created_at  INTEGER NOT NULL,
+		created_by  TEXT NOT NULL,
+		updated_at  INTEGER NOT NULL,
+		PRIMARY KEY (org, name)
+	) STRICT;
+	CREATE INDEX federation_policies_issuer ON federation_policies (issuer);
+	ALTER TABLE tokens ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+	ALTER TABLE tokens ADD COLUMN policy TEXT NOT NULL DEFAULT '';
+	ALTER TABLE tokens ADD COLUMN subject TEXT NOT NULL DEFAULT '';
+	CREATE INDEX tokens_federated_policy ON tokens (org, policy) WHERE kind = 'federated';
+	CREATE INDEX tokens_federated_expiry ON tokens (expires_at) WHERE kind = 'federated';
+	ALTER TABLE orgs ADD COLUMN max_federated_tokens INTEGER NOT NULL DEFAULT 1000;`,
 }
 
 // migrate brings the schema to len(migrations), each step in its own

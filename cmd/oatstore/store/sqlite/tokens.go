@@ -71,7 +71,7 @@ func (d *db) TouchLastUsed(ctx context.Context, ids []string, at, staleBefore ti
 
 func (x tx) CountTokens(ctx context.Context, org string) (int, error) {
 	var n int
-	if err := x.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM tokens WHERE org = ?`, org).Scan(&n); err != nil {
+	if err := x.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM tokens WHERE org = ? AND kind = ''`, org).Scan(&n); err != nil {
 		return 0, fmt.Errorf("counting tokens of %q: %w", org, err)
 	}
 	return n, nil
@@ -88,6 +88,9 @@ func (x tx) LabelTaken(ctx context.Context, org, label, except string) (bool, er
 
 func (x tx) InsertToken(ctx context.Context, t store.Token, hash []byte) error {
 	if _, err := x.tx.ExecContext(ctx, tokenInsert, append(tokenValues(t), hash)...); err != nil {
+		if strings.Contains(err.Error(), "UNIQUE constraint failed: tokens.hash") {
+			return store.ErrHashTaken
+		}
 		return fmt.Errorf("inserting token: %w", err)
 	}
 	return nil

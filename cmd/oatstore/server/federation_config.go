@@ -1,0 +1,70 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/oatgate/oatgate/cmd/oatstore/federation"
+)
+
+// FederationConfig configures trust policies and the exchange of CI jobs'
+// ID tokens for federated tokens.
+type FederationConfig struct {
+	// AllowLoopbackHTTP accepts http:// issuers on loopback addresses, for
+	// tests and local development (oatstore serve
+	// --insecure-loopback-issuers). Default off: issuers are https only.
+	AllowLoopbackHTTP bool
+	// Retention is how long after a federated token expires or is revoked
+	// its row is purged; its audit entries stay. Default 24h.
+	Retention time.Duration
+	// PurgeInterval is how often the purge runs. Default 10m.
+	PurgeInterval time.Duration
+	// HTTPClient fetches issuers' discovery documents and keys. Default: a
+	// client with a 10 s timeout that follows no redirect.
+	HTTPClient *http.Client
+}
+
+// Defaults of FederationConfig.
+const (
+	defaultRetention     = 24 * time.Hour
+	defaultPurgeInterval = 10 * time.Minute
+	// retryAfterTooMany is the Retry-After of a 429 for the active bound:
+	// federated tokens last minutes, so a minute frees some.
+	retryAfterTooMany = "60"
+)
+
+// federated is the server's federation state: the options policies are
+// validated with, and the verifier whose key caches outlive requests.
+type federated struct {
+	opts      federation.Options
+	verifier  *federation.Verifier
+	retention time.Duration
+	interval  time.Duration
+}
+
+func newFederated(cfg FederationConfig, now func() time.Time, log *zap.Logger) *federated {
+	opts := federation.Options{AllowLoopbackHTTP: cfg.AllowLoopbackHTTP}
+	f := &federated{
+		opts: opts,
+		verifier: federation.NewVerifier(federation.VerifierConfig{
+			Options: opts,
+			Client:  cfg.HTTPClient,
+			Now:     now,
+			Logger:  log.Named("federation"),
+		}),
+		retention: cfg.Retention,
+		interval:  cfg.PurgeInterval,
+	}
+	if f.retention <= 0 {
+		f.retention = defaultRetention
+	}
+	if f.interval <= 0 {
+		f.interval = defaultPurgeInterval
+	}
+	if cfg.AllowLoopbackHTTP {
+		log.Warn("insecure loopback issuers allowed: trust policies may name http://127.0.0.1 issuers; for tests and development only")
+	}
+	return f
+}

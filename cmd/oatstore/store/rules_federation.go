@@ -1,0 +1,234 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Federation is the part of Store that keeps trust policies and the tokens
+// CI jobs get under them.
+type Federation interface {
+	// PutPolicy creates or replaces the policy name of org with what apply
+	// returns; apply gets the stored policy (exists=false: none) and runs
+	// inside the write transaction, so that who may replace a policy is
+	// decided on what it grants now. The org must exist (ErrNotFound).
+	PutPolicy(ctx context.Context, org, name string, apply func(cur Policy, exists bool) (Policy, error), ev Event) (p Policy, created bool, err error)
+	// GetPolicy returns one policy, or ErrNotFound.
+	GetPolicy(ctx context.Context, org, name string) (Policy, error)
+	// ListPolicies returns the org's policies by name, or ErrNotFound when
+	// the org does not exist.
+	ListPolicies(ctx context.Context, org string) ([]Policy, error)
+	// PoliciesByIssuer returns every org's policies that trust issuer.
+	PoliciesByIssuer(ctx context.Context, issuer string) ([]Policy, error)
+	// DeletePolicy removes the policy and revokes every token issued under
+	// it, each with a feed row (so gateways drop it at their next poll) and
+	// an audit entry. check, unless nil, decides on the stored policy
+	// first; its error cancels the delete.
+	DeletePolicy(ctx context.Context, org, name string, check func(cur Policy) error, ev Event) (gone Policy, revoked []string, err error)
+	// IssueFederated returns the federated token stored under hash, or
+	// issues one: build gets the org and the policy as stored now (a
+	// policy deleted since the token matched it is ErrNotFound) and returns
+	// the token; the org's bound on active federated tokens is checked (a
+	// *TooManyError, matching ErrTooMany); the audit entry records the
+	// matched claims. Two replicas issuing for one hash at once end with
+	// one row: the loser reads the winner's. existing says the token was
+	// already stored.
+	IssueFederated(ctx context.Context, org, policy string, hash []byte, build func(o Org, p Policy) (Token, error), matched map[string]string, ev Event) (t Token, existing bool, err error)
+	// PurgeFederated deletes federated tokens expired or revoked before
+	// before, in batches, and returns how many it deleted.
+	PurgeFederated(ctx context.Context, before time.Time) (int, error)
+}
+
+func (r *rules) PutPolicy(ctx context.Context, org, name string, apply func(cur Policy, exists bool) (Policy, error), ev Event) (Policy, bool, error) {
+	var (
+		out     Policy
+		created bool
+	)
+	err := r.b.Write(ctx, func(tx Tx) error {
+		if _, err := tx.LockOrg(ctx, org); err != nil {
+			return err
+		}
+		cur, err := tx.Policy(ctx, org, name)
+		exists := err == nil
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		next, err := apply(cur, exists)
+		if err != nil {
+			return err
+		}
+		next.Org, next.Name, next.UpdatedAt = org, name, Millis(ev.At)
+		e := ev
+		var before any
+		if exists {
+			next.CreatedAt, next.CreatedBy = cur.CreatedAt, cur.CreatedBy
+			e.Action = ActionPolicyUpdated
+			before = cur
+		} else {
+			next.CreatedAt, next.CreatedBy = next.UpdatedAt, ev.Actor
+			e.Action = ActionPolicyCreated
+		}
+		if err := tx.PutPolicy(ctx, next); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, org, e, "", before, next); err != nil {
+			return err
+		}
+		out, created = next, !exists
+		return nil
+	})
+	return out, created, err
+}
+
+func (r *rules) GetPolicy(ctx context.Context, org, name string) (Policy, error) {
+	return r.b.Policy(ctx, org, name)
+}
+
+func (r *rules) ListPolicies(ctx context.Context, org string) ([]Policy, error) {
+	if _, err := r.b.Org(ctx, org); err != nil {
+		return nil, err
+	}
+	ps, err := r.b.Policies(ctx, org)
+	if err != nil {
+		return nil, fmt.Errorf("listing trust policies of %q: %w", org, err)
+	}
+	return ps, nil
+}
+
+func (r *rules) PoliciesByIssuer(ctx context.Context, issuer string) ([]Policy, error) {
+	ps, err := r.b.PoliciesByIssuer(ctx, issuer)
+	if err != nil {
+		return nil, fmt.Errorf("finding trust policies of issuer %q: %w", issuer, err)
+	}
+	return ps, nil
+}
+
+func (r *rules) DeletePolicy(ctx context.Context, org, name string, check func(cur Policy) error, ev Event) (Policy, []string, error) {
+	var (
+		gone    Policy
+		revoked []string
+	)
+	err := r.b.Write(ctx, func(tx Tx) error {
+		revoked = nil
+		cur, err := tx.Policy(ctx, org, name)
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(cur); err != nil {
+				return err
+			}
+		}
+		tokens, err := tx.PolicyTokens(ctx, org, name)
+		if err != nil {
+			return err
+		}
+		at := Millis(ev.At)
+		revoke := ev
+		revoke.Action = ActionTokenRevoked
+		for _, t := range tokens {
+			next := t
+			next.RevokedAt = &at
+			if err := tx.UpdateToken(ctx, next); err != nil {
+				return err
+			}
+			if err := tx.AppendFeed(ctx, t.ID, ev.At); err != nil {
+				return err
+			}
+			if err := audit(ctx, tx, org, revoke, t.ID, t, next); err != nil {
+				return err
+			}
+			revoked = append(revoked, t.ID)
+		}
+		if err := tx.DeletePolicy(ctx, org, name); err != nil {
+			return err
+		}
+		e := ev
+		e.Action = ActionPolicyDeleted
+		if err := audit(ctx, tx, org, e, "", cur, nil); err != nil {
+			return err
+		}
+		gone = cur
+		return nil
+	})
+	return gone, revoked, err
+}
+
+func (r *rules) IssueFederated(ctx context.Context, org, policy string, hash []byte, build func(o Org, p Policy) (Token, error), matched map[string]string, ev Event) (Token, bool, error) {
+	var (
+		out      Token
+		existing bool
+	)
+	err := r.b.Write(ctx, func(tx Tx) error {
+		// The org lock queues every issue of this org, on every replica,
+		// so the count below cannot be overtaken.
+		o, err := tx.LockOrg(ctx, org)
+		if err != nil {
+			return err
+		}
+		if t, err := tx.TokenByHash(ctx, hash); err == nil {
+			out, existing = t, true
+			return nil
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		p, err := tx.Policy(ctx, org, policy)
+		if err != nil {
+			return err
+		}
+		t, err := build(o, p)
+		if err != nil {
+			return err
+		}
+		t.Org, t.Kind, t.Policy = org, KindFederated, policy
+		t = t.rounded()
+		n, err := tx.CountActiveFederated(ctx, org, ev.At)
+		if err != nil {
+			return err
+		}
+		if n >= o.MaxFederatedTokens {
+			return &TooManyError{Org: org, Active: n, Max: o.MaxFederatedTokens}
+		}
+		if err := tx.InsertToken(ctx, t, hash); err != nil {
+			return labelTakenOr(err, org, t.Label)
+		}
+		if err := audit(ctx, tx, org, ev, t.ID, nil, Exchanged{Token: t, MatchedClaims: matched}); err != nil {
+			return err
+		}
+		out, existing = t, false
+		return nil
+	})
+	if errors.Is(err, ErrHashTaken) {
+		// Another replica issued for this hash between our read and our
+		// insert: its row is the answer, here as there.
+		t, rerr := r.b.TokenByHash(ctx, hash)
+		if rerr != nil {
+			return Token{}, false, fmt.Errorf("reading the federated token another replica issued: %w", rerr)
+		}
+		return t, true, nil
+	}
+	if err != nil {
+		return Token{}, false, err
+	}
+	return out, existing, nil
+}
+
+// purgeBatch bounds one purge transaction, so that a backlog does not
+// hold the write lock for long.
+const purgeBatch = 500
+
+func (r *rules) PurgeFederated(ctx context.Context, before time.Time) (int, error) {
+	total := 0
+	for {
+		n, err := r.b.PurgeFederated(ctx, Millis(before), purgeBatch)
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("purging federated tokens: %w", err)
+		}
+		if n < purgeBatch {
+			return total, nil
+		}
+	}
+}
