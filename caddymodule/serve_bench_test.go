@@ -24,6 +24,7 @@ import (
 	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
 	"github.com/oatgate/oatgate/cmd/oatstore/server"
 	"github.com/oatgate/oatgate/cmd/oatstore/store/sqlite"
+	"github.com/oatgate/oatgate/testenv/oidcissuer"
 )
 
 // benchStore is a real oatstore (SQLite in a temp folder) on a loopback
@@ -46,7 +47,11 @@ func startBenchStore(b testing.TB) *benchStore {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv, err := server.New(server.Config{Store: db, AdminKeys: keys, GatewayKeys: []string{bs.gatewayKey}})
+	srv, err := server.New(server.Config{
+		Store: db, AdminKeys: keys, GatewayKeys: []string{bs.gatewayKey},
+		// The ID token benchmark's issuer is an http://127.0.0.1 one.
+		Federation: server.FederationConfig{AllowLoopbackHTTP: true},
+	})
 	if err != nil {
 		b.Fatalf("starting oatstore: %v", err)
 	}
@@ -107,7 +112,7 @@ func (w *discardWriter) WriteHeader(int)             {}
 // handler and log the usage event (JSON, to a discarded writer). The store
 // must see exactly the one introspection of the warm-up request.
 func BenchmarkServeHTTPCacheHit(b *testing.B) {
-	benchmarkCacheHit(b, func(b *testing.B, ra *RegistryAuth, oat string) string {
+	benchmarkCacheHit(b, func(b *testing.B, _ *benchStore, ra *RegistryAuth, oat string) string {
 		return "Basic " + base64.StdEncoding.EncodeToString([]byte("acme:"+oat))
 	})
 }
@@ -118,7 +123,7 @@ func BenchmarkServeHTTPCacheHit(b *testing.B) {
 // the OAT up by id, and authorize against the claims and the OAT's grants.
 // It must stay under twice BenchmarkServeHTTPCacheHit.
 func BenchmarkServeHTTPBearerCacheHit(b *testing.B) {
-	benchmarkCacheHit(b, func(b *testing.B, ra *RegistryAuth, oat string) string {
+	benchmarkCacheHit(b, func(b *testing.B, _ *benchStore, ra *RegistryAuth, oat string) string {
 		r := httptest.NewRequest(http.MethodGet, "/token?service=oatgate&scope=repository:acme/app:pull", nil)
 		r.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("acme:"+oat)))
 		w := httptest.NewRecorder()
@@ -135,9 +140,39 @@ func BenchmarkServeHTTPBearerCacheHit(b *testing.B) {
 	})
 }
 
+// BenchmarkServeHTTPIDTokenCacheHit is the same pull by a CI job logged in
+// with its OIDC ID token (a JWT of a real issuer, exchanged once by the
+// real oatstore under a trust policy): parse a Basic header of ~1.5 KiB,
+// check the JWT's shape (segments, header alg), hash it with the org, look
+// the federated token up in the cache, authorize. Its cost beside
+// BenchmarkServeHTTPCacheHit is what federation adds to a cached login.
+func BenchmarkServeHTTPIDTokenCacheHit(b *testing.B) {
+	benchmarkCacheHit(b, func(b *testing.B, bs *benchStore, _ *RegistryAuth, _ string) string {
+		iss, err := oidcissuer.New(oidcissuer.Options{})
+		if err != nil {
+			b.Fatalf("starting the OIDC issuer: %v", err)
+		}
+		b.Cleanup(iss.Close)
+		policy, err := json.Marshal(map[string]any{
+			"issuer": iss.URL(), "audience": iss.Audience(),
+			"claims": map[string]string{"repository_owner": "acme", "sub": "repo:acme/app:ref:refs/heads/main"},
+			"scopes": []string{"repository:acme/**:pull,push"},
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		bs.admin(b, http.MethodPut, "/v1/orgs/acme/federation/bench", string(policy), nil)
+		jwt, err := iss.Mint(oidcissuer.GitHub("acme", "app", "refs/heads/main"))
+		if err != nil {
+			b.Fatalf("minting an ID token: %v", err)
+		}
+		return "Basic " + base64.StdEncoding.EncodeToString([]byte("acme:"+jwt))
+	})
+}
+
 // benchmarkCacheHit runs the cache-hit benchmarks with the Authorization
 // header authorization returns, once the store and the gateway are up.
-func benchmarkCacheHit(b *testing.B, authorization func(b *testing.B, ra *RegistryAuth, oat string) string) {
+func benchmarkCacheHit(b *testing.B, authorization func(b *testing.B, bs *benchStore, ra *RegistryAuth, oat string) string) {
 	bs := startBenchStore(b)
 	bs.admin(b, http.MethodPut, "/v1/orgs/acme", `{"max_tokens":10}`, nil)
 	var tok struct {
@@ -183,7 +218,7 @@ func benchmarkCacheHit(b *testing.B, authorization func(b *testing.B, ra *Regist
 	// The token (for a bearer token, from the token endpoint: its one
 	// introspection is the warm-up's) after the feed was read, so that it
 	// stays cached.
-	auth := []string{authorization(b, ra, tok.Token)}
+	auth := []string{authorization(b, bs, ra, tok.Token)}
 	serve := func(r *http.Request, w *discardWriter) error {
 		r.Header["Authorization"] = auth // the module strips it on the way
 		return ra.ServeHTTP(w, r, next)

@@ -126,3 +126,49 @@ func TestParseBasicAllocatesOnce(t *testing.T) {
 		})
 	}
 }
+
+// hasControlByByte is the definition hasControl reads eight bytes at a time.
+func hasControlByByte(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+func TestHasControl(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want bool
+	}{
+		{"printable ASCII has none", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln-_~ !", false},
+		{"a NUL in the first word", "\x00abcdefgh", true},
+		{"a unit separator in the second word", "abcdefgh\x1fabcdefg", true},
+		{"DEL in the tail", "abcdefghij\x7f", true},
+		{"a space is not a control", "        ", false},
+		{"bytes above DEL are not controls", "\x80\xff\xc3\xa9abcdefgh", false},
+		{"the empty string has none", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := hasControl([]byte(tt.in)); got != tt.want {
+				t.Fatalf("hasControl(%q) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzHasControl holds the word-at-a-time test to the byte-at-a-time
+// definition.
+func FuzzHasControl(f *testing.F) {
+	for _, s := range []string{"", "abcdefgh", "\x00", "abcdefgh\x7f", "\x1f\x20\x7e\x7f\x80", "\x20\x20\x20\x20\x20\x20\x20\x1f"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := hasControl(b), hasControlByByte(b); got != want {
+			t.Fatalf("hasControl(%q) = %v, byte by byte %v", b, got, want)
+		}
+	})
+}

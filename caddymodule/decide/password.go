@@ -15,7 +15,9 @@ import (
 // IDTokenVerifier says who a CI job is that presents its OIDC ID token as
 // the password, with org as the username (federation): the federated token
 // the store issued for it under one of org's trust policies, with
-// Verifier's three outcomes. *verify.Verifier is one.
+// Verifier's outcomes, and an error wrapping verify.ErrMalformedIDToken
+// (and idtoken's reason) for a token that is not a signed JWT, which the
+// store is never asked about. *verify.Verifier is one.
 type IDTokenVerifier interface {
 	VerifyIDToken(ctx context.Context, org, jwt, client string) (*verify.Identity, *verify.Refusal, error)
 }
@@ -49,6 +51,8 @@ func (p *Policy) verifyPassword(ctx context.Context, username, password, client 
 		id, refusal, err = p.verifier.VerifyFrom(ctx, password, client)
 	}
 	switch {
+	case errors.Is(err, verify.ErrMalformedIDToken):
+		return nil, nil, ReasonBadToken, malformedIDToken(err), nil
 	case errors.Is(err, verify.ErrTooManyUnknown):
 		return nil, nil, ReasonTooManyUnknown, errTooManyUnknown, err
 	case err != nil:
@@ -66,7 +70,9 @@ func (p *Policy) verifyPassword(ctx context.Context, username, password, client 
 
 // credentialOf tells an access token from an ID token by format alone, or
 // says why password is neither. ID tokens are recognized only when the
-// policy has an IDTokenVerifier.
+// policy has an IDTokenVerifier, and only by their first bytes: the
+// verifier checks their shape when they are not cached (a cached login
+// skips it) and answers verify.ErrMalformedIDToken for one that fails.
 func (p *Policy) credentialOf(password string) (credential, *registryerr.Error) {
 	if oat.Check(password) == nil {
 		return accessToken, nil
@@ -74,13 +80,16 @@ func (p *Policy) credentialOf(password string) (credential, *registryerr.Error) 
 	if p.idTokens == nil || !idtoken.Looks(password) {
 		return accessToken, unauthorized[ReasonBadToken]
 	}
-	switch err := idtoken.Check(password); {
-	case errors.Is(err, idtoken.ErrUnsigned):
-		return idToken, errUnsignedIDToken
-	case err != nil:
-		return idToken, errMalformedIDToken
-	}
 	return idToken, nil
+}
+
+// malformedIDToken is the 401 for an ID token the verifier found
+// malformed, saying whether it was unsigned.
+func malformedIDToken(err error) *registryerr.Error {
+	if errors.Is(err, idtoken.ErrUnsigned) {
+		return errUnsignedIDToken
+	}
+	return errMalformedIDToken
 }
 
 // The refusals of an ID token's format. Neither holds any part of it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -11,13 +12,15 @@ import (
 	"time"
 
 	"github.com/oatgate/oatgate/caddymodule/credentials"
+	"github.com/oatgate/oatgate/caddymodule/idtoken"
 	"github.com/oatgate/oatgate/caddymodule/storeapi"
 	"github.com/oatgate/oatgate/caddymodule/verify"
 )
 
 // fakeIDTokens answers VerifyIDToken from a table keyed by (org, JWT), as
 // the store keeps one federated token per pair, and records the questions
-// it was asked. A pair not in the table is unknown.
+// it was asked. A pair not in the table is unknown; a token that is not a
+// signed JWT is malformed, as *verify.Verifier answers it.
 type fakeIDTokens struct {
 	answers map[[2]string]fakeAnswer
 	mu      sync.Mutex
@@ -28,6 +31,9 @@ func (f *fakeIDTokens) VerifyIDToken(_ context.Context, org, jwt, client string)
 	f.mu.Lock()
 	f.asked = append(f.asked, [3]string{org, jwt, client})
 	f.mu.Unlock()
+	if err := idtoken.Check(jwt); err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", verify.ErrMalformedIDToken, err)
+	}
 	a, ok := f.answers[[2]string{org, jwt}]
 	if !ok {
 		return nil, &verify.Refusal{Reason: storeapi.ReasonUnknown}, nil
@@ -91,8 +97,8 @@ func TestDecideAnIDTokenAsThePassword(t *testing.T) {
 		{"a JWT no policy accepts is refused", p, "GET", man, basic("acme", jwtOf(`{"alg":"RS256"}`, `{"sub":"repo:evil/app"}`)), refused(ReasonInactiveToken, 401, ""), "matches no trust policy of the organization given as username"},
 		{"the JWT of a revoked federated token is refused", p, "GET", man, basic("acme", revokedJWT), refused(ReasonInactiveToken, 401, ""), "revoked, or its trust policy deleted"},
 		{"the JWT of an expired federated token says to log in again", p, "GET", man, basic("acme", expiredJWT), refused(ReasonInactiveToken, 401, ""), "log in again with a fresh ID token"},
-		{"an unsigned JWT is refused without asking the store", p, "GET", man, basic("acme", unsignedJWT), refused(ReasonBadToken, 401, ""), "unsigned JWT (alg none)"},
-		{"a JWT-looking password that is no JWT is refused without asking the store", p, "GET", man, basic("acme", "eyJhbGciOiJSUzI1NiJ9.only-two"), refused(ReasonBadToken, 401, ""), "looks like an ID token but is not a signed JWT"},
+		{"an unsigned JWT is refused as unsigned", p, "GET", man, basic("acme", unsignedJWT), refused(ReasonBadToken, 401, ""), "unsigned JWT (alg none)"},
+		{"a JWT-looking password that is no JWT is refused as malformed", p, "GET", man, basic("acme", "eyJhbGciOiJSUzI1NiJ9.only-two"), refused(ReasonBadToken, 401, ""), "looks like an ID token but is not a signed JWT"},
 		{"a store that cannot verify the JWT is a 503", p, "GET", man, basic("acme", downJWT), refused(ReasonUnavailable, 503, ""), ""},
 		{"an address that sent too many unknown tokens gets 429", p, "GET", man, basic("acme", floodJWT), refused(ReasonTooManyUnknown, 429, ""), "too many unknown tokens"},
 		{"an answer for another org than the username is refused", p, "GET", man, basic("acme", foreignJWT), refused(ReasonWrongOrg, 401, "tok_globex"), "the username is not the token's organization"},

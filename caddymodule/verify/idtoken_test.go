@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/oatgate/oatgate/caddymodule/access"
+	"github.com/oatgate/oatgate/caddymodule/idtoken"
 	"github.com/oatgate/oatgate/caddymodule/storeapi"
 )
 
@@ -191,4 +192,33 @@ func TestACachedIDTokenLoginDoesNotAllocate(t *testing.T) {
 	if allocs != 0 {
 		t.Fatalf("%.1f allocations per cached login, want 0", allocs)
 	}
+}
+
+func TestAMalformedIDTokenIsRefusedWithoutAskingTheStore(t *testing.T) {
+	s := newFakeStore(t)
+	v, _ := newTestVerifier(t, s, func(c *Config) { c.UnknownPerMinute = 1 })
+	tests := []struct {
+		name  string
+		jwt   string
+		cause error
+	}{
+		{"an unsigned token", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", idtoken.ErrUnsigned},
+		{"two segments", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0", idtoken.ErrNotJWT},
+		{"a header that is not JSON", "eyJub3Rqc29u.eyJzdWIiOiJ4In0.c2ln", idtoken.ErrHeader},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+" is malformed", func(t *testing.T) {
+			id, r, err := v.VerifyIDToken(context.Background(), "acme", tt.jwt, "192.0.2.3")
+			if !errors.Is(err, ErrMalformedIDToken) || !errors.Is(err, tt.cause) || id != nil || r != nil {
+				t.Fatalf("got (%+v, %+v, %v), want ErrMalformedIDToken wrapping %v", id, r, err, tt.cause)
+			}
+		})
+	}
+	wantCalls(t, s, 0)
+	t.Run("and spends none of the address's budget", func(t *testing.T) {
+		if _, _, err := v.VerifyIDToken(context.Background(), "acme", jobJWT, "192.0.2.3"); err != nil {
+			t.Fatalf("a well-formed token after the malformed ones: %v", err)
+		}
+		wantCalls(t, s, 1)
+	})
 }

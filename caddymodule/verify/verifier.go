@@ -13,6 +13,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/oatgate/oatgate/caddymodule/idtoken"
 	"github.com/oatgate/oatgate/caddymodule/oat"
 )
 
@@ -158,6 +160,11 @@ func (v *Verifier) lookup(ctx context.Context, h oat.Hash, q question, client st
 // token, and falls back to stale if the store cannot answer. It is a method
 // of its own so that the closure's captures stay off the hit path's stack.
 func (v *Verifier) miss(ctx context.Context, h oat.Hash, q question, client string, stale *entry) (*Identity, *Refusal, error) {
+	if q.org != "" {
+		if err := idtoken.Check(q.token); err != nil {
+			return nil, nil, fmt.Errorf("%w: %w", ErrMalformedIDToken, err)
+		}
+	}
 	if !v.unknown.allows(client) {
 		return nil, nil, ErrTooManyUnknown
 	}
