@@ -172,16 +172,8 @@ func (ra *RegistryAuth) serveToken(w http.ResponseWriter, r *http.Request) error
 // recordToken fills x's usage event from a token request's outcome.
 func (ra *RegistryAuth) recordToken(ctx context.Context, x *exchange, out *dockertoken.Outcome) {
 	x.event, x.outcome, x.reason = decide.EventToken, decide.Allow, decide.ReasonNone
-	switch {
-	case out.Refusal == nil:
-	case out.Refusal.Status == http.StatusServiceUnavailable:
-		x.outcome, x.reason = decide.Deny, decide.ReasonUnavailable
-	case out.Refusal.Status == http.StatusTooManyRequests:
-		x.outcome, x.reason = decide.Deny, decide.ReasonTooManyUnknown
-	case out.Refusal.Code == dockertoken.CodeInvalidClient:
-		x.outcome, x.reason = decide.Deny, decide.ReasonBadCredentials
-	default:
-		x.outcome, x.reason = decide.Deny, decide.ReasonInvalidRequest
+	if out.Refusal != nil {
+		x.outcome, x.reason = decide.Deny, decide.TokenRefusalReason(out.Refusal)
 	}
 	ev := &x.ev
 	ev.Event, ev.Decision, ev.Reason = x.event.String(), x.outcome.String(), x.reason.String()

@@ -2,6 +2,7 @@ package decide
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/oatgate/oatgate/caddymodule/access"
@@ -22,7 +23,9 @@ func (p *Policy) Authenticate(ctx context.Context, username, secret string, _ ti
 	case reason == ReasonUnavailable:
 		return dockertoken.Identity{}, nil, err
 	case reason == ReasonTooManyUnknown:
-		return dockertoken.Identity{}, dockertoken.TooManyUnknown(), nil
+		return dockertoken.Identity{}, tokenTooManyUnknown, nil
+	case reason == ReasonFederatedLimit:
+		return dockertoken.Identity{}, tokenFederatedLimit, nil
 	case reason != ReasonNone:
 		return dockertoken.Identity{}, dockertoken.BadCredentials(refused.Message()), nil
 	}
@@ -33,6 +36,31 @@ func (p *Policy) Authenticate(ctx context.Context, username, secret string, _ ti
 		},
 		Catalog: true,
 	}, nil, nil
+}
+
+// The token endpoint's 429s, shared values so that TokenRefusalReason
+// tells them apart. Read only.
+var (
+	tokenTooManyUnknown = dockertoken.TooManyRequests(errTooManyUnknown.Message())
+	tokenFederatedLimit = dockertoken.TooManyRequests(errFederatedLimit.Message())
+)
+
+// TokenRefusalReason is the usage event's reason for a refused token
+// request.
+func TokenRefusalReason(e *dockertoken.Error) Reason {
+	switch {
+	case e == nil:
+		return ReasonNone
+	case e == tokenTooManyUnknown:
+		return ReasonTooManyUnknown
+	case e == tokenFederatedLimit:
+		return ReasonFederatedLimit
+	case e.Status == http.StatusServiceUnavailable:
+		return ReasonUnavailable
+	case e.Code == dockertoken.CodeInvalidClient:
+		return ReasonBadCredentials
+	}
+	return ReasonInvalidRequest
 }
 
 // clientKey carries the address a token request came from in its context.

@@ -55,6 +55,8 @@ func (p *Policy) verifyPassword(ctx context.Context, username, password, client 
 		return nil, nil, ReasonBadToken, malformedIDToken(err), nil
 	case errors.Is(err, verify.ErrTooManyUnknown):
 		return nil, nil, ReasonTooManyUnknown, errTooManyUnknown, err
+	case errors.Is(err, verify.ErrFederatedLimit):
+		return nil, nil, ReasonFederatedLimit, errFederatedLimit, err
 	case err != nil:
 		return nil, nil, ReasonUnavailable, errUnavailable, err
 	case id == nil:
@@ -94,6 +96,10 @@ func malformedIDToken(err error) *registryerr.Error {
 
 // The refusals of an ID token's format. Neither holds any part of it.
 var (
+	// errFederatedLimit answers a job whose login would need a new
+	// federated token of an org that has as many active ones as it
+	// allows (max_federated_tokens).
+	errFederatedLimit   = registryerr.New(registryerr.TooManyRequests, "the organization has as many active CI job tokens as it allows: try again when some expire, or ask the organization to raise max_federated_tokens")
 	errUnsignedIDToken  = registryerr.New(registryerr.Unauthorized, "the password is an unsigned JWT (alg none), which no trust policy accepts: send the ID token your CI system issued, unchanged")
 	errMalformedIDToken = registryerr.New(registryerr.Unauthorized, "the password looks like an ID token but is not a signed JWT of at most 8 KiB (three base64url segments): send the ID token your CI system issued, unchanged")
 )

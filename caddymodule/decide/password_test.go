@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/oatgate/oatgate/caddymodule/credentials"
+	"github.com/oatgate/oatgate/caddymodule/dockertoken"
 	"github.com/oatgate/oatgate/caddymodule/idtoken"
 	"github.com/oatgate/oatgate/caddymodule/storeapi"
 	"github.com/oatgate/oatgate/caddymodule/verify"
@@ -55,6 +56,7 @@ var (
 	expiredJWT  = jwtOf(`{"alg":"ES256","kid":"k2"}`, `{"sub":"repo:acme/app:ref:refs/heads/done"}`)
 	downJWT     = jwtOf(`{"alg":"RS256","kid":"k3"}`, `{"sub":"repo:acme/app:ref:refs/heads/down"}`)
 	floodJWT    = jwtOf(`{"alg":"RS256","kid":"k4"}`, `{"sub":"repo:acme/app:ref:refs/heads/flood"}`)
+	limitJWT    = jwtOf(`{"alg":"RS256","kid":"k6"}`, `{"sub":"repo:acme/app:ref:refs/heads/limit"}`)
 	foreignJWT  = jwtOf(`{"alg":"RS256","kid":"k5"}`, `{"sub":"repo:acme/app:ref:refs/heads/foreign"}`)
 	unsignedJWT = jwtOf(`{"alg":"none"}`, `{"sub":"repo:acme/app:ref:refs/heads/main"}`)
 )
@@ -69,6 +71,7 @@ func newIDTokens(t *testing.T) *fakeIDTokens {
 		{"acme", expiredJWT}: {refusal: &verify.Refusal{Reason: storeapi.ReasonExpired, TokenID: "tok_fed_done", Org: "acme"}},
 		{"acme", downJWT}:    {err: verify.ErrUnavailable},
 		{"acme", floodJWT}:   {err: verify.ErrTooManyUnknown},
+		{"acme", limitJWT}:   {err: verify.ErrFederatedLimit},
 		// A store that answered for another org than it was asked about.
 		{"acme", foreignJWT}: {id: identity(t, "tok_globex", "globex", "repository:globex/**:pull")},
 	}}
@@ -101,6 +104,7 @@ func TestDecideAnIDTokenAsThePassword(t *testing.T) {
 		{"a JWT-looking password that is no JWT is refused as malformed", p, "GET", man, basic("acme", "eyJhbGciOiJSUzI1NiJ9.only-two"), refused(ReasonBadToken, 401, ""), "looks like an ID token but is not a signed JWT"},
 		{"a store that cannot verify the JWT is a 503", p, "GET", man, basic("acme", downJWT), refused(ReasonUnavailable, 503, ""), ""},
 		{"an address that sent too many unknown tokens gets 429", p, "GET", man, basic("acme", floodJWT), refused(ReasonTooManyUnknown, 429, ""), "too many unknown tokens"},
+		{"an org at its limit of federated tokens gets 429", p, "GET", man, basic("acme", limitJWT), refused(ReasonFederatedLimit, 429, ""), "max_federated_tokens"},
 		{"an answer for another org than the username is refused", p, "GET", man, basic("acme", foreignJWT), refused(ReasonWrongOrg, 401, "tok_globex"), "the username is not the token's organization"},
 		{"access tokens work as before beside federation", p, "GET", man, basic("acme", tk.pull), allowed("tok_pull"), ""},
 		{"without federation a JWT is no access token", off, "GET", man, basic("acme", jobJWT), refused(ReasonBadToken, 401, ""), "the password is not an access token"},
@@ -160,6 +164,7 @@ func TestAuthenticateAnIDToken(t *testing.T) {
 		{"an expired federated token says to log in again", "acme", expiredJWT, "fresh ID token", false},
 		{"a store that cannot verify it is an error, not a refusal", "acme", downJWT, "", true},
 		{"an address past its budget of unknown tokens is told to slow down", "acme", floodJWT, "too many unknown tokens", false},
+		{"an org at its limit of federated tokens is told to wait", "acme", limitJWT, "max_federated_tokens", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -195,4 +200,27 @@ func TestAuthenticateAnIDToken(t *testing.T) {
 			t.Fatalf("got %+v, want 429", refusal)
 		}
 	})
+}
+
+func TestTokenRefusalReason(t *testing.T) {
+	tests := []struct {
+		name    string
+		refusal *dockertoken.Error
+		want    Reason
+	}{
+		{"no refusal", nil, ReasonNone},
+		{"too many unknown tokens", tokenTooManyUnknown, ReasonTooManyUnknown},
+		{"the org's federated token limit", tokenFederatedLimit, ReasonFederatedLimit},
+		{"another value with the same words is not mistaken for the limit", dockertoken.TooManyRequests("max_federated_tokens"), ReasonBadCredentials},
+		{"bad credentials", dockertoken.BadCredentials("unknown token"), ReasonBadCredentials},
+		{"the store unavailable", dockertoken.Unavailable(), ReasonUnavailable},
+		{"a malformed request", dockertoken.BadRequest("scope"), ReasonInvalidRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := TokenRefusalReason(tt.refusal); got != tt.want {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
 }

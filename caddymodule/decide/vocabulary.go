@@ -78,6 +78,7 @@ const (
 	ReasonScope
 	ReasonUnavailable
 	ReasonTooManyUnknown
+	ReasonFederatedLimit
 	NumReasons
 )
 
@@ -92,6 +93,7 @@ var reasonNames = [NumReasons]string{
 	ReasonScope:          usage.ReasonScope,
 	ReasonUnavailable:    usage.ReasonUnavailable,
 	ReasonTooManyUnknown: usage.ReasonTooManyUnknown,
+	ReasonFederatedLimit: usage.ReasonFederatedLimit,
 }
 
 // String returns the reason as the usage event's "reason" field writes it:

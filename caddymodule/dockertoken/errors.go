@@ -50,13 +50,11 @@ func Unavailable() *Error {
 	}
 }
 
-// TooManyUnknown returns the refusal of a request from an address that
-// presented more unknown credentials than the gateway looks up per minute
-// (429, with Retry-After): the store was not asked.
-func TooManyUnknown() *Error {
-	return &Error{
-		Code:        CodeInvalidClient,
-		Description: "too many unknown tokens from this address: check the token, then try again in a minute",
-		Status:      http.StatusTooManyRequests,
-	}
+// TooManyRequests returns the refusal of credentials that cannot be
+// checked now for a reason that passes with time (429, with Retry-After):
+// the address presented more unknown tokens than the gateway looks up per
+// minute, or a CI job's org has as many federated tokens as it allows. The
+// description should say which.
+func TooManyRequests(description string) *Error {
+	return &Error{Code: CodeInvalidClient, Description: description, Status: http.StatusTooManyRequests}
 }

@@ -56,6 +56,9 @@ const (
 	// ReasonTooManyUnknown: the client's address presented more tokens the
 	// store does not know than the gateway looks up per minute.
 	ReasonTooManyUnknown = "too_many_unknown_tokens"
+	// ReasonFederatedLimit: a CI job's ID token would need a new federated
+	// token, and its org has as many active ones as it allows.
+	ReasonFederatedLimit = "federated_token_limit"
 )
 
 // Event is one request's usage record. It never holds a token or an

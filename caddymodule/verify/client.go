@@ -42,6 +42,9 @@ var (
 	// errStoreBusy is a 503: for an ID token, the store could not reach
 	// its issuer and holds no keys of it.
 	errStoreBusy = fmt.Errorf("%w 503", errStoreStatus)
+	// errStoreTooMany is a 429: for an ID token, its org has as many
+	// active federated tokens as it allows.
+	errStoreTooMany = fmt.Errorf("%w 429", errStoreStatus)
 )
 
 // replica is one store base URL's endpoints.
@@ -239,6 +242,9 @@ func readAnswer(resp *http.Response) ([]byte, error) {
 	case resp.StatusCode == http.StatusServiceUnavailable:
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswerBytes))
 		return nil, errStoreBusy
+	case resp.StatusCode == http.StatusTooManyRequests:
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswerBytes))
+		return nil, errStoreTooMany
 	case resp.StatusCode != http.StatusOK:
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswerBytes))
 		return nil, fmt.Errorf("%w %d", errStoreStatus, resp.StatusCode)

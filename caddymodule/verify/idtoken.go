@@ -48,6 +48,12 @@ func (v *Verifier) VerifyIDToken(ctx context.Context, org, jwt, client string) (
 // (idtoken.ErrUnsigned for alg none).
 var ErrMalformedIDToken = errors.New("not a signed ID token")
 
+// ErrFederatedLimit is VerifyIDToken's answer for an ID token that would
+// need a new federated token of an org that has as many active ones as it
+// allows (the store's 429): the gateway answers 429, and the job may try
+// again as tokens expire. Not cached.
+var ErrFederatedLimit = errors.New("the organization's limit of active federated tokens is reached")
+
 // idTokenDomain starts every ID token's cache key, so that no (org, JWT)
 // pair hashes as an access token does.
 const idTokenDomain = "oatgate federated login\x00"

@@ -222,3 +222,24 @@ func TestAMalformedIDTokenIsRefusedWithoutAskingTheStore(t *testing.T) {
 		wantCalls(t, s, 1)
 	})
 }
+
+func TestAnOrgAtItsFederatedTokenLimit(t *testing.T) {
+	s := newFakeStore(t)
+	obs := &countingObserver{}
+	v, _ := newTestVerifier(t, s, func(c *Config) { c.Observer = obs })
+	s.mode.Store(answer429)
+	for i := range 2 {
+		id, r, err := v.VerifyIDToken(context.Background(), "acme", jobJWT, "192.0.2.4")
+		if !errors.Is(err, ErrFederatedLimit) || id != nil || r != nil {
+			t.Fatalf("call %d: got (%+v, %+v, %v), want ErrFederatedLimit", i, id, r, err)
+		}
+	}
+	t.Run("is asked again each time: the answer changes as tokens expire", func(t *testing.T) {
+		wantCalls(t, s, 2)
+	})
+	t.Run("is not the store being down", func(t *testing.T) {
+		if n := obs.unreachable.Load(); n != 0 {
+			t.Fatalf("StoreReachable(false) reported %d times, want 0", n)
+		}
+	})
+}

@@ -23,6 +23,7 @@ const (
 	answer503
 	answer401
 	answer400
+	answer429
 )
 
 // fakeStore implements the gateway -> store protocol of DESIGN.md over a
@@ -141,6 +142,9 @@ func (s *fakeStore) introspect(w http.ResponseWriter, r *http.Request) {
 		return
 	case answer400:
 		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	case answer429:
+		http.Error(w, "too many", http.StatusTooManyRequests)
 		return
 	}
 	if r.Header.Get("Authorization") != "Bearer "+testKey {

@@ -183,6 +183,9 @@ func (v *Verifier) miss(ctx context.Context, h oat.Hash, q question, client stri
 	})
 	select {
 	case res := <-ch:
+		if errors.Is(res.Err, ErrFederatedLimit) {
+			return nil, nil, ErrFederatedLimit
+		}
 		if res.Err != nil {
 			break
 		}
@@ -261,12 +264,18 @@ func (v *Verifier) introspect(h oat.Hash, q question) (any, error) {
 		start := time.Now()
 		id, refusal, err := v.client.introspect(ctx, q)
 		v.obs.Introspected(time.Since(start), err)
-		if q.org != "" && errors.Is(err, errStoreBusy) {
+		switch {
+		case q.org != "" && errors.Is(err, errStoreBusy):
 			// A store that cannot verify an ID token because its
 			// issuer is unreachable answers 503: not an outage of the
 			// store, which goes on answering access tokens.
 			v.issuerFailed()
 			return nil, err
+		case q.org != "" && errors.Is(err, errStoreTooMany):
+			// The org's bound on federated tokens: an answer, not an
+			// outage, and not one to cache (tokens expire).
+			v.storeRecovered()
+			return nil, ErrFederatedLimit
 		}
 		v.obs.StoreReachable(err == nil)
 		if err != nil {

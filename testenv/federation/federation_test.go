@@ -340,3 +340,29 @@ func TestALargeIDTokenFitsTheBasicHeader(t *testing.T) {
 		}
 	}
 }
+
+// An org at its bound on active federated tokens (max_federated_tokens)
+// refuses a new job's login with 429, while the jobs that hold one keep
+// working, on every replica.
+func TestAnOrgAtItsFederatedTokenLimitTellsTheNextJobToWait(t *testing.T) {
+	const org = "fedlimit"
+	trust(t, org, issuer, mainOf(org), "repository:"+org+"/**:pull")
+	if err := env.Admin.SetMaxFederatedTokens(testenv.Context(t, time.Minute), org, 1); err != nil {
+		t.Fatal(err)
+	}
+	first := mint(t, issuer, githubJob(org))
+	if got := status(t, replicas[0], "GET", "/v2/", org, first); got != http.StatusOK {
+		t.Fatalf("the first job: %d, want 200", got)
+	}
+	second := mint(t, issuer, githubJob(org))
+	resp, body := call(t, replicas[0], "GET", "/v2/", org, second, nil)
+	wantRefusal(t, resp, body, 429, "TOOMANYREQUESTS", "as many active CI job tokens as it allows")
+	if resp.Header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+	for _, r := range replicas {
+		if got := status(t, r, "GET", "/v2/", org, first); got != http.StatusOK {
+			t.Fatalf("the first job at %s after the refusal: %d, want 200", r.name, got)
+		}
+	}
+}
