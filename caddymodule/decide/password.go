@@ -34,8 +34,10 @@ const (
 )
 
 // verifyPassword is the one check of Basic credentials, on registry
-// requests and at the token endpoint alike: the password's format, locally,
-// then who the store says it is, then the org against the username. It
+// requests and at the token endpoint alike: the password's format (an
+// access token's here, an ID token's by the verifier when it is not
+// cached), then who the store says it is, then the org against the
+// username. It
 // returns the identity of a verified token (also when the username is the
 // wrong org), the store's refusal of an inactive one, and, when the
 // credentials do not pass, the reason and the registry error to answer; err

@@ -23,7 +23,8 @@ import (
 // ErrMalformedIDToken and idtoken's reason, without asking the store or
 // spending client's budget. A cache hit skips the check: the answer was
 // given for this very token, which passed it then, and a cached login is
-// read on every request of a job (the check is a third of its cost).
+// read on every request of a job (the check costs about 1 µs for a
+// 1.2 KiB token on the benchmark machine).
 //
 // Everything VerifyFrom does for an access token applies: the answer is
 // cached (keyed by a hash of org and jwt together, so that the JWT under
