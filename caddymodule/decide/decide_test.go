@@ -48,7 +48,7 @@ func newToken(t *testing.T) string {
 }
 
 // identity is a verified token of org with scopes.
-func identity(t *testing.T, id, org string, scopes ...string) *verify.Identity {
+func identity(t testing.TB, id, org string, scopes ...string) *verify.Identity {
 	t.Helper()
 	parsed, err := scope.ParseList(strings.Join(scopes, " "))
 	if err != nil {

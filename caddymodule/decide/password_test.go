@@ -14,6 +14,7 @@ import (
 	"github.com/oatgate/oatgate/caddymodule/credentials"
 	"github.com/oatgate/oatgate/caddymodule/dockertoken"
 	"github.com/oatgate/oatgate/caddymodule/idtoken"
+	"github.com/oatgate/oatgate/caddymodule/registryreq"
 	"github.com/oatgate/oatgate/caddymodule/storeapi"
 	"github.com/oatgate/oatgate/caddymodule/verify"
 )
@@ -61,7 +62,7 @@ var (
 	unsignedJWT = jwtOf(`{"alg":"none"}`, `{"sub":"repo:acme/app:ref:refs/heads/main"}`)
 )
 
-func newIDTokens(t *testing.T) *fakeIDTokens {
+func newIDTokens(t testing.TB) *fakeIDTokens {
 	t.Helper()
 	fed := identity(t, "tok_fed", "acme", "repository:acme/app:pull,push")
 	fed.Policy = "gha-main"
@@ -223,4 +224,39 @@ func TestTokenRefusalReason(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzDecidePassword: whatever the username and password, a request is
+// allowed only with credentials the verifiers accepted for that very org,
+// and a refusal always says why with a registry error.
+func FuzzDecidePassword(f *testing.F) {
+	for _, s := range [][2]string{
+		{"acme", jobJWT}, {"globex", jobJWT}, {"acme", unsignedJWT}, {"acme", "eyJ"}, {"acme", "eyJ.."},
+		{"acme", "oat_x"}, {"", jobJWT}, {"acme", jobJWT + "."}, {"acme", strings.ToUpper(jobJWT)}, {"acme", jobJWT + "\n"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	p, err := New(Config{Verifier: fakeVerifier{}, IDTokens: newIDTokens(f)})
+	if err != nil {
+		f.Fatal(err)
+	}
+	req, err := registryreq.Classify(registryreq.Input{Method: "GET", Path: man})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, user, password string) {
+		cred, credErr := credentials.ParseBasic(basic(user, password)[0])
+		d := p.Decide(context.Background(), &req, cred, credErr, "192.0.2.9")
+		if d.Allowed() {
+			// What the header carried, as read: a password pasted with its
+			// newline is still the token.
+			if cred.Username != "acme" || cred.Password() != jobJWT || d.Identity == nil || d.Identity.Org != cred.Username {
+				t.Fatalf("allowed %q with password %q as %+v", cred.Username, cred.Password(), d.Identity)
+			}
+			return
+		}
+		if d.Err == nil || d.Reason == ReasonNone {
+			t.Fatalf("refused %q without a reason or an error: %+v", user, d)
+		}
+	})
 }
