@@ -95,7 +95,9 @@ func TestAFailingIssueInASharedTransactionFailsOnlyItself(t *testing.T) {
 	ev := Event{At: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
 	job := func(hash string) *issueJob {
 		return &issueJob{ctx: context.Background(), org: "acme", policy: "gha", hash: []byte(hash), ev: ev, done: make(chan struct{}),
-			build: func(Org, Policy) (Token, error) { return Token{ID: "tok_" + hash, Label: "gha/" + hash, Active: true}, nil }}
+			build: func(Org, Policy) (Token, error) {
+				return Token{ID: "tok_" + hash, Label: "gha/" + hash, Active: true}, nil
+			}}
 	}
 	good, bad, again := job("good"), job("bad"), job("good")
 	r.issueBatch([]*issueJob{good, bad, again})
