@@ -40,6 +40,7 @@ const (
 type federated struct {
 	opts      federation.Options
 	verifier  *federation.Verifier
+	policies  *policyCache
 	retention time.Duration
 	interval  time.Duration
 }
@@ -54,6 +55,7 @@ func newFederated(cfg FederationConfig, now func() time.Time, log *zap.Logger) *
 			Now:     now,
 			Logger:  log.Named("federation"),
 		}),
+		policies:  newPolicyCache(now),
 		retention: cfg.Retention,
 		interval:  cfg.PurgeInterval,
 	}

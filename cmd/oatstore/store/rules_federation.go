@@ -162,25 +162,45 @@ func (r *rules) IssueFederated(ctx context.Context, org, policy string, hash []b
 	return j.token, j.existing, j.err
 }
 
+// issueScratch is what the issues of one transaction share: the org and
+// policy rows they locked and each org's count of live federated tokens,
+// read once per transaction and kept current as tokens are inserted.
+type issueScratch struct {
+	orgs     map[string]Org
+	policies map[[2]string]Policy
+	live     map[string]int
+}
+
+func newIssueScratch() *issueScratch {
+	return &issueScratch{orgs: map[string]Org{}, policies: map[[2]string]Policy{}, live: map[string]int{}}
+}
+
 // issueIn is one issue inside tx: the token stored under the hash, or a
 // new one. wrote says whether it wrote anything before failing: an error
 // before any write leaves tx usable for the next issue of a batch.
-func (r *rules) issueIn(tx Tx, j *issueJob) (t Token, existing, wrote bool, err error) {
+func (r *rules) issueIn(tx Tx, j *issueJob, sc *issueScratch) (t Token, existing, wrote bool, err error) {
 	ctx := j.ctx
 	// The org lock queues every issue of this org, on every replica, so
 	// the count below cannot be overtaken.
-	o, err := tx.LockOrg(ctx, j.org)
-	if err != nil {
-		return Token{}, false, false, err
+	o, ok := sc.orgs[j.org]
+	if !ok {
+		if o, err = tx.LockOrg(ctx, j.org); err != nil {
+			return Token{}, false, false, err
+		}
+		sc.orgs[j.org] = o
 	}
 	if t, err := tx.TokenByHash(ctx, j.hash); err == nil {
 		return t, true, false, nil
 	} else if !errors.Is(err, ErrNotFound) {
 		return Token{}, false, false, err
 	}
-	p, err := tx.Policy(ctx, j.org, j.policy)
-	if err != nil {
-		return Token{}, false, false, err
+	key := [2]string{j.org, j.policy}
+	p, ok := sc.policies[key]
+	if !ok {
+		if p, err = tx.Policy(ctx, j.org, j.policy); err != nil {
+			return Token{}, false, false, err
+		}
+		sc.policies[key] = p
 	}
 	t, err = j.build(o, p)
 	if err != nil {
@@ -188,9 +208,12 @@ func (r *rules) issueIn(tx Tx, j *issueJob) (t Token, existing, wrote bool, err 
 	}
 	t.Org, t.Kind, t.Policy = j.org, KindFederated, j.policy
 	t = t.rounded()
-	n, err := tx.CountActiveFederated(ctx, j.org, j.ev.At)
-	if err != nil {
-		return Token{}, false, false, err
+	n, ok := sc.live[j.org]
+	if !ok {
+		if n, err = tx.CountActiveFederated(ctx, j.org, j.ev.At); err != nil {
+			return Token{}, false, false, err
+		}
+		sc.live[j.org] = n
 	}
 	if n >= o.MaxFederatedTokens {
 		return Token{}, false, false, &TooManyError{Org: j.org, Active: n, Max: o.MaxFederatedTokens}
@@ -201,6 +224,7 @@ func (r *rules) issueIn(tx Tx, j *issueJob) (t Token, existing, wrote bool, err 
 	if err := audit(ctx, tx, j.org, j.ev, t.ID, nil, Exchanged{Token: t, MatchedClaims: j.matched}); err != nil {
 		return Token{}, false, true, err
 	}
+	sc.live[j.org] = n + 1
 	return t, false, true, nil
 }
 
@@ -212,7 +236,7 @@ func (r *rules) issueAlone(j *issueJob) {
 	)
 	err := r.b.Write(j.ctx, func(tx Tx) error {
 		var err error
-		t, existing, _, err = r.issueIn(tx, j)
+		t, existing, _, err = r.issueIn(tx, j, newIssueScratch())
 		return err
 	})
 	if errors.Is(err, ErrHashTaken) {

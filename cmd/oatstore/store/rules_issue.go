@@ -91,6 +91,7 @@ func (r *rules) issueBatch(batch []*issueJob) {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
 	err := r.b.Write(ctx, func(tx Tx) error {
+		sc := newIssueScratch()
 		for i, j := range batch {
 			if err := j.ctx.Err(); err != nil {
 				results[i] = result{err: err}
@@ -100,7 +101,7 @@ func (r *rules) issueBatch(batch []*issueJob) {
 			// going away must not abort the others' transaction.
 			alone := *j
 			alone.ctx = ctx
-			t, existing, wrote, err := r.issueIn(tx, &alone)
+			t, existing, wrote, err := r.issueIn(tx, &alone, sc)
 			if err != nil && wrote {
 				return err
 			}
