@@ -47,6 +47,10 @@ type federated struct {
 
 func newFederated(cfg FederationConfig, now func() time.Time, log *zap.Logger) *federated {
 	opts := federation.Options{AllowLoopbackHTTP: cfg.AllowLoopbackHTTP}
+	retention := cfg.Retention
+	if retention <= 0 {
+		retention = defaultRetention
+	}
 	f := &federated{
 		opts: opts,
 		verifier: federation.NewVerifier(federation.VerifierConfig{
@@ -54,13 +58,14 @@ func newFederated(cfg FederationConfig, now func() time.Time, log *zap.Logger) *
 			Client:  cfg.HTTPClient,
 			Now:     now,
 			Logger:  log.Named("federation"),
+			// A login's row, revoked or expired, is kept this long: an ID
+			// token valid for longer could come back after the purge and
+			// get a new token where the old one was revoked.
+			MaxRemaining: retention,
 		}),
 		policies:  newPolicyCache(now),
-		retention: cfg.Retention,
+		retention: retention,
 		interval:  cfg.PurgeInterval,
-	}
-	if f.retention <= 0 {
-		f.retention = defaultRetention
 	}
 	if f.interval <= 0 {
 		f.interval = defaultPurgeInterval
