@@ -50,7 +50,8 @@ fuzz:
 	  done; \
 	done
 
-## bench: hot-path micro-benchmarks, the million-token cache, then the
+## bench: hot-path micro-benchmarks, the million-token cache, the token
+## exchange (issue 14, oatstore on SQLite with warm JWKS), then the
 ## side-by-side load run, the 1 GiB streaming run and the herds on the real
 ## stack; prints one table with the core count (a few minutes on 2 cores).
 ## Outputs, and the table as Markdown for BENCHMARKS.md: BENCH_DIR.
@@ -62,6 +63,8 @@ bench: build
 	  || { cat $(BENCH_DIR)/micro.txt; exit 1; }; cat $(BENCH_DIR)/micro.txt
 	$(GO) test -run '^$$' -bench 'CacheWithAMillionTokens' -benchmem -benchtime 200000x -timeout 10m \
 	  ./caddymodule/verify > $(BENCH_DIR)/cache.txt || { cat $(BENCH_DIR)/cache.txt; exit 1; }; cat $(BENCH_DIR)/cache.txt
+	$(GO) test -run '^$$' -bench 'Exchange' -benchmem -benchtime 3000x \
+	  ./cmd/oatstore/server > $(BENCH_DIR)/exchange.txt || { cat $(BENCH_DIR)/exchange.txt; exit 1; }; cat $(BENCH_DIR)/exchange.txt
 	$(GO) run ./testenv/bench/cmd/oatgate-bench -oatgate bin/oatgate \
 	  -micro $(BENCH_DIR)/micro.txt,$(BENCH_DIR)/cache.txt -markdown $(BENCH_DIR)/table.md
 

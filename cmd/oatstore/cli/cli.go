@@ -36,6 +36,8 @@ func Main(args []string, env Env, stdout, stderr io.Writer) int {
 		err = tokenCmd(args[1:], env, stdout, stderr)
 	case "audit":
 		err = auditCmd(args[1:], env, stdout, stderr)
+	case "federation":
+		err = federationCmd(args[1:], env, stdout, stderr)
 	case "whoami":
 		err = whoamiCmd(args[1:], env, stdout, stderr)
 	case "help", "-h", "--help":
@@ -66,9 +68,9 @@ func Main(args []string, env Env, stdout, stderr io.Writer) int {
 }
 
 const usage = `usage:
-  oatstore serve --listen 127.0.0.1:8081 --db ./oatstore.db [--dev]
+  oatstore serve --listen 127.0.0.1:8081 --db ./oatstore.db [--dev] [--insecure-loopback-issuers] [--federated-retention 24h]
   oatstore org list
-  oatstore org set ORG [--max-tokens N] [--max-expiry-days N] [--default-expiry-days N] [--allow-never-expires=BOOL]
+  oatstore org set ORG [--max-tokens N] [--max-expiry-days N] [--default-expiry-days N] [--allow-never-expires=BOOL] [--max-federated-tokens N]
   oatstore org show ORG
   oatstore token create --org ORG --label LABEL --scope SCOPE... [--expires T|none] [--description TEXT]
   oatstore token list --org ORG
@@ -76,6 +78,9 @@ const usage = `usage:
   oatstore token update --org ORG ID|LABEL [--label L] [--description D] [--scope S...] [--expires T]
   oatstore token deactivate|activate|revoke|delete --org ORG ID|LABEL
   oatstore audit --org ORG [--since T] [--until T] [--action A] [--limit N] [--cursor C]
+  oatstore federation set --org ORG NAME [--file POLICY.json] [--issuer URL] [--audience AUD] [--claim NAME=VALUE...] [--scope SCOPE...] [--ttl 15m]
+  oatstore federation list --org ORG
+  oatstore federation show|delete --org ORG NAME
   oatstore whoami
 
 Times (T) have one syntax everywhere, as in oatgate usage-report: a duration
@@ -83,6 +88,9 @@ Times (T) have one syntax everywhere, as in oatgate usage-report: a duration
 date (2027-02-01, midnight UTC), a month (2027-02) or an RFC 3339 time.
 --scope may be repeated, or hold several scopes separated by spaces.
 A token is named by its id (tok_...) or by its label, unique in its org.
+A trust policy lets CI jobs whose OIDC ID token comes from --issuer for
+--audience, with every --claim matching (* is a glob), get a token with its
+--scope for --ttl; deleting it revokes every token issued under it.
 
 serve --db takes a SQLite file path (the default), or a postgres:// or
 postgresql:// URL: PostgreSQL lets several oatstore replicas share one database.

@@ -25,10 +25,11 @@ var fieldFlags = map[string]string{
 // otherCommands says which command has a flag the current one lacks, for
 // messages about org settings that a token command runs into.
 var otherCommands = map[string]string{
-	"max-tokens":          "org set",
-	"max-expiry-days":     "org set",
-	"allow-never-expires": "org set",
-	"default-expiry-days": "org set",
+	"max-tokens":           "org set",
+	"max-expiry-days":      "org set",
+	"allow-never-expires":  "org set",
+	"default-expiry-days":  "org set",
+	"max-federated-tokens": "org set",
 }
 
 // repeatedExpires collapses what "give expires_in (at most 90d) or

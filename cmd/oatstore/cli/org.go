@@ -20,13 +20,14 @@ func orgCmd(args []string, env Env, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("org "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := clientFlags(fs, env, stdout)
-	var maxTokens, maxExpiry, defaultExpiry, allowNever optional
+	var maxTokens, maxExpiry, defaultExpiry, allowNever, maxFederated optional
 	switch args[0] {
 	case "set":
 		fs.Var(&maxTokens, "max-tokens", "how many tokens the org may hold (default 100 for a new org)")
 		fs.Var(&maxExpiry, "max-expiry-days", "how far ahead a token may expire (default 365)")
 		fs.Var(&defaultExpiry, "default-expiry-days", "when a token created without --expires expires (default 90)")
 		fs.Var(&allowNever, "allow-never-expires", "whether tokens may never expire (--expires none): true or false (default false)")
+		fs.Var(&maxFederated, "max-federated-tokens", "how many federated tokens (issued to CI jobs under trust policies) may be active at once (default 1000)")
 	case "show", "list":
 	default:
 		return usageErrorf("org: unknown subcommand %q", args[0])
@@ -53,7 +54,7 @@ func orgCmd(args []string, env Env, stdout, stderr io.Writer) error {
 		raw, err = c.call("GET", path, nil, &o)
 	} else {
 		body := map[string]any{}
-		for name, f := range map[string]optional{"max_tokens": maxTokens, "max_expiry_days": maxExpiry, "default_expiry_days": defaultExpiry} {
+		for name, f := range map[string]optional{"max_tokens": maxTokens, "max_expiry_days": maxExpiry, "default_expiry_days": defaultExpiry, "max_federated_tokens": maxFederated} {
 			if f.set {
 				n, err := strconv.Atoi(f.val)
 				if err != nil {

@@ -38,6 +38,8 @@ func serve(args []string, env Env, stderr io.Writer) error {
 	adminKeysFile := fs.String("admin-keys-file", "", "file of named admin keys, one name=key per line, readable by its owner only (OATSTORE_ADMIN_KEYS=\"alice=KEY,bob=KEY\" adds more)")
 	var gatewayKeys multi
 	fs.Var(&gatewayKeys, "gateway-key", "gateway key; repeat while rotating (env OATSTORE_GATEWAY_KEY, comma-separated)")
+	insecureIssuers := fs.Bool("insecure-loopback-issuers", env("OATSTORE_INSECURE_LOOPBACK_ISSUERS") == "true", "let trust policies name http:// OIDC issuers on loopback addresses, for tests and development only (env OATSTORE_INSECURE_LOOPBACK_ISSUERS=true)")
+	retention := fs.Duration("federated-retention", 24*time.Hour, "how long after a federated token expires or is revoked it is purged from the store (its audit entries stay)")
 	level := zapcore.InfoLevel
 	fs.Var(&level, "log-level", "log level: debug, info, warn, error")
 	pos, err := parse(fs, args)
@@ -46,6 +48,9 @@ func serve(args []string, env Env, stderr io.Writer) error {
 	}
 	if len(pos) != 0 {
 		return usageErrorf("serve: unexpected argument %q", pos[0])
+	}
+	if *retention <= 0 {
+		return usageErrorf("serve: --federated-retention must be positive, e.g. 24h")
 	}
 	if *adminKey == "" {
 		*adminKey = env("OATSTORE_ADMIN_KEY")
@@ -88,7 +93,10 @@ func serve(args []string, env Env, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	srv, err := server.New(server.Config{Store: st, AdminKeys: keys, GatewayKeys: gatewayKeys, Logger: logger})
+	srv, err := server.New(server.Config{
+		Store: st, AdminKeys: keys, GatewayKeys: gatewayKeys, Logger: logger,
+		Federation: server.FederationConfig{AllowLoopbackHTTP: *insecureIssuers, Retention: *retention},
+	})
 	if err != nil {
 		return fmt.Errorf("starting server: %w", err)
 	}

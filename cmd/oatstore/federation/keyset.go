@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -215,7 +216,9 @@ func (k *keySet) discover(ctx context.Context) (string, error) {
 		Issuer  string `json:"issuer"`
 		JWKSURI string `json:"jwks_uri"`
 	}
-	if err := k.getJSON(ctx, k.issuer+"/.well-known/openid-configuration", &doc); err != nil {
+	// OpenID Connect Discovery 1.0, section 4: the issuer without a
+	// trailing slash, then the well-known path.
+	if err := k.getJSON(ctx, strings.TrimSuffix(k.issuer, "/")+"/.well-known/openid-configuration", &doc); err != nil {
 		return "", fmt.Errorf("discovery: %w", err)
 	}
 	if doc.Issuer != k.issuer {

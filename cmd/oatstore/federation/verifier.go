@@ -36,6 +36,12 @@ type VerifierConfig struct {
 	KeysMaxAge time.Duration
 	// FetchTimeout bounds one discovery plus JWKS fetch. Default 10s.
 	FetchTimeout time.Duration
+	// MaxRemaining refuses a token whose exp is further ahead than this: an
+	// ID token good for days is a long-lived secret, not a CI job's
+	// identity, and it would outlive the store's record of a revoked login
+	// (see oatstore's purge, whose retention the server passes here).
+	// Default 24h.
+	MaxRemaining time.Duration
 	// Logger receives fetch failures (issuer and error, never a token).
 	// Default: none.
 	Logger *zap.Logger
@@ -65,6 +71,9 @@ func (c *VerifierConfig) defaults() {
 	}
 	if c.FetchTimeout <= 0 {
 		c.FetchTimeout = 10 * time.Second
+	}
+	if c.MaxRemaining <= 0 {
+		c.MaxRemaining = 24 * time.Hour
 	}
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
@@ -197,6 +206,9 @@ func (v *Verifier) checkTimes(c Claims) error {
 	}
 	if !now.Before(exp.Add(v.cfg.Skew)) {
 		return refused("expired at %s", exp.UTC().Format(time.RFC3339))
+	}
+	if exp.Sub(now) > v.cfg.MaxRemaining+v.cfg.Skew {
+		return refused("expires at %s, more than %s ahead", exp.UTC().Format(time.RFC3339), v.cfg.MaxRemaining)
 	}
 	if _, present := c["nbf"]; present {
 		nbf, ok := unixClaim(c, "nbf")

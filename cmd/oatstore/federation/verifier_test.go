@@ -112,6 +112,7 @@ func TestHostileTokensAreRefused(t *testing.T) {
 				return f.iss.Mint(oidcissuer.Claims{"iat": now.Add(61 * time.Second).Unix(), "nbf": nil})
 			}},
 			{"a token without exp", func() (string, error) { return f.iss.Mint(oidcissuer.Claims{"exp": nil}) }},
+			{"a token good for two days", func() (string, error) { return f.iss.Mint(oidcissuer.Claims{"exp": now.Add(48 * time.Hour).Unix()}) }},
 			{"a token with a string exp", func() (string, error) { return f.iss.Mint(oidcissuer.Claims{"exp": "tomorrow"}) }},
 			{"a token of another issuer", func() (string, error) {
 				return f.iss.Mint(oidcissuer.Claims{"iss": "https://token.actions.githubusercontent.com"})
@@ -149,6 +150,17 @@ func TestTimesWithinTheSkewAreAccepted(t *testing.T) {
 				t.Fatalf("Verify: %v", err)
 			}
 		})
+	}
+}
+
+func TestALongerLifetimeIsAcceptedUpToMaxRemaining(t *testing.T) {
+	f := newFixture(t, oidcissuer.RS256)
+	long := federation.NewVerifier(federation.VerifierConfig{
+		Options: federation.Options{AllowLoopbackHTTP: true}, Now: f.clock.now, MaxRemaining: 72 * time.Hour,
+	})
+	jwt := f.mint(t, f.iss.Mint, oidcissuer.Claims{"exp": f.clock.now().Add(48 * time.Hour).Unix()})
+	if _, err := long.Verify(context.Background(), f.iss.URL(), jwt); err != nil {
+		t.Fatalf("a two-day token under a 72 h maximum: %v", err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -81,7 +82,7 @@ func (s *Server) exchange(w http.ResponseWriter, r *http.Request) {
 	}
 	var expiresIn int64
 	if t.ExpiresAt != nil {
-		expiresIn = int64(t.ExpiresAt.Sub(s.now()).Seconds())
+		expiresIn = int64(t.ExpiresAt.Sub(s.now()).Round(time.Second) / time.Second)
 	}
 	w.Header().Set("Pragma", "no-cache")
 	writeJSON(w, http.StatusOK, exchanged{

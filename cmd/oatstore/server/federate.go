@@ -42,7 +42,7 @@ func (s *Server) federate(ctx context.Context, req exchangeRequest) (store.Token
 		s.logRefusal(req, "", err)
 		return store.Token{}, federation.NotAccepted(), nil
 	}
-	policies, err := s.store.PoliciesByIssuer(ctx, issuer)
+	policies, err := s.fed.policies.byIssuer(ctx, s.store, issuer)
 	if err != nil {
 		return store.Token{}, nil, err
 	}

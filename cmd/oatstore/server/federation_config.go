@@ -40,12 +40,17 @@ const (
 type federated struct {
 	opts      federation.Options
 	verifier  *federation.Verifier
+	policies  *policyCache
 	retention time.Duration
 	interval  time.Duration
 }
 
 func newFederated(cfg FederationConfig, now func() time.Time, log *zap.Logger) *federated {
 	opts := federation.Options{AllowLoopbackHTTP: cfg.AllowLoopbackHTTP}
+	retention := cfg.Retention
+	if retention <= 0 {
+		retention = defaultRetention
+	}
 	f := &federated{
 		opts: opts,
 		verifier: federation.NewVerifier(federation.VerifierConfig{
@@ -53,12 +58,14 @@ func newFederated(cfg FederationConfig, now func() time.Time, log *zap.Logger) *
 			Client:  cfg.HTTPClient,
 			Now:     now,
 			Logger:  log.Named("federation"),
+			// A login's row, revoked or expired, is kept this long: an ID
+			// token valid for longer could come back after the purge and
+			// get a new token where the old one was revoked.
+			MaxRemaining: retention,
 		}),
-		retention: cfg.Retention,
+		policies:  newPolicyCache(now),
+		retention: retention,
 		interval:  cfg.PurgeInterval,
-	}
-	if f.retention <= 0 {
-		f.retention = defaultRetention
 	}
 	if f.interval <= 0 {
 		f.interval = defaultPurgeInterval

@@ -83,6 +83,7 @@ func (s *Server) putPolicy(w http.ResponseWriter, r *http.Request) {
 		}
 		return store.PolicyOf(org, rule), nil
 	}, ev)
+	s.fed.policies.clear()
 	if err != nil {
 		s.fail(w, err, orgNotFound(org))
 		return
@@ -145,6 +146,7 @@ func (s *Server) deletePolicy(w http.ResponseWriter, r *http.Request) {
 	p, revoked, err := s.store.DeletePolicy(r.Context(), org, name, func(cur store.Policy) error {
 		return refused(who.MayChangeFederationPolicy(org, cur.Scopes))
 	}, ev)
+	s.fed.policies.clear()
 	if err != nil {
 		s.fail(w, err, policyNotFound(org, name))
 		return

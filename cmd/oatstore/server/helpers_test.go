@@ -112,6 +112,8 @@ func newEnv(t testing.TB, dbPath string) *env {
 		GatewayKeys: []string{"old-gateway-key-being-rotated-out", gatewayKey},
 		Logger:      zap.New(core),
 		Now:         clk.Now,
+		// Test issuers (testenv/oidcissuer) serve http on loopback.
+		Federation: server.FederationConfig{AllowLoopbackHTTP: true},
 	})
 	if err != nil {
 		t.Fatalf("server.New: %v", err)

@@ -35,7 +35,8 @@ type FederationTx interface {
 	// that are not revoked, locked.
 	PolicyTokens(ctx context.Context, org, policy string) ([]Token, error)
 	// CountActiveFederated counts the org's federated tokens that are
-	// active, not revoked and not expired at now.
+	// active, not revoked and not expired at now (federated tokens always
+	// expire).
 	CountActiveFederated(ctx context.Context, org string, now time.Time) (int, error)
 	// TokenByHash reads the token whose hash is hash, or returns an error
 	// matching ErrNotFound.

@@ -14,7 +14,12 @@ import (
 func New(b Backend) Store { return &rules{b: b} }
 
 // rules is the Store New returns.
-type rules struct{ b Backend }
+type rules struct {
+	b Backend
+	// issues groups concurrent federated token issues into shared
+	// transactions (see rules_issue.go).
+	issues issueQueue
+}
 
 // Millis rounds t to what every backend keeps: UTC milliseconds. Writes
 // return rounded values, so what a write returns equals what a read returns

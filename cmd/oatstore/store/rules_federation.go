@@ -157,62 +157,98 @@ func (r *rules) DeletePolicy(ctx context.Context, org, name string, check func(c
 }
 
 func (r *rules) IssueFederated(ctx context.Context, org, policy string, hash []byte, build func(o Org, p Policy) (Token, error), matched map[string]string, ev Event) (Token, bool, error) {
+	j := &issueJob{ctx: ctx, org: org, policy: policy, hash: hash, build: build, matched: matched, ev: ev, done: make(chan struct{})}
+	r.issues.run(r, j)
+	return j.token, j.existing, j.err
+}
+
+// issueScratch is what the issues of one transaction share: the org and
+// policy rows they locked and each org's count of live federated tokens,
+// read once per transaction and kept current as tokens are inserted.
+type issueScratch struct {
+	orgs     map[string]Org
+	policies map[[2]string]Policy
+	live     map[string]int
+}
+
+func newIssueScratch() *issueScratch {
+	return &issueScratch{orgs: map[string]Org{}, policies: map[[2]string]Policy{}, live: map[string]int{}}
+}
+
+// issueIn is one issue inside tx: the token stored under the hash, or a
+// new one. wrote says whether it wrote anything before failing: an error
+// before any write leaves tx usable for the next issue of a batch.
+func (r *rules) issueIn(tx Tx, j *issueJob, sc *issueScratch) (t Token, existing, wrote bool, err error) {
+	ctx := j.ctx
+	// The org lock queues every issue of this org, on every replica, so
+	// the count below cannot be overtaken.
+	o, ok := sc.orgs[j.org]
+	if !ok {
+		if o, err = tx.LockOrg(ctx, j.org); err != nil {
+			return Token{}, false, false, err
+		}
+		sc.orgs[j.org] = o
+	}
+	if t, err := tx.TokenByHash(ctx, j.hash); err == nil {
+		return t, true, false, nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return Token{}, false, false, err
+	}
+	key := [2]string{j.org, j.policy}
+	p, ok := sc.policies[key]
+	if !ok {
+		if p, err = tx.Policy(ctx, j.org, j.policy); err != nil {
+			return Token{}, false, false, err
+		}
+		sc.policies[key] = p
+	}
+	t, err = j.build(o, p)
+	if err != nil {
+		return Token{}, false, false, err
+	}
+	t.Org, t.Kind, t.Policy = j.org, KindFederated, j.policy
+	t = t.rounded()
+	n, ok := sc.live[j.org]
+	if !ok {
+		if n, err = tx.CountActiveFederated(ctx, j.org, j.ev.At); err != nil {
+			return Token{}, false, false, err
+		}
+		sc.live[j.org] = n
+	}
+	if n >= o.MaxFederatedTokens {
+		return Token{}, false, false, &TooManyError{Org: j.org, Active: n, Max: o.MaxFederatedTokens}
+	}
+	if err := tx.InsertToken(ctx, t, j.hash); err != nil {
+		return Token{}, false, true, labelTakenOr(err, j.org, t.Label)
+	}
+	if err := audit(ctx, tx, j.org, j.ev, t.ID, nil, Exchanged{Token: t, MatchedClaims: j.matched}); err != nil {
+		return Token{}, false, true, err
+	}
+	sc.live[j.org] = n + 1
+	return t, false, true, nil
+}
+
+// issueAlone runs one issue in a transaction of its own.
+func (r *rules) issueAlone(j *issueJob) {
 	var (
-		out      Token
+		t        Token
 		existing bool
 	)
-	err := r.b.Write(ctx, func(tx Tx) error {
-		// The org lock queues every issue of this org, on every replica,
-		// so the count below cannot be overtaken.
-		o, err := tx.LockOrg(ctx, org)
-		if err != nil {
-			return err
-		}
-		if t, err := tx.TokenByHash(ctx, hash); err == nil {
-			out, existing = t, true
-			return nil
-		} else if !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		p, err := tx.Policy(ctx, org, policy)
-		if err != nil {
-			return err
-		}
-		t, err := build(o, p)
-		if err != nil {
-			return err
-		}
-		t.Org, t.Kind, t.Policy = org, KindFederated, policy
-		t = t.rounded()
-		n, err := tx.CountActiveFederated(ctx, org, ev.At)
-		if err != nil {
-			return err
-		}
-		if n >= o.MaxFederatedTokens {
-			return &TooManyError{Org: org, Active: n, Max: o.MaxFederatedTokens}
-		}
-		if err := tx.InsertToken(ctx, t, hash); err != nil {
-			return labelTakenOr(err, org, t.Label)
-		}
-		if err := audit(ctx, tx, org, ev, t.ID, nil, Exchanged{Token: t, MatchedClaims: matched}); err != nil {
-			return err
-		}
-		out, existing = t, false
-		return nil
+	err := r.b.Write(j.ctx, func(tx Tx) error {
+		var err error
+		t, existing, _, err = r.issueIn(tx, j, newIssueScratch())
+		return err
 	})
 	if errors.Is(err, ErrHashTaken) {
 		// Another replica issued for this hash between our read and our
 		// insert: its row is the answer, here as there.
-		t, rerr := r.b.TokenByHash(ctx, hash)
-		if rerr != nil {
-			return Token{}, false, fmt.Errorf("reading the federated token another replica issued: %w", rerr)
+		t, err = r.b.TokenByHash(j.ctx, j.hash)
+		if err != nil {
+			err = fmt.Errorf("reading the federated token another replica issued: %w", err)
 		}
-		return t, true, nil
+		existing = true
 	}
-	if err != nil {
-		return Token{}, false, err
-	}
-	return out, existing, nil
+	j.finish(t, existing, err)
 }
 
 // purgeBatch bounds one purge transaction, so that a backlog does not

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 )
@@ -36,5 +37,80 @@ func TestAnIssueThatLosesTheHashRaceAnswersTheWinnersToken(t *testing.T) {
 	}, map[string]string{"sub": "x"}, Event{At: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)})
 	if err != nil || !existing || got.ID != winner.ID {
 		t.Fatalf("IssueFederated = %+v, existing %v, %v; want the winner's token, existing", got, existing, err)
+	}
+}
+
+// memBackend is a Backend whose transactions buffer their inserts and
+// keep them only when fn succeeds, and whose inserts fail for one hash
+// after writing: enough to see a shared transaction fall back to one per
+// issue.
+type memBackend struct {
+	Backend
+	failHash  string
+	committed map[string]Token
+	commits   int
+}
+
+func (b *memBackend) Write(ctx context.Context, fn func(Tx) error) error {
+	tx := &memTx{b: b, pending: map[string]Token{}}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	for h, t := range tx.pending {
+		b.committed[h] = t
+	}
+	b.commits++
+	return nil
+}
+
+type memTx struct {
+	raceTx
+	b       *memBackend
+	pending map[string]Token
+}
+
+func (x *memTx) TokenByHash(_ context.Context, hash []byte) (Token, error) {
+	if t, ok := x.pending[string(hash)]; ok {
+		return t, nil
+	}
+	if t, ok := x.b.committed[string(hash)]; ok {
+		return t, nil
+	}
+	return Token{}, ErrNotFound
+}
+func (x *memTx) Policy(_ context.Context, org, name string) (Policy, error) {
+	return Policy{Org: org, Name: name}, nil
+}
+func (x *memTx) InsertToken(_ context.Context, t Token, hash []byte) error {
+	if string(hash) == x.b.failHash {
+		return errors.New("disk on fire")
+	}
+	x.pending[string(hash)] = t
+	return nil
+}
+
+func TestAFailingIssueInASharedTransactionFailsOnlyItself(t *testing.T) {
+	b := &memBackend{failHash: "bad", committed: map[string]Token{}}
+	r := &rules{b: b}
+	ev := Event{At: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
+	job := func(hash string) *issueJob {
+		return &issueJob{ctx: context.Background(), org: "acme", policy: "gha", hash: []byte(hash), ev: ev, done: make(chan struct{}),
+			build: func(Org, Policy) (Token, error) {
+				return Token{ID: "tok_" + hash, Label: "gha/" + hash, Active: true}, nil
+			}}
+	}
+	good, bad, again := job("good"), job("bad"), job("good")
+	r.issueBatch([]*issueJob{good, bad, again})
+	if good.err != nil || good.token.ID != "tok_good" || good.existing {
+		t.Errorf("the good issue = %+v, %v; want its token, new", good.token, good.err)
+	}
+	if again.err != nil || again.token.ID != "tok_good" || !again.existing {
+		t.Errorf("the same hash again = %+v, existing %v, %v; want the stored token", again.token, again.existing, again.err)
+	}
+	if bad.err == nil {
+		t.Errorf("the failing issue succeeded")
+	}
+	if _, ok := b.committed["bad"]; ok || len(b.committed) != 1 {
+		t.Errorf("committed = %v, want only the good token", b.committed)
 	}
 }

@@ -69,8 +69,8 @@ func (x tx) DeletePolicy(ctx context.Context, org, name string) error {
 }
 
 func (x tx) PolicyTokens(ctx context.Context, org, policy string) ([]store.Token, error) {
-	rows, err := x.tx.QueryContext(ctx, `SELECT `+tokenSelect+` FROM tokens WHERE org = ? AND kind = ? AND policy = ? AND revoked_at IS NULL ORDER BY id`,
-		org, store.KindFederated, policy)
+	rows, err := x.tx.QueryContext(ctx, `SELECT `+tokenSelect+` FROM tokens WHERE org = ? AND kind = '`+store.KindFederated+`' AND policy = ? AND revoked_at IS NULL ORDER BY id`,
+		org, policy)
 	if err != nil {
 		return nil, fmt.Errorf("reading tokens of trust policy %q: %w", policy, err)
 	}
@@ -80,8 +80,10 @@ func (x tx) PolicyTokens(ctx context.Context, org, policy string) ([]store.Token
 
 func (x tx) CountActiveFederated(ctx context.Context, org string, now time.Time) (int, error) {
 	var n int
-	q := `SELECT COUNT(*) FROM tokens WHERE org = ? AND kind = ? AND active = 1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)`
-	if err := x.tx.QueryRowContext(ctx, q, org, store.KindFederated, millis(now)).Scan(&n); err != nil {
+	// The kind is written into the query, not bound, so that SQLite can
+	// prove the partial index tokens_federated_live applies.
+	q := `SELECT COUNT(*) FROM tokens WHERE org = ? AND kind = '` + store.KindFederated + `' AND active = 1 AND revoked_at IS NULL AND expires_at > ?`
+	if err := x.tx.QueryRowContext(ctx, q, org, millis(now)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("counting active federated tokens of %q: %w", org, err)
 	}
 	return n, nil
@@ -96,8 +98,8 @@ func (d *db) PurgeFederated(ctx context.Context, before time.Time, limit int) (i
 	var n int64
 	err := d.write(ctx, func(t *sql.Tx) error {
 		res, err := t.ExecContext(ctx, `DELETE FROM tokens WHERE id IN (
-			SELECT id FROM tokens WHERE kind = ? AND (expires_at < ? OR revoked_at < ?) LIMIT ?)`,
-			store.KindFederated, millis(before), millis(before), limit)
+			SELECT id FROM tokens WHERE kind = '`+store.KindFederated+`' AND (expires_at < ? OR revoked_at < ?) LIMIT ?)`,
+			millis(before), millis(before), limit)
 		if err != nil {
 			return err
 		}

@@ -88,6 +88,8 @@ var migrations = []string{
 	ALTER TABLE tokens ADD COLUMN subject TEXT NOT NULL DEFAULT '';
 	CREATE INDEX tokens_federated_policy ON tokens (org, policy) WHERE kind = 'federated';
 	CREATE INDEX tokens_federated_expiry ON tokens (expires_at) WHERE kind = 'federated';
+	-- The bound's count reads only this index: the org's live federated tokens.
+	CREATE INDEX tokens_federated_live ON tokens (org, expires_at) WHERE kind = 'federated' AND active = 1 AND revoked_at IS NULL;
 	ALTER TABLE orgs ADD COLUMN max_federated_tokens INTEGER NOT NULL DEFAULT 1000;`,
 }
 
