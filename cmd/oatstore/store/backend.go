@@ -44,6 +44,9 @@ type Backend interface {
 	// AuditQuery.Where), newest first.
 	AuditEntries(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
 
+	// WebhookBackend reads webhooks and deliveries and leases deliveries.
+	WebhookBackend
+
 	// Close releases the database.
 	Close() error
 }
@@ -81,6 +84,10 @@ type Tx interface {
 	// AppendFeed appends a revocation feed row for tokenID, so that it
 	// becomes visible to pollers in sequence order.
 	AppendFeed(ctx context.Context, tokenID string, at time.Time) error
+
+	// WebhookTx writes webhooks, outbox events, deliveries and expiry
+	// notice claims.
+	WebhookTx
 }
 
 // FeedRow is one row of the revocation feed.

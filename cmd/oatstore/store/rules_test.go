@@ -38,6 +38,16 @@ func (raceTx) DeleteToken(context.Context, string) error                        
 func (raceTx) AppendAudit(context.Context, AuditEntry) error                    { return nil }
 func (raceTx) AppendFeed(context.Context, string, time.Time) error              { return nil }
 
+// No webhooks: the token rules' events write nothing.
+func (raceTx) Webhooks(context.Context, string) ([]Webhook, error) { return nil, nil }
+func (raceTx) PutWebhook(context.Context, Webhook) error           { return nil }
+func (raceTx) DeleteWebhook(context.Context, string, string) error { return nil }
+func (raceTx) InsertEvent(context.Context, OutboxEvent) error      { return nil }
+func (raceTx) InsertDelivery(context.Context, Delivery) error      { return nil }
+func (raceTx) ClaimNotice(context.Context, string, string, time.Time) (bool, error) {
+	return false, nil
+}
+
 func TestAWriteThatLosesALabelRaceIsAConflict(t *testing.T) {
 	ctx := context.Background()
 	ev := Event{At: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}

@@ -63,6 +63,10 @@ type Store interface {
 	// Audit returns audit entries of an org, newest first.
 	Audit(ctx context.Context, q AuditQuery) (entries []AuditEntry, next int64, err error)
 
+	// WebhookStore keeps webhooks and delivers the events of the changes
+	// above (issue 16).
+	WebhookStore
+
 	// Close releases the store.
 	Close() error
 }

@@ -75,6 +75,55 @@ var migrations = [][]string{
 	// the client declares in X-Oatstore-Actor moves to its own column.
 	// Older rows keep the declared actor and an empty on_behalf_of.
 	{`ALTER TABLE audit ADD COLUMN on_behalf_of TEXT NOT NULL DEFAULT ''`},
+	// webhooks (issue 16 item 5), as in the SQLite backend: each org's
+	// webhooks, the outbox of events written with the change that causes
+	// them, one delivery row per (webhook, event) leased by the replica
+	// sending it, and the claims of expiry notices, one per (token,
+	// threshold), whose primary key is what makes replicas send each once.
+	{
+		`CREATE TABLE webhooks (
+			org        TEXT NOT NULL REFERENCES orgs(name),
+			name       TEXT NOT NULL,
+			url        TEXT NOT NULL,
+			events     TEXT NOT NULL,
+			secret     TEXT NOT NULL,
+			created_at TIMESTAMPTZ NOT NULL,
+			updated_at TIMESTAMPTZ NOT NULL,
+			PRIMARY KEY (org, name)
+		)`,
+		`CREATE TABLE events (
+			id   TEXT PRIMARY KEY,
+			org  TEXT NOT NULL,
+			type TEXT NOT NULL,
+			at   TIMESTAMPTZ NOT NULL,
+			body TEXT NOT NULL
+		)`,
+		`CREATE TABLE deliveries (
+			id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+			org             TEXT NOT NULL,
+			webhook         TEXT NOT NULL,
+			event_id        TEXT NOT NULL REFERENCES events(id),
+			event_type      TEXT NOT NULL,
+			created_at      TIMESTAMPTZ NOT NULL,
+			attempts        INTEGER NOT NULL,
+			last_status     INTEGER NOT NULL,
+			last_error      TEXT NOT NULL,
+			next_attempt_at TIMESTAMPTZ,
+			delivered_at    TIMESTAMPTZ,
+			failed_at       TIMESTAMPTZ,
+			claimed_until   TIMESTAMPTZ NOT NULL,
+			UNIQUE (org, webhook, event_id)
+		)`,
+		`CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE next_attempt_at IS NOT NULL`,
+		`CREATE INDEX deliveries_webhook ON deliveries (org, webhook, id)`,
+		`CREATE TABLE expiry_notices (
+			token_id  TEXT NOT NULL,
+			threshold TEXT NOT NULL,
+			at        TIMESTAMPTZ NOT NULL,
+			PRIMARY KEY (token_id, threshold)
+		)`,
+		`CREATE INDEX tokens_expires_at ON tokens (expires_at) WHERE expires_at IS NOT NULL`,
+	},
 }
 
 // migrate brings the schema to len(migrations) in one transaction under an

@@ -65,6 +65,52 @@ var migrations = []string{
 	// the client declares in X-Oatstore-Actor moves to its own column.
 	// Older rows keep the declared actor and an empty on_behalf_of.
 	`ALTER TABLE audit ADD COLUMN on_behalf_of TEXT NOT NULL DEFAULT '';`,
+	// webhooks (issue 16 item 5): each org's webhooks, the outbox of
+	// events written with the change that causes them, one delivery row per
+	// (webhook, event) leased by the replica sending it, and the claims of
+	// expiry notices, one per (token, threshold).
+	`CREATE TABLE webhooks (
+		org        TEXT NOT NULL REFERENCES orgs(name),
+		name       TEXT NOT NULL,
+		url        TEXT NOT NULL,
+		events     TEXT NOT NULL,
+		secret     TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL,
+		PRIMARY KEY (org, name)
+	) STRICT;
+	CREATE TABLE events (
+		id   TEXT PRIMARY KEY,
+		org  TEXT NOT NULL,
+		type TEXT NOT NULL,
+		at   INTEGER NOT NULL,
+		body TEXT NOT NULL
+	) STRICT;
+	CREATE TABLE deliveries (
+		id              INTEGER PRIMARY KEY AUTOINCREMENT,
+		org             TEXT NOT NULL,
+		webhook         TEXT NOT NULL,
+		event_id        TEXT NOT NULL REFERENCES events(id),
+		event_type      TEXT NOT NULL,
+		created_at      INTEGER NOT NULL,
+		attempts        INTEGER NOT NULL,
+		last_status     INTEGER NOT NULL,
+		last_error      TEXT NOT NULL,
+		next_attempt_at INTEGER,
+		delivered_at    INTEGER,
+		failed_at       INTEGER,
+		claimed_until   INTEGER NOT NULL,
+		UNIQUE (org, webhook, event_id)
+	) STRICT;
+	CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+	CREATE INDEX deliveries_webhook ON deliveries (org, webhook, id);
+	CREATE TABLE expiry_notices (
+		token_id  TEXT NOT NULL,
+		threshold TEXT NOT NULL,
+		at        INTEGER NOT NULL,
+		PRIMARY KEY (token_id, threshold)
+	) STRICT;
+	CREATE INDEX tokens_expires_at ON tokens (expires_at) WHERE expires_at IS NOT NULL;`,
 }
 
 // migrate brings the schema to len(migrations), each step in its own
