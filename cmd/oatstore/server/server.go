@@ -25,6 +25,7 @@ import (
 
 	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
+	"github.com/oatgate/oatgate/cmd/oatstore/webhook"
 )
 
 // ErrNoAdminKey is returned by New when no admin key is configured: the
@@ -52,6 +53,9 @@ type Config struct {
 	Logger *zap.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// Webhooks configures webhook delivery and the expiry scan (see
+	// webhook.Options for each default).
+	Webhooks webhook.Options
 }
 
 // Server is the oatstore HTTP handler. Close it to stop its background
@@ -66,6 +70,9 @@ type Server struct {
 	changes  *notifier
 	lastUsed *lastUsed
 	done     chan struct{}
+	// hooks delivers webhook events; webhookOpts are its options.
+	hooks       *webhook.Dispatcher
+	webhookOpts webhook.Options
 
 	closeOnce sync.Once
 }
@@ -106,6 +113,8 @@ func New(cfg Config) (*Server, error) {
 		s.log.Warn("no gateway key configured: introspection and the revocation feed answer 401; set OATSTORE_GATEWAY_KEY")
 	}
 	s.lastUsed = newLastUsed(s.store, s.now, s.log)
+	s.webhookOpts = cfg.Webhooks.WithDefaults()
+	s.hooks = webhook.Start(s.store, s.now, s.log.Named("webhook"), s.webhookOpts)
 	s.routes()
 	return s, nil
 }
@@ -126,6 +135,12 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /v1/orgs/{org}/tokens/{id}/revoke", s.authenticated(s.revokeToken))
 	s.mux.Handle("GET /v1/orgs/{org}/audit", s.authenticated(s.audit))
 	s.mux.Handle("GET /v1/whoami", s.authenticated(s.whoami))
+	s.mux.Handle("GET /v1/orgs/{org}/webhooks", s.authenticated(s.listWebhooks))
+	s.mux.Handle("PUT /v1/orgs/{org}/webhooks/{name}", s.authenticated(s.putWebhook))
+	s.mux.Handle("GET /v1/orgs/{org}/webhooks/{name}", s.authenticated(s.getWebhook))
+	s.mux.Handle("DELETE /v1/orgs/{org}/webhooks/{name}", s.authenticated(s.deleteWebhook))
+	s.mux.Handle("POST /v1/orgs/{org}/webhooks/{name}/test", s.authenticated(s.testWebhook))
+	s.mux.Handle("GET /v1/orgs/{org}/webhooks/{name}/deliveries", s.authenticated(s.webhookDeliveries))
 
 	s.mux.Handle("POST /v1/introspect", s.asGateway(s.introspect))
 	s.mux.Handle("GET /v1/revocations", s.asGateway(s.revocations))
@@ -153,6 +168,7 @@ func (s *Server) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		close(s.done)
+		s.hooks.Close()
 		err = s.lastUsed.close()
 	})
 	return err

@@ -22,6 +22,7 @@ import (
 	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
 	"github.com/oatgate/oatgate/cmd/oatstore/server"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
+	"github.com/oatgate/oatgate/cmd/oatstore/webhook"
 )
 
 // The admin keys of every server this package starts: two named keys, so
@@ -46,6 +47,12 @@ func (c *clock) now() time.Time {
 	return c.t
 }
 
+func (c *clock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
 func (c *clock) advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -62,12 +69,18 @@ type env struct {
 // start runs a server over st with the two named admin keys.
 func start(t *testing.T, st store.Store) *env {
 	t.Helper()
+	return startWith(t, st, &clock{t: T0}, webhook.Options{})
+}
+
+// startWith runs a server over st on clock clk with webhook options
+// hooks: replicas share one clock, as synchronized hosts do.
+func startWith(t *testing.T, st store.Store, clk *clock, hooks webhook.Options) *env {
+	t.Helper()
 	keys, err := adminkeys.Load(adminkeys.Sources{List: "alice=" + AliceKey + ",bootstrap=" + BootstrapKey})
 	if err != nil {
 		t.Fatalf("loading admin keys: %v", err)
 	}
-	clk := &clock{t: T0}
-	srv, err := server.New(server.Config{Store: st, AdminKeys: keys, Now: clk.now})
+	srv, err := server.New(server.Config{Store: st, AdminKeys: keys, Now: clk.now, Webhooks: hooks})
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
