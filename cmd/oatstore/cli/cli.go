@@ -38,6 +38,8 @@ func Main(args []string, env Env, stdout, stderr io.Writer) int {
 		err = auditCmd(args[1:], env, stdout, stderr)
 	case "whoami":
 		err = whoamiCmd(args[1:], env, stdout, stderr)
+	case "webhook":
+		err = webhookCmd(args[1:], env, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
@@ -66,7 +68,8 @@ func Main(args []string, env Env, stdout, stderr io.Writer) int {
 }
 
 const usage = `usage:
-  oatstore serve --listen 127.0.0.1:8081 --db ./oatstore.db [--dev]
+  oatstore serve --listen 127.0.0.1:8081 --db ./oatstore.db [--dev] [--webhook-allow-loopback-http]
+        [--webhook-deliver=BOOL] [--webhook-timeout 10s] [--webhook-retry-for 24h] [--webhook-max-attempts 30]
   oatstore org list
   oatstore org set ORG [--max-tokens N] [--max-expiry-days N] [--default-expiry-days N] [--allow-never-expires=BOOL]
   oatstore org show ORG
@@ -77,6 +80,10 @@ const usage = `usage:
   oatstore token deactivate|activate|revoke|delete --org ORG ID|LABEL
   oatstore audit --org ORG [--since T] [--until T] [--action A] [--limit N] [--cursor C]
   oatstore whoami
+  oatstore webhook set --org ORG NAME [--url URL] [--event E...] [--secret-file FILE|-]
+  oatstore webhook list --org ORG
+  oatstore webhook show|delete|test --org ORG NAME
+  oatstore webhook deliveries --org ORG NAME [--limit N]
 
 Times (T) have one syntax everywhere, as in oatgate usage-report: a duration
 (90d, 12h, 90m; back from now for --since/--until, ahead for --expires), a
@@ -86,6 +93,11 @@ A token is named by its id (tok_...) or by its label, unique in its org.
 
 serve --db takes a SQLite file path (the default), or a postgres:// or
 postgresql:// URL: PostgreSQL lets several oatstore replicas share one database.
+
+webhook set reads the signing secret from --secret-file or OATSTORE_WEBHOOK_SECRET,
+never from a flag value; an update without one keeps the current secret.
+Events: token.expiring, token.expired, token.inactive_used, token.created,
+token.revoked (--event may be repeated or hold several, space-separated).
 
 serve takes admin keys from OATSTORE_ADMIN_KEYS ("alice=KEY,bob=KEY"),
 --admin-keys-file (one name=KEY per line) and OATSTORE_ADMIN_KEY (named admin).

@@ -40,12 +40,17 @@ func serve(args []string, env Env, stderr io.Writer) error {
 	fs.Var(&gatewayKeys, "gateway-key", "gateway key; repeat while rotating (env OATSTORE_GATEWAY_KEY, comma-separated)")
 	level := zapcore.InfoLevel
 	fs.Var(&level, "log-level", "log level: debug, info, warn, error")
+	hookOpts := webhookFlags(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 0 {
 		return usageErrorf("serve: unexpected argument %q", pos[0])
+	}
+	hooks := hookOpts(*dev)
+	if err := webhookFlagsValid(hooks); err != nil {
+		return err
 	}
 	if *adminKey == "" {
 		*adminKey = env("OATSTORE_ADMIN_KEY")
@@ -88,7 +93,7 @@ func serve(args []string, env Env, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	srv, err := server.New(server.Config{Store: st, AdminKeys: keys, GatewayKeys: gatewayKeys, Logger: logger})
+	srv, err := server.New(server.Config{Store: st, AdminKeys: keys, GatewayKeys: gatewayKeys, Logger: logger, Webhooks: hooks})
 	if err != nil {
 		return fmt.Errorf("starting server: %w", err)
 	}

@@ -48,7 +48,7 @@ func CheckURL(raw string, allowLoopbackHTTP bool) error {
 			return fmt.Errorf("%w: want https; plain http is accepted only to a loopback address", ErrURL)
 		}
 		if !allowLoopbackHTTP {
-			return fmt.Errorf("%w: want https; http to loopback needs oatstore serve --webhook-allow-loopback-http", ErrURL)
+			return fmt.Errorf("%w: want https; http to loopback needs oatstore serve --webhook-allow-loopback-http (or --dev)", ErrURL)
 		}
 		return nil
 	}
