@@ -94,8 +94,8 @@ func Start(st store.Store, now func() time.Time, log *zap.Logger, opts Options) 
 		return d
 	}
 	d.wg.Add(2)
-	go d.loop(ctx, opts.PollInterval, d.deliverAll)
-	go d.loop(ctx, opts.ScanInterval, d.scan)
+	go d.loop(ctx, opts.PollInterval, d.kick, d.deliverAll)
+	go d.loop(ctx, opts.ScanInterval, nil, d.scan)
 	return d
 }
 
@@ -114,7 +114,9 @@ func (d *Dispatcher) Close() {
 	d.wg.Wait()
 }
 
-func (d *Dispatcher) loop(ctx context.Context, every time.Duration, round func(context.Context)) {
+// loop runs round now and then every interval, or sooner when kicked (a
+// nil kick never fires).
+func (d *Dispatcher) loop(ctx context.Context, every time.Duration, kick <-chan struct{}, round func(context.Context)) {
 	defer d.wg.Done()
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -124,7 +126,7 @@ func (d *Dispatcher) loop(ctx context.Context, every time.Duration, round func(c
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		case <-d.kick:
+		case <-kick:
 		}
 	}
 }
