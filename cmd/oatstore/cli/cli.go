@@ -68,7 +68,7 @@ func Main(args []string, env Env, stdout, stderr io.Writer) int {
 }
 
 const usage = `usage:
-  oatstore serve --listen 127.0.0.1:8081 --db ./oatstore.db [--dev] [--webhook-allow-loopback-http]
+  oatstore serve --listen 127.0.0.1:8081 --db ./oatstore.db [--dev] [--webhook-allow-loopback-http] [--webhook-allow-private-networks]
         [--webhook-deliver=BOOL] [--webhook-timeout 10s] [--webhook-retry-for 24h] [--webhook-max-attempts 30]
   oatstore org list
   oatstore org set ORG [--max-tokens N] [--max-expiry-days N] [--default-expiry-days N] [--allow-never-expires=BOOL]

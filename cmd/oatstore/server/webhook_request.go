@@ -32,9 +32,9 @@ type webhookRequest struct {
 
 // check validates what the request holds, before the store is asked.
 // Its errors never quote the secret.
-func (req webhookRequest) check(allowLoopbackHTTP bool) error {
+func (req webhookRequest) check(o webhook.Options) error {
 	if req.URL != nil {
-		if err := webhook.CheckURL(*req.URL, allowLoopbackHTTP); err != nil {
+		if err := webhook.CheckURL(*req.URL, o); err != nil {
 			return err
 		}
 	}

@@ -46,7 +46,7 @@ func (s *Server) putWebhook(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	if err := req.check(s.webhookOpts.AllowLoopbackHTTP); err != nil {
+	if err := req.check(s.webhookOpts); err != nil {
 		badRequest(w, "%v", err)
 		return
 	}

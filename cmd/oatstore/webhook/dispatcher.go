@@ -17,6 +17,12 @@ type Options struct {
 	// CheckURL): for development and tests, never needed in production.
 	// Default false.
 	AllowLoopbackHTTP bool
+	// AllowPrivateNetworks lets deliveries connect to private addresses
+	// (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7): receivers inside
+	// the internal network. Off, an org cannot make oatstore probe it.
+	// Link-local addresses (cloud metadata) are refused either way.
+	// Default false.
+	AllowPrivateNetworks bool
 	// PollInterval is how often due deliveries are looked for. Default 1s.
 	PollInterval time.Duration
 	// ScanInterval is how often tokens near expiry are scanned. Default 1m.
@@ -66,6 +72,11 @@ func (o Options) WithDefaults() Options {
 	return o
 }
 
+// guard is the address check of o's deliveries.
+func (o Options) guard() guard {
+	return guard{loopback: o.AllowLoopbackHTTP, private: o.AllowPrivateNetworks}
+}
+
 // lease is how long a claimed round is this replica's: every attempt of a
 // round runs at once, each bounded by the timeout, so twice the timeout
 // and a margin outlast it.
@@ -89,7 +100,7 @@ type Dispatcher struct {
 func Start(st store.Store, now func() time.Time, log *zap.Logger, opts Options) *Dispatcher {
 	opts = opts.WithDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &Dispatcher{store: st, now: now, log: log, opts: opts, client: newClient(opts.Timeout), kick: make(chan struct{}, 1), stop: cancel}
+	d := &Dispatcher{store: st, now: now, log: log, opts: opts, client: newClient(opts.Timeout, opts.guard()), kick: make(chan struct{}, 1), stop: cancel}
 	if opts.Disabled {
 		return d
 	}
@@ -174,7 +185,7 @@ func (d *Dispatcher) DeliverDue(ctx context.Context) int {
 }
 
 func (d *Dispatcher) deliver(ctx context.Context, dd store.DueDelivery) {
-	o := send(ctx, d.client, dd, d.opts.AllowLoopbackHTTP, d.now())
+	o := send(ctx, d.client, dd, d.opts, d.now())
 	o.At = d.now()
 	// Recorded even while shutting down: the attempt happened.
 	got, ok, err := d.store.FinishDelivery(context.WithoutCancel(ctx), dd, o, d.opts.Retry)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,8 +25,13 @@ const userAgent = "oatstore-webhook/1"
 // newClient returns the client deliveries use: a timeout per attempt and
 // no redirects (a 3xx is an answer, and a failed attempt: following it
 // would send a signed body somewhere the org never configured).
-func newClient(timeout time.Duration) *http.Client {
+//
+// It connects directly, never through a proxy from the environment: the
+// guard must see the receiver's own address.
+func newClient(timeout time.Duration, g guard) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = nil
+	t.DialContext = (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second, Control: g.control}).DialContext
 	t.MaxIdleConnsPerHost = 4
 	t.ResponseHeaderTimeout = timeout
 	return &http.Client{
@@ -38,8 +44,8 @@ func newClient(timeout time.Duration) *http.Client {
 // send POSTs d's body to its URL, signed, and returns what the attempt got.
 // The secret only keys the HMAC: it is never sent, and an error never
 // holds the URL (which may itself carry a credential of the receiver).
-func send(ctx context.Context, c *http.Client, d store.DueDelivery, allowLoopbackHTTP bool, now time.Time) store.Outcome {
-	if err := CheckURL(d.URL, allowLoopbackHTTP); err != nil {
+func send(ctx context.Context, c *http.Client, d store.DueDelivery, o Options, now time.Time) store.Outcome {
+	if err := CheckURL(d.URL, o); err != nil {
 		// The URL was accepted when set; the server's options changed since.
 		return store.Outcome{Err: err.Error()}
 	}
@@ -62,11 +68,11 @@ func send(ctx context.Context, c *http.Client, d store.DueDelivery, allowLoopbac
 	}
 	defer res.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, maxAnswer))
-	o := store.Outcome{Status: res.StatusCode}
+	out := store.Outcome{Status: res.StatusCode}
 	if res.StatusCode >= 300 && res.StatusCode < 400 {
-		o.Err = fmt.Sprintf("receiver answered %d; redirects are not followed: set the webhook's url to where it points", res.StatusCode)
+		out.Err = fmt.Sprintf("receiver answered %d; redirects are not followed: set the webhook's url to where it points", res.StatusCode)
 	}
-	return o
+	return out
 }
 
 // transportError says why no answer came, without the URL that

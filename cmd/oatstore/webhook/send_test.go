@@ -62,7 +62,7 @@ func TestTheSenderFollowsNoRedirectAndNeverSendsTheSecret(t *testing.T) {
 	}))
 	defer receiver.Close()
 
-	c := newClient(500 * time.Millisecond)
+	c := newClient(500*time.Millisecond, guard{loopback: true})
 	cases := []struct {
 		name       string
 		path       string
@@ -77,7 +77,7 @@ func TestTheSenderFollowsNoRedirectAndNeverSendsTheSecret(t *testing.T) {
 	for _, c2 := range cases {
 		t.Run(c2.name, func(t *testing.T) {
 			start := time.Now()
-			o := send(context.Background(), c, due(receiver.URL+c2.path), true, time.Now())
+			o := send(context.Background(), c, due(receiver.URL+c2.path), Options{AllowLoopbackHTTP: true}, time.Now())
 			if o.Status != c2.wantStatus || !strings.Contains(o.Err, c2.wantErr) || (c2.wantErr == "" && o.Err != "") {
 				t.Errorf("send = %+v, want status %d and error containing %q", o, c2.wantStatus, c2.wantErr)
 			}
@@ -109,7 +109,7 @@ func TestAFailedAttemptSaysWhyWithoutTheURL(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			o := send(context.Background(), newClient(time.Second), due(c.url), c.loopback, time.Now())
+			o := send(context.Background(), newClient(time.Second, guard{loopback: c.loopback}), due(c.url), Options{AllowLoopbackHTTP: c.loopback}, time.Now())
 			if o.Status != 0 || !strings.Contains(o.Err, c.want) {
 				t.Errorf("send = %+v, want an error containing %q", o, c.want)
 			}

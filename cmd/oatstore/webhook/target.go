@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 )
@@ -18,9 +19,14 @@ var ErrURL = errors.New("webhook url not allowed")
 // a host, no user:password (it would be shown back with the webhook) and
 // no fragment. Plain http is refused, since a body on the wire can be
 // read and its signature replayed, except to a loopback address
-// (localhost, 127.0.0.0/8, ::1) when allowLoopbackHTTP is set: a receiver
-// on the same machine, in development and tests.
-func CheckURL(raw string, allowLoopbackHTTP bool) error {
+// (localhost, 127.0.0.0/8, ::1) when o.AllowLoopbackHTTP is set: a
+// receiver on the same machine, in development and tests.
+//
+// A host that is an IP address is checked as a delivery would check it
+// (see guard): a private, link-local or loopback literal is refused here
+// already unless o allows it. Names are checked when delivered to, on the
+// address they resolve to then.
+func CheckURL(raw string, o Options) error {
 	if raw == "" {
 		return fmt.Errorf("%w: url is required", ErrURL)
 	}
@@ -40,6 +46,11 @@ func CheckURL(raw string, allowLoopbackHTTP bool) error {
 	if u.Fragment != "" || strings.Contains(raw, "#") {
 		return fmt.Errorf("%w: url has a fragment (#...), which is never sent", ErrURL)
 	}
+	if ip, err := netip.ParseAddr(strings.Trim(u.Hostname(), "[]")); err == nil {
+		if err := o.guard().check(ip); err != nil {
+			return fmt.Errorf("%w: %v", ErrURL, err)
+		}
+	}
 	switch u.Scheme {
 	case "https":
 		return nil
@@ -47,7 +58,7 @@ func CheckURL(raw string, allowLoopbackHTTP bool) error {
 		if !Loopback(u.Hostname()) {
 			return fmt.Errorf("%w: want https; plain http is accepted only to a loopback address", ErrURL)
 		}
-		if !allowLoopbackHTTP {
+		if !o.AllowLoopbackHTTP {
 			return fmt.Errorf("%w: want https; http to loopback needs oatstore serve --webhook-allow-loopback-http (or --dev)", ErrURL)
 		}
 		return nil
