@@ -70,3 +70,20 @@ func backoff(n int, p RetryPolicy) time.Duration {
 	}
 	return min(wait, p.Max)
 }
+
+// DeliveryHistory is how long a finished delivery stays queryable.
+const DeliveryHistory = 30 * day
+
+// noticeHistory is how long an expiry notice claim is kept: past the last
+// notice (at expiry) and the scan's lookback, a token is never a
+// candidate again, so the claim cannot matter; kept longer for margin.
+const noticeHistory = 60 * day
+
+func (r *rules) PruneWebhookHistory(ctx context.Context, now time.Time) (int64, error) {
+	now = Millis(now)
+	n, err := r.b.PruneWebhookHistory(ctx, now.Add(-DeliveryHistory), now.Add(-noticeHistory))
+	if err != nil {
+		return 0, fmt.Errorf("pruning webhook history: %w", err)
+	}
+	return n, nil
+}

@@ -42,6 +42,11 @@ type WebhookStore interface {
 	// delivery and false when the lease had been lost meanwhile (another
 	// replica took the delivery over; nothing was recorded).
 	FinishDelivery(ctx context.Context, d DueDelivery, o Outcome, p RetryPolicy) (Delivery, bool, error)
+	// PruneWebhookHistory deletes what is no longer needed at now:
+	// deliveries delivered or given up more than DeliveryHistory ago, the
+	// events left without a delivery, and expiry notice claims too old to
+	// matter. It returns how many rows it deleted.
+	PruneWebhookHistory(ctx context.Context, now time.Time) (int64, error)
 }
 
 // WebhookBackend is what a Backend offers WebhookStore's rules outside a
@@ -67,6 +72,10 @@ type WebhookBackend interface {
 	// attempt, delivered and failed times, and releases its lease, if its
 	// claimed_until still equals claimedUntil. It reports whether it did.
 	FinishDelivery(ctx context.Context, d Delivery, claimedUntil time.Time) (bool, error)
+	// PruneWebhookHistory deletes deliveries delivered or failed before
+	// finishedBefore, then events older than that with no delivery left,
+	// and expiry notices claimed before noticedBefore, in one transaction.
+	PruneWebhookHistory(ctx context.Context, finishedBefore, noticedBefore time.Time) (int64, error)
 }
 
 // WebhookTx is what a Tx offers WebhookStore's rules inside a write

@@ -94,7 +94,12 @@ type Dispatcher struct {
 	kick   chan struct{}
 	stop   context.CancelFunc
 	wg     sync.WaitGroup
+	// pruned is when the scan loop last pruned the webhook history.
+	pruned time.Time
 }
+
+// pruneEvery is how often a replica prunes finished deliveries.
+const pruneEvery = time.Hour
 
 // Start runs the loop until Close. With opts.Disabled it runs nothing.
 func Start(st store.Store, now func() time.Time, log *zap.Logger, opts Options) *Dispatcher {
@@ -142,9 +147,23 @@ func (d *Dispatcher) loop(ctx context.Context, every time.Duration, kick <-chan 
 	}
 }
 
-// scan queues the expiry notices due now.
+// scan queues the expiry notices due now, and once an hour prunes the
+// history no one needs any more.
 func (d *Dispatcher) scan(ctx context.Context) {
-	n, err := d.store.NotifyExpiry(ctx, d.now())
+	now := d.now()
+	if now.Sub(d.pruned) >= pruneEvery {
+		if n, err := d.store.PruneWebhookHistory(ctx, now); err != nil {
+			if ctx.Err() == nil {
+				d.log.Error("pruning webhook history", zap.Error(err))
+			}
+		} else {
+			d.pruned = now
+			if n > 0 {
+				d.log.Info("webhook history pruned", zap.Int64("rows", n))
+			}
+		}
+	}
+	n, err := d.store.NotifyExpiry(ctx, now)
 	if err != nil {
 		if ctx.Err() == nil {
 			d.log.Error("scanning tokens near expiry for webhooks", zap.Error(err))

@@ -165,3 +165,26 @@ func (d *db) FinishDelivery(ctx context.Context, del store.Delivery, claimedUnti
 	}
 	return tag.RowsAffected() == 1, nil
 }
+
+func (d *db) PruneWebhookHistory(ctx context.Context, finishedBefore, noticedBefore time.Time) (int64, error) {
+	var total int64
+	err := d.write(ctx, func(t pgx.Tx) error {
+		total = 0
+		for _, q := range []struct {
+			sql string
+			at  time.Time
+		}{
+			{`DELETE FROM deliveries WHERE COALESCE(delivered_at, failed_at) < $1`, finishedBefore},
+			{`DELETE FROM events WHERE at < $1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)`, finishedBefore},
+			{`DELETE FROM expiry_notices WHERE at < $1`, noticedBefore},
+		} {
+			tag, err := t.Exec(ctx, q.sql, q.at)
+			if err != nil {
+				return err
+			}
+			total += tag.RowsAffected()
+		}
+		return nil
+	})
+	return total, err
+}

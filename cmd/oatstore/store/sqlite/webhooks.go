@@ -188,3 +188,30 @@ func (d *db) FinishDelivery(ctx context.Context, del store.Delivery, claimedUnti
 	})
 	return n == 1, err
 }
+
+func (d *db) PruneWebhookHistory(ctx context.Context, finishedBefore, noticedBefore time.Time) (int64, error) {
+	var total int64
+	err := d.write(ctx, func(t *sql.Tx) error {
+		total = 0
+		for _, q := range []struct {
+			sql string
+			at  time.Time
+		}{
+			{`DELETE FROM deliveries WHERE COALESCE(delivered_at, failed_at) < ?`, finishedBefore},
+			{`DELETE FROM events WHERE at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)`, finishedBefore},
+			{`DELETE FROM expiry_notices WHERE at < ?`, noticedBefore},
+		} {
+			res, err := t.ExecContext(ctx, q.sql, millis(q.at))
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			total += n
+		}
+		return nil
+	})
+	return total, err
+}

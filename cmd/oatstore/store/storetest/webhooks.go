@@ -30,6 +30,7 @@ var webhookCases = []behaviour{
 	{"expiry notices come 30, 7 and 1 days before and at expiry, once each", expiryThresholds},
 	{"replicas scanning at once send each expiry notice once", expiryUnderConcurrency},
 	{"deleting a webhook drops its pending deliveries", deleteDropsDeliveries},
+	{"pruning drops old finished deliveries and notice claims, never a pending one nor a notice again", pruneHistory},
 }
 
 // Secret is the signing secret of the suite's webhooks.
@@ -493,5 +494,48 @@ func deleteDropsDeliveries(t *testing.T, open func(t *testing.T) store.Store) {
 	putHook(t, st, "acme", "ops", store.EventTokenCreated)
 	if ds := claimAll(t, st, T0.Add(time.Hour)); len(ds) != 0 {
 		t.Errorf("%d deliveries of a deleted webhook are still due (a new webhook of that name would get them)", len(ds))
+	}
+}
+
+func pruneHistory(t *testing.T, open func(t *testing.T) store.Store) {
+	st := open(t)
+	ctx := context.Background()
+	PutOrg(t, st, "acme", 100)
+	putHook(t, st, "acme", "ops", store.EventTokenCreated, store.EventTokenExpired, store.EventTokenExpiring)
+	day := 24 * time.Hour
+	createExpiring(t, st, "acme", "tok_a", T0, T0.Add(2*day)) // delivered, then old
+	createExpiring(t, st, "acme", "tok_b", T0, T0.Add(300*day))
+	for _, d := range claimAll(t, st, T0) {
+		status := 200
+		if bodyOf(t, d).Token.ID == "tok_b" {
+			status = 500 // pending, retried in 400 days
+		}
+		if _, _, err := st.FinishDelivery(ctx, d, store.Outcome{At: T0, Status: status}, store.RetryPolicy{Base: 400 * day, Max: 400 * day, GiveUpAfter: 1000 * day, MaxAttempts: 10}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// tok_a's 1-day notice and expiry, delivered.
+	for _, at := range []time.Time{T0.Add(day), T0.Add(2 * day)} {
+		if _, err := st.NotifyExpiry(ctx, at); err != nil {
+			t.Fatal(err)
+		}
+		if got := notices(t, st, at); len(got) != 1 {
+			t.Fatalf("at %v: notices %v, want one", at, got)
+		}
+	}
+	later := T0.Add(2*day + store.DeliveryHistory + 30*day)
+	n, err := st.PruneWebhookHistory(ctx, later)
+	if err != nil || n == 0 {
+		t.Fatalf("PruneWebhookHistory = %d, %v; want rows deleted", n, err)
+	}
+	ds, err := st.Deliveries(ctx, "acme", "ops", 100)
+	if err != nil || len(ds) != 1 || ds[0].State() != "pending" || ds[0].EventType != store.EventTokenCreated {
+		t.Errorf("after pruning: %+v, %v; want only tok_b's pending token.created", ds, err)
+	}
+	if _, err := st.NotifyExpiry(ctx, later); err != nil {
+		t.Fatal(err)
+	}
+	if got := notices(t, st, later); len(got) != 0 {
+		t.Errorf("after pruning the claims, the scan queued %v again", got)
 	}
 }
