@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"slices"
 	"strings"
 	"time"
 )
@@ -85,19 +86,45 @@ func tokenEvent(typ string, t Token, ev Event) EventBody {
 type InactiveUse struct {
 	// At is when the gateway saw it.
 	At time.Time
+	// Reason is what the gateway saw: revoked, deactivated or expired; ""
+	// lets the store decide from the token as stored.
+	Reason string
 	// ClientIP and UserAgent are the client's.
 	ClientIP  string
 	UserAgent string
 }
 
+// inactiveUsedEvery is how often one token may cause a token.inactive_used
+// event: a CI job retrying with a revoked token presents it thousands of
+// times an hour, and its owner needs to hear it once, not thousands of
+// times. Every presentation is in the activity trail all the same.
+const inactiveUsedEvery = time.Hour
+
 // emitInactiveUsed queues the token.inactive_used event of t, presented
 // while revoked, deactivated or expired, inside the transaction that
-// records the presentation. The usage ingest calls it; it writes nothing
-// when t is usable at u.At or no webhook subscribes.
+// records the presentation, so a batch applied twice queues it once. At
+// most one is queued per token per hour (the first presentation of the
+// hour), claimed like an expiry notice so that replicas agree. It writes
+// nothing when no reason applies or no webhook subscribes.
 func emitInactiveUsed(ctx context.Context, tx Tx, t Token, u InactiveUse) error {
-	reason := inactiveReason(t, u.At)
+	reason := u.Reason
+	if reason == "" {
+		reason = inactiveReason(t, u.At)
+	}
 	if reason == "" {
 		return nil
+	}
+	hooks, err := tx.Webhooks(ctx, t.Org)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(hooks, func(w Webhook) bool { return w.Subscribes(EventTokenInactiveUsed) }) {
+		return nil
+	}
+	slot := "inactive_used@" + u.At.UTC().Truncate(inactiveUsedEvery).Format(time.RFC3339)
+	won, err := tx.ClaimNotice(ctx, t.ID, slot, Millis(u.At))
+	if err != nil || !won {
+		return err
 	}
 	return emit(ctx, tx, EventBody{
 		Type: EventTokenInactiveUsed, Org: t.Org, At: u.At, Token: &t,

@@ -7,12 +7,23 @@ import (
 	"time"
 )
 
-// outboxTx is a Tx that holds webhooks and records what the rules queue.
+// outboxTx is a Tx that holds webhooks and notice claims and records
+// what the rules queue.
 type outboxTx struct {
 	raceTx
 	hooks      []Webhook
+	claims     map[string]bool
 	events     *[]OutboxEvent
 	deliveries *[]Delivery
+}
+
+func (x outboxTx) ClaimNotice(_ context.Context, tokenID, threshold string, _ time.Time) (bool, error) {
+	k := tokenID + " " + threshold
+	if x.claims[k] {
+		return false, nil
+	}
+	x.claims[k] = true
+	return true, nil
 }
 
 func (x outboxTx) Webhooks(context.Context, string) ([]Webhook, error) { return x.hooks, nil }
@@ -50,7 +61,7 @@ func TestAnInactiveTokenPresentedIsQueuedWithItsReason(t *testing.T) {
 				events     []OutboxEvent
 				deliveries []Delivery
 			)
-			tx := outboxTx{hooks: hooks, events: &events, deliveries: &deliveries}
+			tx := outboxTx{hooks: hooks, claims: map[string]bool{}, events: &events, deliveries: &deliveries}
 			if err := emitInactiveUsed(context.Background(), tx, c.token, use); err != nil {
 				t.Fatal(err)
 			}
@@ -71,5 +82,52 @@ func TestAnInactiveTokenPresentedIsQueuedWithItsReason(t *testing.T) {
 				t.Errorf("body = %s; want token.inactive_used of %s, reason %s, with the client", events[0].Body, c.token.ID, c.reason)
 			}
 		})
+	}
+}
+
+func TestATokenPresentedOftenCausesOneEventAnHour(t *testing.T) {
+	hour := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	past := hour.Add(-time.Hour)
+	tok := Token{ID: "tok_r", Org: "acme", RevokedAt: &past}
+	var (
+		events     []OutboxEvent
+		deliveries []Delivery
+	)
+	tx := outboxTx{hooks: []Webhook{{Org: "acme", Name: "sub", Events: []string{EventTokenInactiveUsed}}}, claims: map[string]bool{}, events: &events, deliveries: &deliveries}
+	for _, at := range []time.Duration{0, time.Minute, 59 * time.Minute, 60 * time.Minute, 61 * time.Minute, 3 * time.Hour} {
+		if err := emitInactiveUsed(context.Background(), tx, tok, InactiveUse{At: hour.Add(at), Reason: "revoked", ClientIP: "192.0.2.7"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []time.Time
+	for _, e := range events {
+		got = append(got, e.At)
+	}
+	want := []time.Time{hour, hour.Add(time.Hour), hour.Add(3 * time.Hour)}
+	if len(got) != len(want) {
+		t.Fatalf("events at %v, want one per hour: %v", got, want)
+	}
+	for i := range want {
+		if !got[i].Equal(want[i]) {
+			t.Errorf("event %d at %v, want %v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestTheGatewaysReasonWinsOverTheStoredState(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	// Reactivated since the gateway refused it: the refusal still happened.
+	tok := Token{ID: "tok_d", Org: "acme", Active: true}
+	var (
+		events     []OutboxEvent
+		deliveries []Delivery
+	)
+	tx := outboxTx{hooks: []Webhook{{Org: "acme", Name: "sub", Events: []string{EventTokenInactiveUsed}}}, claims: map[string]bool{}, events: &events, deliveries: &deliveries}
+	if err := emitInactiveUsed(context.Background(), tx, tok, InactiveUse{At: now, Reason: "deactivated"}); err != nil {
+		t.Fatal(err)
+	}
+	var b EventBody
+	if len(events) != 1 || json.Unmarshal(events[0].Body, &b) != nil || b.Data.Reason != "deactivated" {
+		t.Errorf("events = %+v; want one with reason deactivated", events)
 	}
 }
