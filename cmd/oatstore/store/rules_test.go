@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
 )
 
 // raceBackend is a Backend whose every label check passes and whose token
@@ -37,6 +39,12 @@ func (x raceTx) UpdateToken(context.Context, Token) error                       
 func (raceTx) DeleteToken(context.Context, string) error                        { return nil }
 func (raceTx) AppendAudit(context.Context, AuditEntry) error                    { return nil }
 func (raceTx) AppendFeed(context.Context, string, time.Time) error              { return nil }
+
+// The usage report rows (issue 16) are never reached by these cases.
+func (raceTx) ClaimBatch(context.Context, string, time.Time) (bool, error)    { return true, nil }
+func (raceTx) AddUsage(context.Context, storeapi.UsageCount) error            { return nil }
+func (raceTx) RecordLastUse(context.Context, storeapi.LastUse) error          { return nil }
+func (raceTx) AppendRegistryActivity(context.Context, RegistryActivity) error { return nil }
 
 func TestAWriteThatLosesALabelRaceIsAConflict(t *testing.T) {
 	ctx := context.Background()
