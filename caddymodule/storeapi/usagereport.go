@@ -157,6 +157,10 @@ func EncodeUsageReport(r *UsageReport) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// ErrMalformedReport is wrapped by every error for a report a store must
+// not apply.
+var ErrMalformedReport = errors.New("malformed usage report")
+
 // ErrUsageReportTooLarge is wrapped by DecodeUsageReport's error for a body
 // that decompresses past MaxUsageReportJSONBytes.
 var ErrUsageReportTooLarge = errors.New("usage report too large")
@@ -169,14 +173,14 @@ func DecodeUsageReport(body io.Reader, gzipped bool) (UsageReport, error) {
 	if gzipped {
 		zr, err := gzip.NewReader(body)
 		if err != nil {
-			return UsageReport{}, fmt.Errorf("%w: not gzip: %w", ErrMalformed, err)
+			return UsageReport{}, fmt.Errorf("%w: not gzip: %w", ErrMalformedReport, err)
 		}
 		defer zr.Close()
 		body = zr
 	}
 	raw, err := io.ReadAll(io.LimitReader(body, MaxUsageReportJSONBytes+1))
 	if err != nil {
-		return UsageReport{}, fmt.Errorf("%w: reading: %w", ErrMalformed, err)
+		return UsageReport{}, fmt.Errorf("%w: reading: %w", ErrMalformedReport, err)
 	}
 	if len(raw) > MaxUsageReportJSONBytes {
 		return UsageReport{}, fmt.Errorf("%w: more than %d bytes of JSON", ErrUsageReportTooLarge, MaxUsageReportJSONBytes)
@@ -185,7 +189,7 @@ func DecodeUsageReport(body io.Reader, gzipped bool) (UsageReport, error) {
 }
 
 // ParseUsageReport reads a report's JSON. It returns an error wrapping
-// ErrMalformed for anything the store must not apply: not one JSON object,
+// ErrMalformedReport for anything the store must not apply: not one JSON object,
 // unknown fields, an ID that is empty, too long or holds anything but
 // letters, digits, dashes and underscores, more than MaxUsageReportItems
 // items, a count or action without org or token id, an hour that is not
@@ -196,13 +200,13 @@ func ParseUsageReport(body []byte) (UsageReport, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&r); err != nil {
-		return UsageReport{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+		return UsageReport{}, fmt.Errorf("%w: %w", ErrMalformedReport, err)
 	}
 	if dec.More() {
-		return UsageReport{}, fmt.Errorf("%w: trailing data after the JSON object", ErrMalformed)
+		return UsageReport{}, fmt.Errorf("%w: trailing data after the JSON object", ErrMalformedReport)
 	}
 	if err := r.check(); err != nil {
-		return UsageReport{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+		return UsageReport{}, fmt.Errorf("%w: %w", ErrMalformedReport, err)
 	}
 	return r, nil
 }

@@ -74,8 +74,8 @@ func TestParseUsageReportRefusesWhatTheStoreMustNotApply(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, err := DecodeUsageReport(bytes.NewReader(body), true); !errors.Is(err, ErrMalformed) {
-				t.Fatalf("got (%+v, %v), want an error wrapping ErrMalformed", got, err)
+			if got, err := DecodeUsageReport(bytes.NewReader(body), true); !errors.Is(err, ErrMalformedReport) {
+				t.Fatalf("got (%+v, %v), want an error wrapping ErrMalformedReport", got, err)
 			}
 		})
 	}
@@ -86,8 +86,8 @@ func TestParseUsageReportRefusesWhatTheStoreMustNotApply(t *testing.T) {
 		{"an action time that is not RFC 3339", `{"id":"a-1","actions":[{"action":"registry.push","at":"yesterday","org":"a","token_id":"t"}]}`},
 	} {
 		t.Run(tt.name+" is refused", func(t *testing.T) {
-			if _, err := ParseUsageReport([]byte(tt.body)); !errors.Is(err, ErrMalformed) {
-				t.Fatalf("got %v, want an error wrapping ErrMalformed", err)
+			if _, err := ParseUsageReport([]byte(tt.body)); !errors.Is(err, ErrMalformedReport) {
+				t.Fatalf("got %v, want an error wrapping ErrMalformedReport", err)
 			}
 		})
 	}
@@ -117,8 +117,8 @@ func TestDecodeUsageReportReadsPlainJSONWhenNotGzipped(t *testing.T) {
 	if err != nil || r.ID != "a-1" {
 		t.Fatalf("got (%+v, %v), want the batch a-1", r, err)
 	}
-	if _, err := DecodeUsageReport(strings.NewReader(`{"id":"a-1"}`), true); !errors.Is(err, ErrMalformed) {
-		t.Fatalf("plain JSON declared gzip: got %v, want ErrMalformed", err)
+	if _, err := DecodeUsageReport(strings.NewReader(`{"id":"a-1"}`), true); !errors.Is(err, ErrMalformedReport) {
+		t.Fatalf("plain JSON declared gzip: got %v, want ErrMalformedReport", err)
 	}
 }
 
@@ -134,8 +134,8 @@ func FuzzParseUsageReport(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		got, err := ParseUsageReport(body)
 		if err != nil {
-			if !errors.Is(err, ErrMalformed) {
-				t.Fatalf("error %v does not wrap ErrMalformed", err)
+			if !errors.Is(err, ErrMalformedReport) {
+				t.Fatalf("error %v does not wrap ErrMalformedReport", err)
 			}
 			return
 		}

@@ -23,6 +23,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
 	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
@@ -43,7 +44,8 @@ type Config struct {
 	// with adminkeys.Load). At least one is required: org management
 	// tokens are created with one first.
 	AdminKeys *adminkeys.Ring
-	// GatewayKeys authorize /v1/introspect and /v1/revocations; several may
+	// GatewayKeys authorize /v1/introspect, /v1/revocations and
+	// /v1/usage-reports; several may
 	// be set while rotating, each at least MinKeyLength bytes. Default
 	// none: gateways get 401.
 	GatewayKeys []string
@@ -125,10 +127,13 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /v1/orgs/{org}/tokens/{id}/activate", s.authenticated(s.activateToken))
 	s.mux.Handle("POST /v1/orgs/{org}/tokens/{id}/revoke", s.authenticated(s.revokeToken))
 	s.mux.Handle("GET /v1/orgs/{org}/audit", s.authenticated(s.audit))
+	s.mux.Handle("GET /v1/orgs/{org}/usage", s.authenticated(s.usage))
+	s.mux.Handle("GET /v1/orgs/{org}/activity", s.authenticated(s.activity))
 	s.mux.Handle("GET /v1/whoami", s.authenticated(s.whoami))
 
 	s.mux.Handle("POST /v1/introspect", s.asGateway(s.introspect))
 	s.mux.Handle("GET /v1/revocations", s.asGateway(s.revocations))
+	s.mux.Handle("POST "+storeapi.UsageReportsPath, s.asGateway(s.usageReport))
 }
 
 // ServeHTTP routes r, answering unknown routes and methods in the JSON

@@ -29,6 +29,8 @@ import (
 const (
 	AliceKey     = "alice-admin-key-for-servertest-0123456789"
 	BootstrapKey = "bootstrap-admin-key-for-servertest-0123456789"
+	// GatewayKey is the gateway key of every server, for usage reports.
+	GatewayKey = "gateway-key-for-servertest-0123456789abcdef"
 )
 
 // T0 is where the server's clock starts.
@@ -67,7 +69,7 @@ func start(t *testing.T, st store.Store) *env {
 		t.Fatalf("loading admin keys: %v", err)
 	}
 	clk := &clock{t: T0}
-	srv, err := server.New(server.Config{Store: st, AdminKeys: keys, Now: clk.now})
+	srv, err := server.New(server.Config{Store: st, AdminKeys: keys, GatewayKeys: []string{GatewayKey}, Now: clk.now})
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
