@@ -189,9 +189,9 @@ func TestAReportCountsExactlyWhatWasServed(t *testing.T) {
 		trail = append(trail, fmt.Sprintf("%s %s tag=%s digest=%s reason=%s", e.Action, e.TokenID, e.Tag, e.Digest, e.Reason))
 	}
 	want := map[string]bool{
-		"registry.push tok_a tag=v2 digest= reason=":                                      true,
+		"registry.push tok_a tag=v2 digest= reason=":                                       true,
 		"registry.delete tok_a tag= digest=sha256:" + fmt.Sprintf("%064d", 1) + " reason=": true,
-		"token.inactive_used tok_b tag= digest= reason=revoked":                           true,
+		"token.inactive_used tok_b tag= digest= reason=revoked":                            true,
 	}
 	if len(trail) != len(want) {
 		t.Fatalf("activity %q, want the push, the delete and the inactive presentation", trail)
