@@ -27,6 +27,13 @@ const adminKey = "cli-test-admin-key-0123456789abcdef"
 // startServer runs a real oatstore handler on a loopback port.
 func startServer(t *testing.T) string {
 	t.Helper()
+	return startServerWithGatewayKey(t, "")
+}
+
+// startServerWithGatewayKey is startServer accepting gatewayKey (if not
+// empty) from gateways, for usage reports.
+func startServerWithGatewayKey(t *testing.T, gatewayKey string) string {
+	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "cli.db"))
 	if err != nil {
 		t.Fatalf("opening store: %v", err)
@@ -35,7 +42,11 @@ func startServer(t *testing.T) string {
 	if err != nil {
 		t.Fatalf("loading admin key: %v", err)
 	}
-	srv, err := server.New(server.Config{Store: st, AdminKeys: keys})
+	var gatewayKeys []string
+	if gatewayKey != "" {
+		gatewayKeys = []string{gatewayKey}
+	}
+	srv, err := server.New(server.Config{Store: st, AdminKeys: keys, GatewayKeys: gatewayKeys})
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
