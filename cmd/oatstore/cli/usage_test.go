@@ -105,3 +105,15 @@ func TestUsageAndActivityByLabel(t *testing.T) {
 		}
 	})
 }
+
+func TestServeRefusesARetentionShorterThanADay(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--usage-retention", "1h"},
+		{"serve", "--activity-retention", "soon"},
+	} {
+		code, _, errOut := run(map[string]string{"OATSTORE_ADMIN_KEY": adminKey}, args...)
+		if code != 2 || !strings.Contains(errOut, args[1]+" ") || !strings.Contains(errOut, "want a duration of a day or more") {
+			t.Errorf("%q: exit %d, %s; want a usage error naming %s", args, code, errOut, args[1])
+		}
+	}
+}

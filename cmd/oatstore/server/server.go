@@ -54,6 +54,14 @@ type Config struct {
 	Logger *zap.Logger
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
+	// Retention is how long usage and registry activity are kept; zero
+	// fields take store.DefaultUsageRetention (13 months) and
+	// store.DefaultActivityRetention (90 days). The management audit is
+	// kept for good.
+	Retention store.Retention
+	// PruneEvery is how often what is past Retention is deleted. Default
+	// 1h; negative turns pruning off.
+	PruneEvery time.Duration
 }
 
 // Server is the oatstore HTTP handler. Close it to stop its background
@@ -68,6 +76,10 @@ type Server struct {
 	changes  *notifier
 	lastUsed *lastUsed
 	done     chan struct{}
+	// retention and pruned are the background prune's: its rule, and
+	// closed when it has stopped.
+	retention store.Retention
+	pruned    chan struct{}
 
 	closeOnce sync.Once
 }
@@ -94,6 +106,9 @@ func New(cfg Config) (*Server, error) {
 		mux:     http.NewServeMux(),
 		changes: newNotifier(),
 		done:    make(chan struct{}),
+		pruned:  make(chan struct{}),
+
+		retention: cfg.Retention,
 	}
 	if s.log == nil {
 		s.log = zap.NewNop()
@@ -109,6 +124,14 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.lastUsed = newLastUsed(s.store, s.now, s.log)
 	s.routes()
+	switch every := cfg.PruneEvery; {
+	case every < 0:
+		close(s.pruned)
+	case every == 0:
+		go s.prune(DefaultPruneEvery)
+	default:
+		go s.prune(every)
+	}
 	return s, nil
 }
 
@@ -158,6 +181,7 @@ func (s *Server) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		close(s.done)
+		<-s.pruned
 		err = s.lastUsed.close()
 	})
 	return err
