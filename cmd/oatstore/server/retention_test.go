@@ -59,8 +59,8 @@ func TestTheServerPrunesUsageAndActivityPastRetention(t *testing.T) {
 		return len(rows), registry, management
 	}
 	steps := []struct {
-		name                         string
-		advance                      time.Duration
+		name                        string
+		advance                     time.Duration
 		usage, registry, management int
 	}{
 		{"within every retention everything stays", 6 * 24 * time.Hour, 1, 1, 1},
