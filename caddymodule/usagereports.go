@@ -10,6 +10,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
 
+	"github.com/oatgate/oatgate/caddymodule/decide"
 	"github.com/oatgate/oatgate/caddymodule/registryreq"
 	"github.com/oatgate/oatgate/caddymodule/storeapi"
 	"github.com/oatgate/oatgate/caddymodule/usagereport"
@@ -73,11 +74,12 @@ func loadReporter(cfg usagereport.Config, logger *zap.Logger, observer usagerepo
 	return shared.Reporter, poolKey, nil
 }
 
-// report hands x's finished request to the usage reporter: its event, what
-// the request was on, and for a pushed manifest the digest the registry
-// answered with.
+// report hands x's finished registry request to the usage reporter: its
+// event, what the request was on, and for a pushed manifest the digest the
+// registry answered with. Token endpoint requests are not registry
+// requests: they are in the usage log only.
 func (ra *RegistryAuth) report(x *exchange) {
-	if ra.reports == nil || x.ev.TokenID == "" {
+	if ra.reports == nil || x.ev.TokenID == "" || x.event == decide.EventToken {
 		return
 	}
 	req := usagereport.Request{Event: &x.ev, At: x.start}
