@@ -28,12 +28,20 @@ func (r *Reporter) seal() {
 	for i := range r.shards {
 		s := &r.shards[i]
 		s.mu.Lock()
-		for _, c := range s.counts {
-			counts = append(counts, *c)
+		// A token's entry held room for its last use; one that only had
+		// denials has none to send, and gives its room back.
+		var unsent int64
+		for _, tu := range s.tokens {
+			for _, c := range tu.repos {
+				counts = append(counts, *c)
+			}
+			if tu.last.At.IsZero() {
+				unsent++
+			} else {
+				last = append(last, tu.last)
+			}
 		}
-		for _, u := range s.last {
-			last = append(last, u)
-		}
+		r.items.Add(-unsent)
 		acts = append(acts, s.actions...)
 		s.reset()
 		s.mu.Unlock()

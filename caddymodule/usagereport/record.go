@@ -1,7 +1,6 @@
 package usagereport
 
 import (
-	"hash/maphash"
 	"net/http"
 	"strings"
 	"sync"
@@ -46,31 +45,52 @@ const numShards = 16
 // shard holds what was counted of some tokens since the last seal.
 type shard struct {
 	mu      sync.Mutex
-	counts  map[countKey]*storeapi.UsageCount
-	last    map[tokenKey]storeapi.LastUse
+	tokens  map[tokenKey]*tokenUsage
 	actions []storeapi.RegistryAction
+	hot     hot
 }
 
 func (s *shard) reset() {
-	s.counts = map[countKey]*storeapi.UsageCount{}
-	s.last = map[tokenKey]storeapi.LastUse{}
+	s.tokens = map[tokenKey]*tokenUsage{}
 	s.actions = nil
-}
-
-// countKey is a counter's key: the event's own strings and the hour, so a
-// lookup allocates nothing.
-type countKey struct {
-	org, token, repository string
-	hour                   int64
+	s.hot = hot{}
 }
 
 type tokenKey struct{ org, token string }
 
-var seed = maphash.MakeSeed()
-
-func (r *Reporter) shard(token string) *shard {
-	return &r.shards[maphash.String(seed, token)&(numShards-1)]
+// tokenUsage is one token's counters by repository and hour, and its last
+// allowed request (At zero: none yet).
+type tokenUsage struct {
+	label string
+	repos map[repoHour]*storeapi.UsageCount
+	last  storeapi.LastUse
 }
+
+// repoHour keys a counter within a token: the event's own repository
+// string and the hour, so a lookup allocates nothing.
+type repoHour struct {
+	repository string
+	hour       int64
+}
+
+// shard picks a token's shard by the last byte of its id: ids end in
+// random characters, and hashing the id again would cost as much as the
+// map lookups that follow.
+func (r *Reporter) shard(token string) *shard {
+	return &r.shards[token[len(token)-1]&(numShards-1)]
+}
+
+// counter is which counter a request adds to, beside requests and bytes.
+type counter uint8
+
+const (
+	none counter = iota
+	pulls
+	versionChecks
+	pushes
+	deletes
+	denials
+)
 
 // Record counts one finished request of a token: every request the
 // gateway decided for a token the store knows, allowed or denied.
@@ -84,51 +104,104 @@ func (r *Reporter) Record(req Request) {
 	}
 	denied := ev.Decision == usage.Deny
 	ok := ev.Status >= 200 && ev.Status < 300
-	var c storeapi.UsageCount
-	c.Requests, c.BytesIn, c.BytesOut = 1, ev.BytesIn, ev.BytesOut
-	var action string
+	var (
+		which  counter
+		action string
+	)
 	switch {
 	case denied:
-		c.Denied = 1
+		which = denials
 		if req.Inactive != storeapi.ReasonUnknown {
 			action = storeapi.ActionInactiveUsed
 		}
 	case req.Target == Manifest && ev.Method == http.MethodGet && ok:
-		c.Pulls = 1
+		which = pulls
 	case req.Target == Manifest && ev.Method == http.MethodHead:
-		c.VersionChecks = 1
+		which = versionChecks
 	case req.Target == Manifest && ev.Method == http.MethodPut && ok:
-		c.Pushes, action = 1, storeapi.ActionPush
+		which, action = pushes, storeapi.ActionPush
 	case (req.Target == Manifest || req.Target == Blob) && ev.Method == http.MethodDelete && ok:
-		c.Deletes, action = 1, storeapi.ActionDelete
+		which, action = deletes, storeapi.ActionDelete
 	}
 	unix := req.At.Unix()
 	hour := unix - unix%3600
 
 	s := r.shard(ev.TokenID)
 	s.mu.Lock()
-	if cur := s.counts[countKey{ev.Org, ev.TokenID, ev.Repository, hour}]; cur != nil {
-		cur.Add(c)
-	} else if r.reserve() {
-		// Only a new key allocates; c itself stays on the stack.
-		n := new(storeapi.UsageCount)
-		*n = c
-		n.Org, n.TokenID, n.TokenLabel = ev.Org, ev.TokenID, ev.TokenLabel
-		n.Repository, n.Hour = strings.Clone(ev.Repository), hour
-		s.counts[countKey{n.Org, n.TokenID, n.Repository, hour}] = n
+	tu, cur := s.find(r, ev, hour)
+	if cur != nil {
+		cur.Requests++
+		cur.BytesIn += ev.BytesIn
+		cur.BytesOut += ev.BytesOut
+		switch which {
+		case pulls:
+			cur.Pulls++
+		case versionChecks:
+			cur.VersionChecks++
+		case pushes:
+			cur.Pushes++
+		case deletes:
+			cur.Deletes++
+		case denials:
+			cur.Denied++
+		}
 	}
-	if !denied {
-		k := tokenKey{ev.Org, ev.TokenID}
-		if cur, seen := s.last[k]; seen || r.reserve() {
-			if !seen || !req.At.Before(cur.At) {
-				s.last[k] = storeapi.LastUse{Org: ev.Org, TokenID: ev.TokenID, At: req.At, ClientIP: ev.ClientIP, UserAgent: ev.UserAgent}
-			}
+	if tu != nil && !denied && !req.At.Before(tu.last.At) {
+		last := &tu.last
+		if last.TokenID == "" {
+			last.Org, last.TokenID = ev.Org, ev.TokenID
+		}
+		last.At = req.At
+		// Most requests come from the client that came before.
+		if last.ClientIP != ev.ClientIP {
+			last.ClientIP = ev.ClientIP
+		}
+		if last.UserAgent != ev.UserAgent {
+			last.UserAgent = ev.UserAgent
 		}
 	}
 	if action != "" && r.reserve() {
 		s.actions = append(s.actions, newAction(action, &req))
 	}
 	s.mu.Unlock()
+}
+
+// find returns the token's usage and its counter for ev's repository and
+// hour, creating them if there is room (nil when there is not). The
+// counter the shard found last is checked first, without hashing: the
+// requests of one pull come one after another from one token on one
+// repository. s.mu is held.
+func (s *shard) find(r *Reporter, ev *usage.Event, hour int64) (*tokenUsage, *storeapi.UsageCount) {
+	if h := &s.hot; h.count != nil && h.hour == hour && h.token == ev.TokenID && h.repository == ev.Repository && h.org == ev.Org {
+		return h.tu, h.count
+	}
+	tu := s.tokens[tokenKey{ev.Org, ev.TokenID}]
+	if tu == nil {
+		if !r.reserve() {
+			return nil, nil
+		}
+		tu = &tokenUsage{label: ev.TokenLabel, repos: map[repoHour]*storeapi.UsageCount{}}
+		s.tokens[tokenKey{ev.Org, ev.TokenID}] = tu
+	}
+	cur := tu.repos[repoHour{ev.Repository, hour}]
+	if cur == nil {
+		if !r.reserve() {
+			return tu, nil
+		}
+		repo := strings.Clone(ev.Repository)
+		cur = &storeapi.UsageCount{Org: ev.Org, TokenID: ev.TokenID, TokenLabel: ev.TokenLabel, Repository: repo, Hour: hour}
+		tu.repos[repoHour{repo, hour}] = cur
+	}
+	s.hot = hot{org: ev.Org, token: ev.TokenID, repository: cur.Repository, hour: hour, tu: tu, count: cur}
+	return tu, cur
+}
+
+// hot is the counter a shard found last.
+type hot struct {
+	org, token, repository string
+	hour                   int64
+	tu                     *tokenUsage
+	count                  *storeapi.UsageCount
 }
 
 // newAction is the registry action of a push, a delete or an inactive
