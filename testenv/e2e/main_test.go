@@ -31,10 +31,6 @@ func TestMain(m *testing.M) {
 			// the cache entry, can explain a refusal within 2 s.
 			"cache_ttl": "1h",
 			"max_stale": "2h",
-			// Reactivation widens access, so it is not in the revocation
-			// feed: a gateway that cached the refusal learns of it when the
-			// negative entry expires.
-			"negative_ttl": "2s",
 		},
 	})
 	if err != nil {

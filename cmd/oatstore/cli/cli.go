@@ -36,6 +36,10 @@ func Main(args []string, env Env, stdout, stderr io.Writer) int {
 		err = tokenCmd(args[1:], env, stdout, stderr)
 	case "audit":
 		err = auditCmd(args[1:], env, stdout, stderr)
+	case "usage":
+		err = usageCmd(args[1:], env, stdout, stderr)
+	case "activity":
+		err = activityCmd(args[1:], env, stdout, stderr)
 	case "whoami":
 		err = whoamiCmd(args[1:], env, stdout, stderr)
 	case "webhook":
@@ -79,6 +83,8 @@ const usage = `usage:
   oatstore token update --org ORG ID|LABEL [--label L] [--description D] [--scope S...] [--expires T]
   oatstore token deactivate|activate|revoke|delete --org ORG ID|LABEL
   oatstore audit --org ORG [--since T] [--until T] [--action A] [--limit N] [--cursor C]
+  oatstore usage --org ORG [--period hour|day|month] [--since T] [--until T] [--token ID|LABEL] [--repository R] [--csv]
+  oatstore activity --org ORG [--token ID|LABEL] [--kind management|registry] [--since T] [--until T] [--limit N] [--cursor C]
   oatstore whoami
   oatstore webhook set --org ORG NAME [--url URL] [--event E...] [--secret-file FILE|-]
   oatstore webhook list --org ORG
@@ -105,7 +111,9 @@ serve takes admin keys from OATSTORE_ADMIN_KEYS ("alice=KEY,bob=KEY"),
 Client commands take --server (or OATSTORE_SERVER, default http://127.0.0.1:8081;
 a bare host:port means http:// on loopback only), --admin-key (or
 OATSTORE_ADMIN_KEY) or, for an org's own management, --token (or
-OATSTORE_TOKEN), --actor (or OATSTORE_ACTOR) and --json.
+OATSTORE_TOKEN), --actor (or OATSTORE_ACTOR) and --json. In usage and
+activity, --token names the token to report on, and a management token is
+passed as --auth-token (or OATSTORE_TOKEN).
 `
 
 // usageError is a command-line mistake; Main prints the usage after it.

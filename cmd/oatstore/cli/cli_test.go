@@ -28,6 +28,13 @@ const adminKey = "cli-test-admin-key-0123456789abcdef"
 // with may change its config first.
 func startServer(t *testing.T, with ...func(*server.Config)) string {
 	t.Helper()
+	return startServerWithGatewayKey(t, "", with...)
+}
+
+// startServerWithGatewayKey is startServer accepting gatewayKey (if not
+// empty) from gateways, for usage reports.
+func startServerWithGatewayKey(t *testing.T, gatewayKey string, with ...func(*server.Config)) string {
+	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "cli.db"))
 	if err != nil {
 		t.Fatalf("opening store: %v", err)
@@ -36,7 +43,11 @@ func startServer(t *testing.T, with ...func(*server.Config)) string {
 	if err != nil {
 		t.Fatalf("loading admin key: %v", err)
 	}
-	cfg := server.Config{Store: st, AdminKeys: keys}
+	var gatewayKeys []string
+	if gatewayKey != "" {
+		gatewayKeys = []string{gatewayKey}
+	}
+	cfg := server.Config{Store: st, AdminKeys: keys, GatewayKeys: gatewayKeys}
 	for _, f := range with {
 		f(&cfg)
 	}

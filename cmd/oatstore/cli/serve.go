@@ -21,6 +21,7 @@ import (
 
 	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
 	"github.com/oatgate/oatgate/cmd/oatstore/server"
+	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
 // errNoAdminKey explains how to configure the one thing serve cannot
@@ -41,6 +42,8 @@ func serve(args []string, env Env, stderr io.Writer) error {
 	level := zapcore.InfoLevel
 	fs.Var(&level, "log-level", "log level: debug, info, warn, error")
 	hookOpts := webhookFlags(fs)
+	usageRetention := fs.String("usage-retention", or(env("OATSTORE_USAGE_RETENTION"), "395d"), "how long hourly usage is kept, e.g. 395d (13 months) (env OATSTORE_USAGE_RETENTION)")
+	activityRetention := fs.String("activity-retention", or(env("OATSTORE_ACTIVITY_RETENTION"), "90d"), "how long registry activity (pushes, deletes, inactive tokens presented) is kept; the management audit is kept for good (env OATSTORE_ACTIVITY_RETENTION)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -51,6 +54,17 @@ func serve(args []string, env Env, stderr io.Writer) error {
 	hooks := hookOpts(*dev)
 	if err := webhookFlagsValid(hooks); err != nil {
 		return err
+	}
+	var retention store.Retention
+	for _, r := range []struct {
+		flag, value string
+		dst         *time.Duration
+	}{{"usage-retention", *usageRetention, &retention.Usage}, {"activity-retention", *activityRetention, &retention.Activity}} {
+		d, ok := parseDuration(r.value)
+		if !ok || d < 24*time.Hour {
+			return usageErrorf("--%s %q: want a duration of a day or more, e.g. 90d", r.flag, r.value)
+		}
+		*r.dst = d
 	}
 	if *adminKey == "" {
 		*adminKey = env("OATSTORE_ADMIN_KEY")
@@ -93,7 +107,7 @@ func serve(args []string, env Env, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	srv, err := server.New(server.Config{Store: st, AdminKeys: keys, GatewayKeys: gatewayKeys, Logger: logger, Webhooks: hooks})
+	srv, err := server.New(server.Config{Store: st, AdminKeys: keys, GatewayKeys: gatewayKeys, Logger: logger, Retention: retention, Webhooks: hooks})
 	if err != nil {
 		return fmt.Errorf("starting server: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
 	"github.com/oatgate/oatgate/cmd/oatstore/server"
 	"github.com/oatgate/oatgate/cmd/oatstore/server/servertest"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
@@ -161,6 +162,13 @@ func TestEveryWebhookEventReachesASubscribedReceiver(t *testing.T) {
 	tok := e.create("acme", map[string]any{"label": "ci", "scopes": []string{"repository:acme/app:pull"}, "expires_in": "40d"})
 	gone := e.create("acme", ciToken("gone"))
 	e.mustStatus(e.admin("POST", "/v1/orgs/acme/tokens/"+gone.ID+"/revoke", nil), http.StatusOK)
+	// A gateway reports the revoked token presented, twice in one batch
+	// and the batch twice: one event.
+	presented := storeapi.RegistryAction{Action: storeapi.ActionInactiveUsed, At: e.clock.Now(), Org: "acme", TokenID: gone.ID, Reason: storeapi.ReasonRevoked, ClientIP: "192.0.2.7", UserAgent: "docker/27.0"}
+	report := mustJSON(t, storeapi.UsageReport{ID: "gw-1", Actions: []storeapi.RegistryAction{presented, presented}})
+	for range 2 {
+		e.mustStatus(e.do("POST", storeapi.UsageReportsPath, gatewayKey, "application/json", strings.NewReader(report)), http.StatusOK)
+	}
 	var test struct {
 		EventID string `json:"event_id"`
 	}
@@ -180,7 +188,7 @@ func TestEveryWebhookEventReachesASubscribedReceiver(t *testing.T) {
 		sort.Strings(out)
 		return out
 	}
-	want := []string{"token.created " + gone.ID + " 0", "token.created " + tok.ID + " 0", "token.revoked " + gone.ID + " 0", "webhook.test  0"}
+	want := []string{"token.created " + gone.ID + " 0", "token.created " + tok.ID + " 0", "token.inactive_used " + gone.ID + " 0", "token.revoked " + gone.ID + " 0", "webhook.test  0"}
 	testenv.Eventually(t, 10*time.Second, "the changes' events", func() bool { return len(all.Delivered()) == len(want) })
 	exp := *tok.ExpiresAt
 	for _, s := range []struct {
@@ -212,6 +220,10 @@ func TestEveryWebhookEventReachesASubscribedReceiver(t *testing.T) {
 		case store.EventTokenExpiring, store.EventTokenExpired:
 			if ev.Data.ExpiresAt == nil || !ev.Data.ExpiresAt.Equal(exp) || ev.Token.Label != "ci" {
 				t.Errorf("%s = %+v; want the expiry %v and the token's label", ev.Type, ev, exp)
+			}
+		case store.EventTokenInactiveUsed:
+			if ev.Data.Reason != "revoked" || ev.Data.ClientIP != "192.0.2.7" || ev.Data.UserAgent != "docker/27.0" || ev.Token.RevokedAt == nil {
+				t.Errorf("%s = %+v; want the reason, the client and the revoked token", ev.Type, ev)
 			}
 		case store.EventTokenCreated, store.EventTokenRevoked:
 			if ev.Data.Actor != "admin:admin" || ev.Org != "acme" {

@@ -34,6 +34,8 @@ func TokenFields(t *Token) []Field {
 		{"active", &t.Active},
 		{"revoked_at", &t.RevokedAt},
 		{"last_used_at", &t.LastUsedAt},
+		{"last_used_ip", &t.LastUsedIP},
+		{"last_user_agent", &t.LastUserAgent},
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
 )
 
 // eventIDPrefix starts every event id.
@@ -87,7 +89,7 @@ type InactiveUse struct {
 	// At is when the gateway saw it.
 	At time.Time
 	// Reason is what the gateway saw: revoked, deactivated or expired; ""
-	// lets the store decide from the token as stored.
+	// or unknown lets the store decide from the token as stored.
 	Reason string
 	// ClientIP and UserAgent are the client's.
 	ClientIP  string
@@ -108,7 +110,7 @@ const inactiveUsedEvery = time.Hour
 // nothing when no reason applies or no webhook subscribes.
 func emitInactiveUsed(ctx context.Context, tx Tx, t Token, u InactiveUse) error {
 	reason := u.Reason
-	if reason == "" {
+	if reason == "" || reason == storeapi.ReasonUnknown.String() {
 		reason = inactiveReason(t, u.At)
 	}
 	if reason == "" {

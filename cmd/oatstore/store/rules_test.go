@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
 )
 
 // raceBackend is a Backend whose every label check passes and whose token
@@ -47,6 +49,12 @@ func (raceTx) InsertDelivery(context.Context, Delivery) error      { return nil 
 func (raceTx) ClaimNotice(context.Context, string, string, time.Time) (bool, error) {
 	return false, nil
 }
+
+// The usage report rows (issue 16) are never reached by these cases.
+func (raceTx) ClaimBatch(context.Context, string, time.Time) (bool, error)    { return true, nil }
+func (raceTx) AddUsage(context.Context, storeapi.UsageCount) error            { return nil }
+func (raceTx) RecordLastUse(context.Context, storeapi.LastUse) error          { return nil }
+func (raceTx) AppendRegistryActivity(context.Context, RegistryActivity) error { return nil }
 
 func TestAWriteThatLosesALabelRaceIsAConflict(t *testing.T) {
 	ctx := context.Background()

@@ -30,6 +30,8 @@ import (
 const (
 	AliceKey     = "alice-admin-key-for-servertest-0123456789"
 	BootstrapKey = "bootstrap-admin-key-for-servertest-0123456789"
+	// GatewayKey is the gateway key of every server, for usage reports.
+	GatewayKey = "gateway-key-for-servertest-0123456789abcdef"
 )
 
 // T0 is where the server's clock starts.
@@ -80,7 +82,7 @@ func startWith(t *testing.T, st store.Store, clk *clock, hooks webhook.Options) 
 	if err != nil {
 		t.Fatalf("loading admin keys: %v", err)
 	}
-	srv, err := server.New(server.Config{Store: st, AdminKeys: keys, Now: clk.now, Webhooks: hooks})
+	srv, err := server.New(server.Config{Store: st, AdminKeys: keys, GatewayKeys: []string{GatewayKey}, Now: clk.now, Webhooks: hooks})
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}

@@ -75,6 +75,55 @@ var migrations = [][]string{
 	// the client declares in X-Oatstore-Actor moves to its own column.
 	// Older rows keep the declared actor and an empty on_behalf_of.
 	{`ALTER TABLE audit ADD COLUMN on_behalf_of TEXT NOT NULL DEFAULT ''`},
+	// usage reports (issue 16), as in the SQLite backend: hourly counters
+	// per org, token and repository (hours in Unix seconds); registry
+	// actions gateways report; the ids of applied batches, so a retried
+	// one is applied once; and a token's last client address and
+	// User-Agent.
+	{
+		`CREATE TABLE usage_hourly (
+			org            TEXT NOT NULL,
+			token_id       TEXT NOT NULL,
+			repository     TEXT NOT NULL,
+			hour           BIGINT NOT NULL,
+			token_label    TEXT NOT NULL,
+			requests       BIGINT NOT NULL,
+			pulls          BIGINT NOT NULL,
+			version_checks BIGINT NOT NULL,
+			pushes         BIGINT NOT NULL,
+			deletes        BIGINT NOT NULL,
+			denied         BIGINT NOT NULL,
+			bytes_in       BIGINT NOT NULL,
+			bytes_out      BIGINT NOT NULL,
+			PRIMARY KEY (org, token_id, repository, hour)
+		)`,
+		`CREATE INDEX usage_hourly_org_hour ON usage_hourly (org, hour)`,
+		`CREATE INDEX usage_hourly_hour ON usage_hourly (hour)`,
+		`CREATE TABLE registry_activity (
+			id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+			org         TEXT NOT NULL,
+			at          TIMESTAMPTZ NOT NULL,
+			action      TEXT NOT NULL,
+			token_id    TEXT NOT NULL,
+			token_label TEXT NOT NULL,
+			repository  TEXT NOT NULL,
+			tag         TEXT NOT NULL,
+			digest      TEXT NOT NULL,
+			reason      TEXT NOT NULL,
+			client_ip   TEXT NOT NULL,
+			user_agent  TEXT NOT NULL
+		)`,
+		`CREATE INDEX registry_activity_org_at ON registry_activity (org, at, id)`,
+		`CREATE INDEX registry_activity_at ON registry_activity (at)`,
+		`CREATE INDEX audit_org_at ON audit (org, at, id)`,
+		`CREATE TABLE usage_batches (
+			id          TEXT PRIMARY KEY,
+			received_at TIMESTAMPTZ NOT NULL
+		)`,
+		`CREATE INDEX usage_batches_received ON usage_batches (received_at)`,
+		`ALTER TABLE tokens ADD COLUMN last_used_ip TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE tokens ADD COLUMN last_user_agent TEXT NOT NULL DEFAULT ''`,
+	},
 	// webhooks (issue 16 item 5), as in the SQLite backend: each org's
 	// webhooks, the outbox of events written with the change that causes
 	// them, one delivery row per (webhook, event) leased by the replica

@@ -20,9 +20,6 @@ var (
 	deliveryInsert  = `INSERT INTO deliveries (` + strings.Join(store.DeliveryColumns[1:], ", ") + `) VALUES (` + marks(len(store.DeliveryColumns)-1) + `)`
 )
 
-// marks renders n "?" placeholders.
-func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
-
 func scanWebhook(s store.Scanner) (store.Webhook, error) { return store.ScanWebhook(s, fromColumn) }
 
 func scanDelivery(s store.Scanner) (store.Delivery, error) { return store.ScanDelivery(s, fromColumn) }

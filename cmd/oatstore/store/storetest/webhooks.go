@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
@@ -31,6 +32,7 @@ var webhookCases = []behaviour{
 	{"replicas scanning at once send each expiry notice once", expiryUnderConcurrency},
 	{"deleting a webhook drops its pending deliveries", deleteDropsDeliveries},
 	{"pruning drops old finished deliveries and notice claims, never a pending one nor a notice again", pruneHistory},
+	{"an inactive token presented queues token.inactive_used once an hour, also from a batch applied twice", inactiveUsedQueued},
 }
 
 // Secret is the signing secret of the suite's webhooks.
@@ -537,5 +539,53 @@ func pruneHistory(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	if got := notices(t, st, later); len(got) != 0 {
 		t.Errorf("after pruning the claims, the scan queued %v again", got)
+	}
+}
+
+func inactiveUsedQueued(t *testing.T, open func(t *testing.T) store.Store) {
+	a, b := open(t), open(t)
+	ctx := context.Background()
+	PutOrg(t, a, "acme", 100)
+	putHook(t, a, "acme", "ops", store.EventTokenInactiveUsed)
+	putHook(t, a, "acme", "other", store.EventTokenRevoked)
+	mustCreate(t, a, "acme", "tok_a")
+	if _, err := revoke(a, "acme", "tok_a", T0); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range claimAll(t, a, T0) { // other's token.revoked
+		if _, _, err := a.FinishDelivery(ctx, d, store.Outcome{At: T0, Status: 200}, policy); err != nil {
+			t.Fatal(err)
+		}
+	}
+	presented := func(id string, after time.Duration, ip string) storeapi.RegistryAction {
+		return storeapi.RegistryAction{Action: storeapi.ActionInactiveUsed, At: T0.Add(after), Org: "acme", TokenID: id, Reason: storeapi.ReasonRevoked, ClientIP: ip, UserAgent: "docker/27.0"}
+	}
+	first := storeapi.UsageReport{ID: "gw1-1", Actions: []storeapi.RegistryAction{
+		presented("tok_a", time.Minute, "192.0.2.1"),
+		presented("tok_a", 2*time.Minute, "192.0.2.2"),
+		presented("tok_zz", 3*time.Minute, "192.0.2.3"), // unknown: in the trail, no event
+		presented("tok_a", 70*time.Minute, "192.0.2.4"),
+	}}
+	for _, st := range []store.Store{a, b} { // the second is a retry
+		if _, err := st.IngestUsage(ctx, first, T0.Add(2*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Another gateway's batch, same hour: no second event.
+	if _, err := b.IngestUsage(ctx, storeapi.UsageReport{ID: "gw2-1", Actions: []storeapi.RegistryAction{presented("tok_a", 30*time.Minute, "192.0.2.9")}}, T0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range claimAll(t, b, T0.Add(3*time.Hour)) {
+		bd := bodyOf(t, d)
+		got = append(got, fmt.Sprintf("%s %s %s %s %s %s", d.Webhook, bd.Type, bd.Token.ID, bd.Data.Reason, bd.Data.ClientIP, bd.At.Sub(T0)))
+	}
+	sort.Strings(got)
+	want := []string{
+		"ops token.inactive_used tok_a revoked 192.0.2.1 1m0s",
+		"ops token.inactive_used tok_a revoked 192.0.2.4 1h10m0s",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("deliveries = %v, want %v", got, want)
 	}
 }
