@@ -45,6 +45,9 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //		token_ttl       <duration>
 //		service         <name>
 //		token_key       <secret>
+//		usage_reports   on|off
+//		usage_report_interval <duration>
+//		usage_report_buffer   <items>
 //	}
 //
 // `store` and `store_key` are required; every other option has a default.
@@ -162,6 +165,27 @@ func (ra *RegistryAuth) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 		case "token_key":
 			if err := oneString(d, &ra.TokenKey); err != nil {
+				return err
+			}
+		case "usage_reports":
+			var v string
+			if err := oneString(d, &v); err != nil {
+				return err
+			}
+			if v != "on" && v != "off" {
+				return d.Errf("usage_reports %q: want on or off", v)
+			}
+			on := v == "on"
+			ra.UsageReports = &on
+		case "usage_report_interval":
+			if err := oneDuration(d, &ra.UsageReportInterval); err != nil {
+				return err
+			}
+			if ra.UsageReportInterval == 0 {
+				return d.Errf("usage_report_interval must be more than 0; use usage_reports off to stop reports")
+			}
+		case "usage_report_buffer":
+			if err := oneInt(d, &ra.UsageReportBuffer); err != nil {
 				return err
 			}
 		default:

@@ -74,6 +74,9 @@ func TestCaddyfileErrorsNameTheOption(t *testing.T) {
 		{"a token ttl that is no duration", "token_ttl soon", `token_ttl "soon": want a duration`},
 		{"a repeated token path", "token_path /a\ntoken_path /b", "token_path given more than once"},
 		{"a service without its value", "service", "service needs a value"},
+		{"usage reports neither on nor off", "usage_reports maybe", `usage_reports "maybe": want on or off`},
+		{"a usage report interval of 0", "usage_report_interval 0", "usage_report_interval must be more than 0; use usage_reports off"},
+		{"a negative usage report buffer", "usage_report_buffer -5", `usage_report_buffer "-5": want a whole number`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

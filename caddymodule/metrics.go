@@ -13,6 +13,7 @@ import (
 
 	"github.com/oatgate/oatgate/caddymodule/decide"
 	"github.com/oatgate/oatgate/caddymodule/storeapi"
+	"github.com/oatgate/oatgate/caddymodule/usagereport"
 	"github.com/oatgate/oatgate/caddymodule/verify"
 )
 
@@ -37,6 +38,8 @@ type collectors struct {
 	revocations    prometheus.Counter
 	storeUp        prometheus.Gauge
 	inactive       *prometheus.CounterVec
+	usageDropped   prometheus.Counter
+	usageReported  prometheus.Counter
 
 	// denialsBy is denials curried by each reason; read only.
 	denialsBy [decide.NumReasons]prometheus.Counter
@@ -85,6 +88,8 @@ func newCollectors() *collectors {
 			Help:    "Time of introspection calls to the token store, retries included.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}),
+		usageDropped:   counter("usage_report_dropped_total", "Usage report items (counters, last uses, registry actions) dropped unsent: the buffer was full while the store was unreachable, or the store refused a batch."),
+		usageReported:  counter("usage_report_items_total", "Usage report items the token store accepted."),
 		cacheHits:      counter("cache_hits_total", "Token verifications answered from the cache."),
 		cacheMisses:    counter("cache_misses_total", "Token verifications that had to ask the token store."),
 		cacheEvictions: counter("cache_evictions_total", "Cache entries dropped to make room (entries carry no TTL; staleness is checked on use)."),
@@ -117,6 +122,7 @@ func (c *collectors) register(reg prometheus.Registerer, tokenIDs bool) error {
 	list := []prometheus.Collector{
 		c.requests, c.denials, c.introspections, c.introspectErrs, c.introspectTime,
 		c.cacheHits, c.cacheMisses, c.cacheEvictions, c.revocations, c.storeUp, c.inactive,
+		c.usageDropped, c.usageReported,
 	}
 	if tokenIDs {
 		list = append(list, c.tokenRequests)
@@ -232,5 +238,14 @@ func (m *metrics) StoreReachable(ok bool) {
 	}
 }
 
-// Interface guard
-var _ verify.Observer = (*metrics)(nil)
+// UsageDropped implements usagereport.Observer.
+func (m *metrics) UsageDropped(items int) { m.c.usageDropped.Add(float64(items)) }
+
+// UsageReported implements usagereport.Observer.
+func (m *metrics) UsageReported(items int) { m.c.usageReported.Add(float64(items)) }
+
+// Interface guards
+var (
+	_ verify.Observer      = (*metrics)(nil)
+	_ usagereport.Observer = (*metrics)(nil)
+)

@@ -20,6 +20,7 @@ import (
 	"github.com/oatgate/oatgate/caddymodule/catalog"
 	"github.com/oatgate/oatgate/caddymodule/decide"
 	"github.com/oatgate/oatgate/caddymodule/usage"
+	"github.com/oatgate/oatgate/caddymodule/usagereport"
 	"github.com/oatgate/oatgate/caddymodule/verify"
 )
 
@@ -187,8 +188,29 @@ type RegistryAuth struct {
 	// are refused once. Default: derived from store_key.
 	TokenKey string `json:"token_key,omitempty"`
 
+	// UsageReports sends what each token did (counts per repository and
+	// hour, last use, pushes, deletes, inactive tokens presented) to the
+	// token store in the background, for its usage and activity APIs.
+	// Requests never wait for it; when the store is unreachable for long,
+	// the oldest counts are dropped (oatgate_usage_report_dropped_total).
+	// false (Caddyfile: usage_reports off) keeps usage in the usage log
+	// only. Default: true.
+	UsageReports *bool `json:"usage_reports,omitempty"`
+
+	// UsageReportInterval is how often usage is sent to the store. Default:
+	// 10s.
+	UsageReportInterval caddy.Duration `json:"usage_report_interval,omitempty"`
+
+	// UsageReportBuffer bounds the usage held unsent, in items (a counter
+	// of a token × repository × hour, a token's last use, a push, delete
+	// or inactive token's presentation); past it the oldest unsent batch
+	// is dropped. Default: 100000.
+	UsageReportBuffer int `json:"usage_report_buffer,omitempty"`
+
 	verifier  *verify.Verifier
 	poolKey   string
+	reports   *usagereport.Reporter
+	reportKey string
 	stores    []string
 	policy    *decide.Policy
 	cursor    *catalog.Cursor
@@ -259,6 +281,13 @@ func (ra *RegistryAuth) Provision(ctx caddy.Context) error {
 	bearer.serve(policy)
 	ra.bearer = bearer
 	ra.policy = policy
+	if cfg, on := ra.reporterConfig(key); on {
+		reports, reportKey, err := loadReporter(cfg, ra.logger, ra.metrics)
+		if err != nil {
+			return fmt.Errorf("setting up usage reports: %w", err) // Cleanup lets go of the rest
+		}
+		ra.reports, ra.reportKey = reports, reportKey
+	}
 	return nil
 }
 
@@ -322,6 +351,12 @@ func (ra *RegistryAuth) checkOptions(key string) error {
 	if ra.MaxPageSize < 0 {
 		return fmt.Errorf("max_page_size %d: must not be negative", ra.MaxPageSize)
 	}
+	if ra.UsageReportInterval < 0 {
+		return fmt.Errorf("usage_report_interval %s: must not be negative", time.Duration(ra.UsageReportInterval))
+	}
+	if ra.UsageReportBuffer < 0 {
+		return fmt.Errorf("usage_report_buffer %d: must not be negative", ra.UsageReportBuffer)
+	}
 	if ra.UnknownTokensPerMinute < -1 {
 		return fmt.Errorf("unknown_tokens_per_minute %d: want a positive number, or -1 (off) for no bound", ra.UnknownTokensPerMinute)
 	}
@@ -366,9 +401,14 @@ func (ra *RegistryAuth) Validate() error {
 	return nil
 }
 
-// Cleanup lets go of the verifier; the last config using it stops its
-// revocation poller and releases its cache.
+// Cleanup lets go of the verifier and the usage reporter; the last config
+// using the verifier stops its revocation poller and releases its cache,
+// the last using the reporter flushes it.
 func (ra *RegistryAuth) Cleanup() error {
+	if ra.reportKey != "" {
+		_, _ = reporters.Delete(ra.reportKey) // its Close flushes and never fails
+		ra.reports, ra.reportKey = nil, ""
+	}
 	if ra.poolKey == "" {
 		return nil
 	}

@@ -36,7 +36,9 @@ type exchange struct {
 	reason  decide.Reason
 	// refusal is the decision's refused token, counted by why.
 	refusal *verify.Refusal
-	fields  [usage.NumFields]zap.Field
+	// kind is the endpoint the request was on, for usage reports.
+	kind   registryreq.Kind
+	fields [usage.NumFields]zap.Field
 }
 
 var exchanges = sync.Pool{New: func() any { return new(exchange) }}
@@ -71,6 +73,7 @@ func (x *exchange) record(d *decide.Decision, req *registryreq.Request) {
 		ev.TokenID, ev.TokenLabel, ev.Org = d.Refusal.TokenID, d.Refusal.Label, d.Refusal.Org
 	}
 	ev.Repository, ev.Reference, ev.Digest = req.Repository, truncate(req.Reference), req.Digest
+	x.kind = req.Kind
 }
 
 // handlerFailed records the status Caddy answers with when the next handler
@@ -101,7 +104,8 @@ func (ra *RegistryAuth) finish(x *exchange) {
 	if x.refusal != nil {
 		ra.metrics.inactiveToken(x.refusal.Reason)
 	}
-	x.cw, x.body, x.ev, x.refusal = countingWriter{}, nil, usage.Event{}, nil
+	ra.report(x)
+	x.cw, x.body, x.ev, x.refusal, x.kind = countingWriter{}, nil, usage.Event{}, nil, 0
 	exchanges.Put(x)
 }
 

@@ -21,6 +21,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/oatgate/oatgate/caddymodule/usage"
+	"github.com/oatgate/oatgate/caddymodule/usagereport"
 	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
 	"github.com/oatgate/oatgate/cmd/oatstore/server"
 	"github.com/oatgate/oatgate/cmd/oatstore/store/sqlite"
@@ -188,6 +189,9 @@ func benchmarkCacheHit(b *testing.B, authorization func(b *testing.B, bs *benchS
 		b.Fatalf("Provision: %v", err)
 	}
 	defer ra.Cleanup()
+	if ra.reports == nil {
+		b.Fatal("usage reports are off by default; the benchmark measures them on")
+	}
 	// Caddy's production JSON encoder, writing nowhere: the event is encoded
 	// in full, as in production, without timing a disk.
 	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zapcore.InfoLevel)
@@ -242,6 +246,21 @@ func benchmarkCacheHit(b *testing.B, authorization func(b *testing.B, bs *benchS
 		// On a shared machine the wall time per op includes the time other
 		// processes had the core; the process's CPU time does not (it does
 		// include the garbage collector's share, which is a real cost).
+		b.ReportMetric(float64(processCPU(b)-cpu)/float64(b.N), "cpu-ns/op")
+	})
+	b.Run("one goroutine, usage reports off", func(b *testing.B) {
+		// The same path without counting for the usage reports: "one
+		// goroutine" minus this is what reporting costs a request.
+		defer func(r *usagereport.Reporter) { ra.reports = r }(ra.reports)
+		ra.reports = nil
+		r, w := newRequest(), &discardWriter{h: make(http.Header)}
+		b.ReportAllocs()
+		cpu := processCPU(b)
+		for b.Loop() {
+			if err := serve(r, w); err != nil {
+				b.Fatalf("ServeHTTP: %v", err)
+			}
+		}
 		b.ReportMetric(float64(processCPU(b)-cpu)/float64(b.N), "cpu-ns/op")
 	})
 	b.Run("one goroutine, usage events not logged", func(b *testing.B) {

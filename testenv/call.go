@@ -12,9 +12,15 @@ import (
 // answer's body when the test ends; the caller reads what it needs.
 func (e *Env) Call(t TB, method, path, user, password string, header http.Header) *http.Response {
 	t.Helper()
+	return e.CallAt(t, e.GatewayURL, method, path, user, password, header)
+}
+
+// CallAt is Call to the gateway (or replica, Env.ReplicaURLs) at base.
+func (e *Env) CallAt(t TB, base, method, path, user, password string, header http.Header) *http.Response {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
-	req, err := http.NewRequestWithContext(ctx, method, e.GatewayURL+path, nil)
+	req, err := http.NewRequestWithContext(ctx, method, base+path, nil)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}

@@ -57,6 +57,12 @@ type Options struct {
 	LogLevel string
 	// Metrics adds a server with Caddy's metrics handler at Env.MetricsURL.
 	Metrics bool
+	// GatewayReplicas adds this many gateway replicas beside the gateway,
+	// at Env.ReplicaURLs, all in front of the same registry and store.
+	GatewayReplicas int
+	// StoreDSN, a postgres:// URL, puts oatstore on PostgreSQL instead of
+	// a SQLite file.
+	StoreDSN string
 }
 
 // Env is a running stack.
@@ -70,7 +76,10 @@ type Env struct {
 	// as docker login takes it. BareURL is set with Options.Bare.
 	GatewayURL, GatewayHost, BareURL string
 	// MetricsURL is Caddy's /metrics, set with Options.Metrics.
-	MetricsURL           string
+	MetricsURL string
+	// ReplicaURLs are the gateway replicas' http://host:port, with
+	// Options.GatewayReplicas.
+	ReplicaURLs          []string
 	AdminKey, GatewayKey string
 
 	// UsageLog is the file usage events go to; CaddyLog and StoreLog hold
@@ -137,7 +146,7 @@ func Start(opts Options) (env *Env, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("oatstore: %w", err)
 	}
-	if e.Store, err = startStore(storeLn, filepath.Join(e.Dir, "store"), e.AdminKey, e.GatewayKey, e.logger, &storeCalls{}); err != nil {
+	if e.Store, err = startStore(storeLn, filepath.Join(e.Dir, "store"), opts.StoreDSN, e.AdminKey, e.GatewayKey, e.logger, &storeCalls{}); err != nil {
 		return nil, err
 	}
 	e.Admin = &Admin{URL: e.Store.URL, Key: e.AdminKey}
@@ -156,6 +165,14 @@ func Start(opts Options) (env *Env, err error) {
 		}
 		e.BareURL = "http://" + gw.BareAddr
 	}
+	for range opts.GatewayReplicas {
+		addr, err := FreeAddr("")
+		if err != nil {
+			return nil, fmt.Errorf("gateway replica: %w", err)
+		}
+		gw.ReplicaAddrs = append(gw.ReplicaAddrs, addr)
+		e.ReplicaURLs = append(e.ReplicaURLs, "http://"+addr)
+	}
 	if opts.Metrics {
 		if gw.MetricsAddr, err = FreeAddr(""); err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
@@ -171,8 +188,10 @@ func Start(opts Options) (env *Env, err error) {
 	}
 	e.GatewayHost = gw.GatewayAddr
 	e.GatewayURL = "http://" + gw.GatewayAddr
-	if err := waitHTTP(e.GatewayURL+"/v2/", 10*time.Second); err != nil {
-		return nil, err
+	for _, u := range append([]string{e.GatewayURL}, e.ReplicaURLs...) {
+		if err := waitHTTP(u+"/v2/", 10*time.Second); err != nil {
+			return nil, err
+		}
 	}
 	return e, nil
 }

@@ -28,6 +28,25 @@ type GatewayConfig struct {
 	// UsageLog and CaddyLog are files ("stderr" or "" for stderr);
 	// StorageDir is Caddy's storage. LogLevel defaults to INFO.
 	UsageLog, CaddyLog, StorageDir, LogLevel string
+	// ReplicaAddrs add gateway replicas: servers like the gateway on these
+	// addresses, each with a verifier and a usage reporter of its own, as
+	// replicas in processes of their own have (Caddy is one per process).
+	ReplicaAddrs []string
+}
+
+// replicaAuth is registry_auth's options for replica n (1, 2, ...): the
+// gateway's, with cache_size and usage_report_buffer moved by n, which
+// gives the replica its own pooled verifier and reporter.
+func replicaAuth(auth map[string]any, n int) map[string]any {
+	out := maps.Clone(auth)
+	for opt, def := range map[string]int{"cache_size": 100000, "usage_report_buffer": 100000} {
+		v := def
+		if set, ok := out[opt].(int); ok {
+			v = set
+		}
+		out[opt] = v + n
+	}
+	return out
 }
 
 // JSON is the config as Caddy loads it, with the admin endpoint off: tests
@@ -59,6 +78,9 @@ func (c GatewayConfig) JSON() ([]byte, error) {
 		}
 	}
 	servers := map[string]any{"gateway": server(c.GatewayAddr, auth, proxy)}
+	for i, addr := range c.ReplicaAddrs {
+		servers[fmt.Sprintf("gateway-%d", i+1)] = server(addr, replicaAuth(auth, i+1), proxy)
+	}
 	if c.BareAddr != "" {
 		servers["bare"] = server(c.BareAddr, proxy)
 	}

@@ -35,6 +35,9 @@ func (e *Env) ReloadGateway(gateway map[string]any) error {
 		RegistryAuth: auth, UpstreamHeaders: e.opts.UpstreamHeaders,
 		UsageLog: e.UsageLog, CaddyLog: e.CaddyLog, StorageDir: filepath.Join(e.Dir, "caddy"), LogLevel: e.opts.LogLevel,
 	}
+	for _, u := range e.ReplicaURLs {
+		gw.ReplicaAddrs = append(gw.ReplicaAddrs, strings.TrimPrefix(u, "http://"))
+	}
 	cfg, err := gw.JSON()
 	if err != nil {
 		return err

@@ -12,6 +12,8 @@ import (
 
 	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
 	"github.com/oatgate/oatgate/cmd/oatstore/server"
+	"github.com/oatgate/oatgate/cmd/oatstore/store"
+	"github.com/oatgate/oatgate/cmd/oatstore/store/postgres"
 	"github.com/oatgate/oatgate/cmd/oatstore/store/sqlite"
 )
 
@@ -20,10 +22,12 @@ import (
 type Store struct {
 	URL  string
 	Addr string
-	// DBPath is the SQLite database file.
+	// DBPath is the SQLite database file; DSN the PostgreSQL database's
+	// URL instead, with Options.StoreDSN.
 	DBPath string
+	DSN    string
 
-	db     *sqlite.Store
+	db     store.Store
 	srv    *server.Server
 	server *http.Server
 	ln     net.Listener
@@ -53,9 +57,17 @@ func (c *storeCalls) count(next http.Handler) http.Handler {
 	})
 }
 
-func startStore(ln net.Listener, dir, adminKey, gatewayKey string, logger *zap.Logger, calls *storeCalls) (*Store, error) {
-	st := &Store{URL: "http://" + ln.Addr().String(), Addr: ln.Addr().String(), DBPath: filepath.Join(dir, "oatstore.db"), ln: ln, calls: calls}
-	db, err := sqlite.Open(context.Background(), st.DBPath)
+func startStore(ln net.Listener, dir, dsn, adminKey, gatewayKey string, logger *zap.Logger, calls *storeCalls) (*Store, error) {
+	st := &Store{URL: "http://" + ln.Addr().String(), Addr: ln.Addr().String(), DBPath: filepath.Join(dir, "oatstore.db"), DSN: dsn, ln: ln, calls: calls}
+	var (
+		db  store.Store
+		err error
+	)
+	if dsn != "" {
+		db, err = postgres.Open(context.Background(), dsn)
+	} else {
+		db, err = sqlite.Open(context.Background(), st.DBPath)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening oatstore database: %w", err)
 	}
@@ -110,7 +122,7 @@ func (st *Store) Restart(adminKey, gatewayKey string, logger *zap.Logger) error 
 	if err != nil {
 		return fmt.Errorf("listening again on %s: %w", st.Addr, err)
 	}
-	again, err := startStore(ln, filepath.Dir(st.DBPath), adminKey, gatewayKey, logger, st.calls)
+	again, err := startStore(ln, filepath.Dir(st.DBPath), st.DSN, adminKey, gatewayKey, logger, st.calls)
 	if err != nil {
 		_ = ln.Close()
 		return err

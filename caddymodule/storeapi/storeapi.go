@@ -1,6 +1,7 @@
 // Package storeapi is the gateway <-> token store protocol: the paths, the
-// introspection answer (RFC 7662 with oatgate's fields) and the revocation
-// feed page, declared once for both sides. oatstore writes these values, the
+// introspection answer (RFC 7662 with oatgate's fields), the revocation
+// feed page and the usage reports gateways send, declared once for both
+// sides. oatstore writes these values, the
 // gateway's verifier reads them with the Parse functions, and the test fakes
 // of either side speak them too, so that the two ends cannot drift apart
 // unnoticed.

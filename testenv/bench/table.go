@@ -97,6 +97,7 @@ func Micros(m map[string]Micro) []Row {
 	for _, v := range []struct{ figure, name, goal string }{
 		{"ServeHTTP cache hit, 1 goroutine", "BenchmarkServeHTTPCacheHit/one_goroutine", "< 2 µs, < 8 allocs"},
 		{"ServeHTTP cache hit, usage event not logged", "BenchmarkServeHTTPCacheHit/one_goroutine,_usage_events_not_logged", ""},
+		{"ServeHTTP cache hit, usage reports off", "BenchmarkServeHTTPCacheHit/one_goroutine,_usage_reports_off", ""},
 	} {
 		b, ok := ns(v.name)
 		if !ok {

@@ -38,8 +38,14 @@ func Main(args []string, env Env, stdout, stderr io.Writer) int {
 		err = auditCmd(args[1:], env, stdout, stderr)
 	case "federation":
 		err = federationCmd(args[1:], env, stdout, stderr)
+	case "usage":
+		err = usageCmd(args[1:], env, stdout, stderr)
+	case "activity":
+		err = activityCmd(args[1:], env, stdout, stderr)
 	case "whoami":
 		err = whoamiCmd(args[1:], env, stdout, stderr)
+	case "webhook":
+		err = webhookCmd(args[1:], env, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
@@ -69,6 +75,9 @@ func Main(args []string, env Env, stdout, stderr io.Writer) int {
 
 const usage = `usage:
   oatstore serve --listen 127.0.0.1:8081 --db ./oatstore.db [--dev] [--insecure-loopback-issuers] [--federated-retention 24h]
+        [--webhook-allow-loopback-http] [--webhook-allow-private-networks]
+        [--webhook-deliver=BOOL] [--webhook-timeout 10s] [--webhook-retry-for 24h] [--webhook-max-attempts 30]
+        [--usage-retention 395d] [--activity-retention 90d]
   oatstore org list
   oatstore org set ORG [--max-tokens N] [--max-expiry-days N] [--default-expiry-days N] [--allow-never-expires=BOOL] [--max-federated-tokens N]
   oatstore org show ORG
@@ -81,7 +90,13 @@ const usage = `usage:
   oatstore federation set --org ORG NAME [--file POLICY.json] [--issuer URL] [--audience AUD] [--claim NAME=VALUE...] [--scope SCOPE...] [--ttl 15m]
   oatstore federation list --org ORG
   oatstore federation show|delete --org ORG NAME
+  oatstore usage --org ORG [--period hour|day|month] [--since T] [--until T] [--token ID|LABEL] [--repository R] [--csv]
+  oatstore activity --org ORG [--token ID|LABEL] [--kind management|registry] [--since T] [--until T] [--limit N] [--cursor C]
   oatstore whoami
+  oatstore webhook set --org ORG NAME [--url URL] [--event E...] [--secret-file FILE|-]
+  oatstore webhook list --org ORG
+  oatstore webhook show|delete|test --org ORG NAME
+  oatstore webhook deliveries --org ORG NAME [--limit N]
 
 Times (T) have one syntax everywhere, as in oatgate usage-report: a duration
 (90d, 12h, 90m; back from now for --since/--until, ahead for --expires), a
@@ -95,13 +110,20 @@ A trust policy lets CI jobs whose OIDC ID token comes from --issuer for
 serve --db takes a SQLite file path (the default), or a postgres:// or
 postgresql:// URL: PostgreSQL lets several oatstore replicas share one database.
 
+webhook set reads the signing secret from --secret-file or OATSTORE_WEBHOOK_SECRET,
+never from a flag value; an update without one keeps the current secret.
+Events: token.expiring, token.expired, token.inactive_used, token.created,
+token.revoked (--event may be repeated or hold several, space-separated).
+
 serve takes admin keys from OATSTORE_ADMIN_KEYS ("alice=KEY,bob=KEY"),
 --admin-keys-file (one name=KEY per line) and OATSTORE_ADMIN_KEY (named admin).
 
 Client commands take --server (or OATSTORE_SERVER, default http://127.0.0.1:8081;
 a bare host:port means http:// on loopback only), --admin-key (or
 OATSTORE_ADMIN_KEY) or, for an org's own management, --token (or
-OATSTORE_TOKEN), --actor (or OATSTORE_ACTOR) and --json.
+OATSTORE_TOKEN), --actor (or OATSTORE_ACTOR) and --json. In usage and
+activity, --token names the token to report on, and a management token is
+passed as --auth-token (or OATSTORE_TOKEN).
 `
 
 // usageError is a command-line mistake; Main prints the usage after it.

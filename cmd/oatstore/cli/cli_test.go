@@ -24,8 +24,16 @@ import (
 
 const adminKey = "cli-test-admin-key-0123456789abcdef"
 
-// startServer runs a real oatstore handler on a loopback port.
-func startServer(t *testing.T) string {
+// startServer runs a real oatstore handler on a loopback port; each of
+// with may change its config first.
+func startServer(t *testing.T, with ...func(*server.Config)) string {
+	t.Helper()
+	return startServerWithGatewayKey(t, "", with...)
+}
+
+// startServerWithGatewayKey is startServer accepting gatewayKey (if not
+// empty) from gateways, for usage reports.
+func startServerWithGatewayKey(t *testing.T, gatewayKey string, with ...func(*server.Config)) string {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "cli.db"))
 	if err != nil {
@@ -35,7 +43,15 @@ func startServer(t *testing.T) string {
 	if err != nil {
 		t.Fatalf("loading admin key: %v", err)
 	}
-	srv, err := server.New(server.Config{Store: st, AdminKeys: keys})
+	var gatewayKeys []string
+	if gatewayKey != "" {
+		gatewayKeys = []string{gatewayKey}
+	}
+	cfg := server.Config{Store: st, AdminKeys: keys, GatewayKeys: gatewayKeys}
+	for _, f := range with {
+		f(&cfg)
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}

@@ -28,17 +28,26 @@ type client struct {
 	stdout   io.Writer
 	// flags are the subcommand's, for naming them in the API's errors.
 	flags *flag.FlagSet
+	// tokenFlag names the management token flag: "token", or
+	// "auth-token" where --token filters by token (usage, activity).
+	tokenFlag string
 }
 
 // clientFlags adds the flags every client subcommand shares to fs.
 func clientFlags(fs *flag.FlagSet, env Env, stdout io.Writer) *client {
-	c := &client{http: &http.Client{Timeout: 30 * time.Second}, stdout: stdout, flags: fs}
+	return clientFlagsWith(fs, env, stdout, "token")
+}
+
+// clientFlagsWith is clientFlags with the management token's flag named
+// tokenFlag, for commands whose --token names the token to report on.
+func clientFlagsWith(fs *flag.FlagSet, env Env, stdout io.Writer, tokenFlag string) *client {
+	c := &client{http: &http.Client{Timeout: 30 * time.Second}, stdout: stdout, flags: fs, tokenFlag: tokenFlag}
 	fs.StringVar(&c.server, "server", or(env("OATSTORE_SERVER"), defaultServer), "oatstore URL (env OATSTORE_SERVER)")
 	// The env value is not the flag's default: usage output prints
 	// defaults, and a key must never reach a terminal or a CI log that way.
 	fs.StringVar(&c.key, "admin-key", "", "admin key (default $OATSTORE_ADMIN_KEY)")
 	c.envKey = env("OATSTORE_ADMIN_KEY")
-	fs.StringVar(&c.token, "token", "", "org management token, instead of an admin key (default $OATSTORE_TOKEN)")
+	fs.StringVar(&c.token, tokenFlag, "", "org management token, instead of an admin key (default $OATSTORE_TOKEN)")
 	c.envToken = env("OATSTORE_TOKEN")
 	fs.StringVar(&c.actor, "actor", or(env("OATSTORE_ACTOR"), env("USER")), "whom you act for, recorded in the audit log beside the key or token that acts (env OATSTORE_ACTOR, default $USER)")
 	fs.BoolVar(&c.json, "json", false, "print the API's JSON answer")
@@ -51,19 +60,19 @@ func clientFlags(fs *flag.FlagSet, env Env, stdout io.Writer) *client {
 func (c *client) credential() (string, error) {
 	switch {
 	case c.key != "" && c.token != "":
-		return "", usageErrorf("--admin-key and --token both given: pass one")
+		return "", usageErrorf("--admin-key and --%s both given: pass one", c.tokenFlag)
 	case c.key != "":
 		return c.key, nil
 	case c.token != "":
 		return c.token, nil
 	case c.envKey != "" && c.envToken != "":
-		return "", usageErrorf("OATSTORE_ADMIN_KEY and OATSTORE_TOKEN are both set: unset one, or pass --admin-key or --token")
+		return "", usageErrorf("OATSTORE_ADMIN_KEY and OATSTORE_TOKEN are both set: unset one, or pass --admin-key or --%s", c.tokenFlag)
 	case c.envKey != "":
 		return c.envKey, nil
 	case c.envToken != "":
 		return c.envToken, nil
 	}
-	return "", usageErrorf("no credential: set OATSTORE_ADMIN_KEY (or pass --admin-key), or OATSTORE_TOKEN for an org management token (or pass --token)")
+	return "", usageErrorf("no credential: set OATSTORE_ADMIN_KEY (or pass --admin-key), or OATSTORE_TOKEN for an org management token (or pass --%s)", c.tokenFlag)
 }
 
 func or(a, b string) string {

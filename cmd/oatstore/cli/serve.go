@@ -21,6 +21,7 @@ import (
 
 	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
 	"github.com/oatgate/oatgate/cmd/oatstore/server"
+	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
 // errNoAdminKey explains how to configure the one thing serve cannot
@@ -39,9 +40,12 @@ func serve(args []string, env Env, stderr io.Writer) error {
 	var gatewayKeys multi
 	fs.Var(&gatewayKeys, "gateway-key", "gateway key; repeat while rotating (env OATSTORE_GATEWAY_KEY, comma-separated)")
 	insecureIssuers := fs.Bool("insecure-loopback-issuers", env("OATSTORE_INSECURE_LOOPBACK_ISSUERS") == "true", "let trust policies name http:// OIDC issuers on loopback addresses, for tests and development only (env OATSTORE_INSECURE_LOOPBACK_ISSUERS=true)")
-	retention := fs.Duration("federated-retention", 24*time.Hour, "how long after a federated token expires or is revoked it is purged from the store (its audit entries stay)")
+	federatedRetention := fs.String("federated-retention", or(env("OATSTORE_FEDERATED_RETENTION"), "24h"), "how long after a federated token expires or is revoked it is purged from the store; its audit entries stay (env OATSTORE_FEDERATED_RETENTION)")
 	level := zapcore.InfoLevel
 	fs.Var(&level, "log-level", "log level: debug, info, warn, error")
+	hookOpts := webhookFlags(fs)
+	usageRetention := fs.String("usage-retention", or(env("OATSTORE_USAGE_RETENTION"), "395d"), "how long hourly usage is kept, e.g. 395d (13 months) (env OATSTORE_USAGE_RETENTION)")
+	activityRetention := fs.String("activity-retention", or(env("OATSTORE_ACTIVITY_RETENTION"), "90d"), "how long registry activity (pushes, deletes, inactive tokens presented) is kept; the management audit is kept for good (env OATSTORE_ACTIVITY_RETENTION)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -49,8 +53,24 @@ func serve(args []string, env Env, stderr io.Writer) error {
 	if len(pos) != 0 {
 		return usageErrorf("serve: unexpected argument %q", pos[0])
 	}
-	if *retention <= 0 {
-		return usageErrorf("serve: --federated-retention must be positive, e.g. 24h")
+	fedRetention, ok := parseDuration(*federatedRetention)
+	if !ok || fedRetention <= 0 {
+		return usageErrorf("--federated-retention %q: want a positive duration, e.g. 24h", *federatedRetention)
+	}
+	hooks := hookOpts(*dev)
+	if err := webhookFlagsValid(hooks); err != nil {
+		return err
+	}
+	var retention store.Retention
+	for _, r := range []struct {
+		flag, value string
+		dst         *time.Duration
+	}{{"usage-retention", *usageRetention, &retention.Usage}, {"activity-retention", *activityRetention, &retention.Activity}} {
+		d, ok := parseDuration(r.value)
+		if !ok || d < 24*time.Hour {
+			return usageErrorf("--%s %q: want a duration of a day or more, e.g. 90d", r.flag, r.value)
+		}
+		*r.dst = d
 	}
 	if *adminKey == "" {
 		*adminKey = env("OATSTORE_ADMIN_KEY")
@@ -94,8 +114,8 @@ func serve(args []string, env Env, stderr io.Writer) error {
 	}
 	defer st.Close()
 	srv, err := server.New(server.Config{
-		Store: st, AdminKeys: keys, GatewayKeys: gatewayKeys, Logger: logger,
-		Federation: server.FederationConfig{AllowLoopbackHTTP: *insecureIssuers, Retention: *retention},
+		Store: st, AdminKeys: keys, GatewayKeys: gatewayKeys, Logger: logger, Retention: retention, Webhooks: hooks,
+		Federation: server.FederationConfig{AllowLoopbackHTTP: *insecureIssuers, Retention: fedRetention},
 	})
 	if err != nil {
 		return fmt.Errorf("starting server: %w", err)

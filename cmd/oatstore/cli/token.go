@@ -162,10 +162,11 @@ func addExpiry(body map[string]any, v string) error {
 
 func printTokens(w io.Writer, ts []store.Token) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tLABEL\tSTATE\tEXPIRES\tLAST USED\tSCOPES\tDESCRIPTION")
+	fmt.Fprintln(tw, "ID\tLABEL\tSTATE\tEXPIRES\tLAST USED\tLAST IP\tLAST CLIENT\tSCOPES\tDESCRIPTION")
 	now := time.Now()
 	for _, t := range ts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Label, state(t, now), when(t.ExpiresAt, "never"), when(t.LastUsedAt, "-"), strings.Join(t.Scopes, " "), t.Description)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Label, state(t, now), when(t.ExpiresAt, "never"), when(t.LastUsedAt, "-"),
+			or(t.LastUsedIP, "-"), or(firstProduct(t.LastUserAgent), "-"), strings.Join(t.Scopes, " "), t.Description)
 	}
 	return tw.Flush()
 }
@@ -187,6 +188,13 @@ func when(t *time.Time, none string) string {
 		return none
 	}
 	return t.Format("2006-01-02 15:04")
+}
+
+// firstProduct shortens a user agent to its first product (docker/27.3.1), so
+// a table row stays one line; --json has it whole.
+func firstProduct(userAgent string) string {
+	first, _, _ := strings.Cut(userAgent, " ")
+	return first
 }
 
 func quote(s string) string { return fmt.Sprintf("%q", s) }

@@ -19,6 +19,8 @@ var auditActions = map[string]bool{
 	store.ActionTokenCreated: true, store.ActionTokenUpdated: true,
 	store.ActionTokenDeactivated: true, store.ActionTokenActivated: true,
 	store.ActionTokenRevoked: true, store.ActionTokenDeleted: true,
+	store.ActionWebhookCreated: true, store.ActionWebhookUpdated: true,
+	store.ActionWebhookDeleted: true, store.ActionWebhookTested: true,
 }
 
 // auditPage is the GET /v1/orgs/{org}/audit answer; next_cursor is empty on
@@ -47,7 +49,7 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if q.Action = v.Get("action"); q.Action != "" && !auditActions[q.Action] {
-		badRequest(w, "unknown action %q: want one of org.created, org.updated, token.created, token.updated, token.deactivated, token.activated, token.revoked, token.deleted", q.Action)
+		badRequest(w, "unknown action %q: want one of org.created, org.updated, token.created, token.updated, token.deactivated, token.activated, token.revoked, token.deleted, webhook.created, webhook.updated, webhook.deleted, webhook.tested", q.Action)
 		return
 	}
 	if raw := v.Get("limit"); raw != "" {

@@ -93,8 +93,9 @@ type env struct {
 }
 
 // newEnv starts a server on a fresh database (or dbPath, if given) with a
-// debug-level logger writing to env.logs.
-func newEnv(t testing.TB, dbPath string) *env {
+// debug-level logger writing to env.logs; each of with may change the
+// server's config first.
+func newEnv(t testing.TB, dbPath string, with ...func(*server.Config)) *env {
 	t.Helper()
 	if dbPath == "" {
 		dbPath = filepath.Join(t.TempDir(), "oatstore.db")
@@ -106,7 +107,7 @@ func newEnv(t testing.TB, dbPath string) *env {
 	logs := &syncBuffer{}
 	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), logs, zap.DebugLevel)
 	clk := &clock{t: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
-	srv, err := server.New(server.Config{
+	cfg := server.Config{
 		Store:       st,
 		AdminKeys:   testKeys(t),
 		GatewayKeys: []string{"old-gateway-key-being-rotated-out", gatewayKey},
@@ -114,7 +115,11 @@ func newEnv(t testing.TB, dbPath string) *env {
 		Now:         clk.Now,
 		// Test issuers (testenv/oidcissuer) serve http on loopback.
 		Federation: server.FederationConfig{AllowLoopbackHTTP: true},
-	})
+	}
+	for _, f := range with {
+		f(&cfg)
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}

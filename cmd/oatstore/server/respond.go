@@ -182,7 +182,7 @@ func (p *headerProbe) WriteHeader(code int)        { p.status = code }
 // Never the body, the query or a header: those may hold secrets.
 func (s *Server) logRequest(r *http.Request, pattern string, status int, took time.Duration) {
 	level := zap.InfoLevel
-	if r.URL.Path == "/v1/introspect" || r.URL.Path == "/v1/revocations" || r.URL.Path == "/healthz" {
+	if r.URL.Path == "/v1/introspect" || r.URL.Path == "/v1/revocations" || r.URL.Path == "/v1/usage-reports" || r.URL.Path == "/healthz" {
 		level = zap.DebugLevel
 	}
 	if ce := s.log.Check(level, "request"); ce != nil {

@@ -24,8 +24,10 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
 	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
+	"github.com/oatgate/oatgate/cmd/oatstore/webhook"
 )
 
 // ErrNoAdminKey is returned by New when no admin key is configured: the
@@ -44,7 +46,8 @@ type Config struct {
 	// with adminkeys.Load). At least one is required: org management
 	// tokens are created with one first.
 	AdminKeys *adminkeys.Ring
-	// GatewayKeys authorize /v1/introspect and /v1/revocations; several may
+	// GatewayKeys authorize /v1/introspect, /v1/revocations and
+	// /v1/usage-reports; several may
 	// be set while rotating, each at least MinKeyLength bytes. Default
 	// none: gateways get 401.
 	GatewayKeys []string
@@ -57,6 +60,17 @@ type Config struct {
 	// value trusts https issuers only and purges federated tokens a day
 	// after they end.
 	Federation FederationConfig
+	// Webhooks configures webhook delivery and the expiry scan (see
+	// webhook.Options for each default).
+	Webhooks webhook.Options
+	// Retention is how long usage and registry activity are kept; zero
+	// fields take store.DefaultUsageRetention (13 months) and
+	// store.DefaultActivityRetention (90 days). The management audit is
+	// kept for good.
+	Retention store.Retention
+	// PruneEvery is how often what is past Retention is deleted. Default
+	// 1h; negative turns pruning off.
+	PruneEvery time.Duration
 }
 
 // Server is the oatstore HTTP handler. Close it to stop its background
@@ -72,6 +86,13 @@ type Server struct {
 	lastUsed *lastUsed
 	fed      *federated
 	done     chan struct{}
+	// hooks delivers webhook events; webhookOpts are its options.
+	hooks       *webhook.Dispatcher
+	webhookOpts webhook.Options
+	// retention and pruned are the background prune's: its rule, and
+	// closed when it has stopped.
+	retention store.Retention
+	pruned    chan struct{}
 
 	closeOnce sync.Once
 }
@@ -98,6 +119,9 @@ func New(cfg Config) (*Server, error) {
 		mux:     http.NewServeMux(),
 		changes: newNotifier(),
 		done:    make(chan struct{}),
+		pruned:  make(chan struct{}),
+
+		retention: cfg.Retention,
 	}
 	if s.log == nil {
 		s.log = zap.NewNop()
@@ -114,7 +138,17 @@ func New(cfg Config) (*Server, error) {
 	s.lastUsed = newLastUsed(s.store, s.now, s.log)
 	s.fed = newFederated(cfg.Federation, s.now, s.log)
 	go s.purgeLoop()
+	s.webhookOpts = cfg.Webhooks.WithDefaults()
+	s.hooks = webhook.Start(s.store, s.now, s.log.Named("webhook"), s.webhookOpts)
 	s.routes()
+	switch every := cfg.PruneEvery; {
+	case every < 0:
+		close(s.pruned)
+	case every == 0:
+		go s.prune(DefaultPruneEvery)
+	default:
+		go s.prune(every)
+	}
 	return s, nil
 }
 
@@ -133,12 +167,21 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /v1/orgs/{org}/tokens/{id}/activate", s.authenticated(s.activateToken))
 	s.mux.Handle("POST /v1/orgs/{org}/tokens/{id}/revoke", s.authenticated(s.revokeToken))
 	s.mux.Handle("GET /v1/orgs/{org}/audit", s.authenticated(s.audit))
+	s.mux.Handle("GET /v1/orgs/{org}/usage", s.authenticated(s.usage))
+	s.mux.Handle("GET /v1/orgs/{org}/activity", s.authenticated(s.activity))
 	s.mux.Handle("GET /v1/whoami", s.authenticated(s.whoami))
+	s.mux.Handle("GET /v1/orgs/{org}/webhooks", s.authenticated(s.listWebhooks))
+	s.mux.Handle("PUT /v1/orgs/{org}/webhooks/{name}", s.authenticated(s.putWebhook))
+	s.mux.Handle("GET /v1/orgs/{org}/webhooks/{name}", s.authenticated(s.getWebhook))
+	s.mux.Handle("DELETE /v1/orgs/{org}/webhooks/{name}", s.authenticated(s.deleteWebhook))
+	s.mux.Handle("POST /v1/orgs/{org}/webhooks/{name}/test", s.authenticated(s.testWebhook))
+	s.mux.Handle("GET /v1/orgs/{org}/webhooks/{name}/deliveries", s.authenticated(s.webhookDeliveries))
 
 	s.federationRoutes()
 
 	s.mux.Handle("POST /v1/introspect", s.asGateway(s.introspect))
 	s.mux.Handle("GET /v1/revocations", s.asGateway(s.revocations))
+	s.mux.Handle("POST "+storeapi.UsageReportsPath, s.asGateway(s.usageReport))
 }
 
 // ServeHTTP routes r, answering unknown routes and methods in the JSON
@@ -163,6 +206,8 @@ func (s *Server) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		close(s.done)
+		s.hooks.Close()
+		<-s.pruned
 		err = s.lastUsed.close()
 	})
 	return err

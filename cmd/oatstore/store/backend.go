@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
 )
 
 // ErrLabelTaken is what a Tx returns when writing a token breaks the
@@ -46,11 +48,23 @@ type Backend interface {
 	// FeedAfter returns up to limit feed rows after cursor, in order.
 	FeedAfter(ctx context.Context, cursor int64, limit int) ([]FeedRow, error)
 	// AuditEntries returns up to q.Limit entries matching q (see
-	// AuditQuery.Where), newest first.
+	// AuditQuery.Where), newest first: by id, or by time then id with
+	// q.ByTime.
 	AuditEntries(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
 
 	// Federation's reads and its purge.
 	FederationBackend
+	// WebhookBackend reads webhooks and deliveries and leases deliveries.
+	WebhookBackend
+	// UsageCounts returns up to limit hourly usage rows matching q (see
+	// UsageQuery.Where), oldest hour first.
+	UsageCounts(ctx context.Context, q UsageQuery, limit int) ([]storeapi.UsageCount, error)
+	// RegistryActivity returns up to q.Limit registry actions matching q
+	// (see RegistryQuery.Where), newest first (by time, then id).
+	RegistryActivity(ctx context.Context, q RegistryQuery) ([]RegistryActivity, error)
+	// Prune deletes usage hours, registry actions and batch ids older
+	// than p's bounds, each table in its own statement.
+	Prune(ctx context.Context, p PruneBefore) (Pruned, error)
 
 	// Close releases the database.
 	Close() error
@@ -93,6 +107,23 @@ type Tx interface {
 
 	// Federation's writes.
 	FederationTx
+	// WebhookTx writes webhooks, outbox events, deliveries and expiry
+	// notice claims.
+	WebhookTx
+	// ClaimBatch records a usage batch id as applied at at; false when it
+	// was recorded before (by this or another replica: a concurrent claim
+	// waits for the first to commit or roll back).
+	ClaimBatch(ctx context.Context, id string, at time.Time) (bool, error)
+	// AddUsage adds c's counters to its hour's row, creating it, and sets
+	// the row's label to c's when c has one.
+	AddUsage(ctx context.Context, c storeapi.UsageCount) error
+	// RecordLastUse sets the token's last_used_ip and last_user_agent to
+	// u's, and its last_used_at to u.At unless that is later already; a
+	// token that does not exist (deleted) is left alone.
+	RecordLastUse(ctx context.Context, u storeapi.LastUse) error
+	// AppendRegistryActivity stores a registry action; its ID is assigned
+	// by the database.
+	AppendRegistryActivity(ctx context.Context, a RegistryActivity) error
 }
 
 // FeedRow is one row of the revocation feed.

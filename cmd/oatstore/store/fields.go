@@ -37,6 +37,8 @@ func TokenFields(t *Token) []Field {
 		{"kind", &t.Kind},
 		{"policy", &t.Policy},
 		{"subject", &t.Subject},
+		{"last_used_ip", &t.LastUsedIP},
+		{"last_user_agent", &t.LastUserAgent},
 	}
 }
 

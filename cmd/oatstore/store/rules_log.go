@@ -84,10 +84,22 @@ func (q AuditQuery) Where(placeholder func(n int) string, at func(time.Time) any
 	if q.Action != "" {
 		add("action = ", q.Action)
 	}
+	if q.TokenID != "" {
+		add("token_id = ", q.TokenID)
+	}
 	if q.Before > 0 {
 		add("id < ", q.Before)
 	}
+	where, args = q.Older.where(where, args, placeholder, at)
 	return strings.Join(where, " AND "), args
+}
+
+// AuditOrder is the ORDER BY clause of q's audit query, for both backends.
+func AuditOrder(q AuditQuery) string {
+	if q.ByTime {
+		return ` ORDER BY at DESC, id DESC`
+	}
+	return ` ORDER BY id DESC`
 }
 
 // snapshot renders an org or token for an audit entry's before or after;

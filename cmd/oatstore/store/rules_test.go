@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
 )
 
 // raceBackend is a Backend whose every label check passes and whose token
@@ -45,6 +47,22 @@ func (raceTx) PolicyTokens(context.Context, string, string) ([]Token, error) { r
 func (raceTx) CountActiveFederated(context.Context, string, time.Time) (int, error) {
 	return 0, nil
 }
+
+// No webhooks: the token rules' events write nothing.
+func (raceTx) Webhooks(context.Context, string) ([]Webhook, error) { return nil, nil }
+func (raceTx) PutWebhook(context.Context, Webhook) error           { return nil }
+func (raceTx) DeleteWebhook(context.Context, string, string) error { return nil }
+func (raceTx) InsertEvent(context.Context, OutboxEvent) error      { return nil }
+func (raceTx) InsertDelivery(context.Context, Delivery) error      { return nil }
+func (raceTx) ClaimNotice(context.Context, string, string, time.Time) (bool, error) {
+	return false, nil
+}
+
+// The usage report rows (issue 16) are never reached by these cases.
+func (raceTx) ClaimBatch(context.Context, string, time.Time) (bool, error)    { return true, nil }
+func (raceTx) AddUsage(context.Context, storeapi.UsageCount) error            { return nil }
+func (raceTx) RecordLastUse(context.Context, storeapi.LastUse) error          { return nil }
+func (raceTx) AppendRegistryActivity(context.Context, RegistryActivity) error { return nil }
 
 func TestAWriteThatLosesALabelRaceIsAConflict(t *testing.T) {
 	ctx := context.Background()

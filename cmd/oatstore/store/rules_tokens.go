@@ -35,7 +35,10 @@ func (r *rules) CreateToken(ctx context.Context, org string, hash []byte, build 
 		if err := tx.InsertToken(ctx, t, hash); err != nil {
 			return labelTakenOr(err, org, t.Label)
 		}
-		return audit(ctx, tx, org, ev, t.ID, nil, t)
+		if err := audit(ctx, tx, org, ev, t.ID, nil, t); err != nil {
+			return err
+		}
+		return emit(ctx, tx, tokenEvent(EventTokenCreated, t, ev))
 	})
 	if err != nil {
 		return Token{}, err
@@ -83,6 +86,11 @@ func (r *rules) UpdateToken(ctx context.Context, org, id string, apply func(cur 
 		}
 		if err := audit(ctx, tx, org, ev, id, cur, next); err != nil {
 			return err
+		}
+		if cur.RevokedAt == nil && next.RevokedAt != nil {
+			if err := emit(ctx, tx, tokenEvent(EventTokenRevoked, next, ev)); err != nil {
+				return err
+			}
 		}
 		before, after = cur, next
 		return nil

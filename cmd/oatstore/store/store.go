@@ -12,6 +12,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
 )
 
 // Store is the persistence the oatstore server needs. Every method that
@@ -66,6 +68,20 @@ type Store interface {
 	// Federation: trust policies and the tokens issued under them (see
 	// rules_federation.go).
 	Federation
+	// WebhookStore keeps webhooks and delivers the events of the changes
+	// above (issue 16).
+	WebhookStore
+	// IngestUsage applies a gateway's usage batch once: a batch id applied
+	// before changes nothing and reports Duplicate.
+	IngestUsage(ctx context.Context, rep storeapi.UsageReport, at time.Time) (IngestResult, error)
+	// Usage sums an org's usage by period (ErrNotFound for a missing org,
+	// ErrInvalid for a bad period or too large an answer).
+	Usage(ctx context.Context, q UsageQuery) ([]UsageRow, error)
+	// Activity returns a page of an org's management and registry
+	// activity, newest first, and the next page's cursor ("" on the last).
+	Activity(ctx context.Context, q ActivityQuery) ([]Activity, string, error)
+	// Prune deletes usage and registry activity past ret as of now.
+	Prune(ctx context.Context, ret Retention, now time.Time) (Pruned, error)
 
 	// Close releases the store.
 	Close() error

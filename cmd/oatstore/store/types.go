@@ -81,7 +81,8 @@ type Token struct {
 	// cannot be reactivated.
 	RevokedAt *time.Time `json:"revoked_at"`
 	// LastUsedAt is the last introspection that found the token usable,
-	// written at most once a minute.
+	// written at most once a minute, or the last allowed request a gateway
+	// reported, whichever is later.
 	LastUsedAt *time.Time `json:"last_used_at"`
 	// Kind is KindFederated for a token a CI job got by exchanging its ID
 	// token under a trust policy; empty for an org access token.
@@ -91,6 +92,11 @@ type Token struct {
 	// Subject is the sub claim of the ID token a federated token was
 	// issued for: which job holds it.
 	Subject string `json:"subject,omitempty"`
+	// LastUsedIP and LastUserAgent are the client address and User-Agent
+	// of the latest allowed request a gateway reported; empty until one
+	// is.
+	LastUsedIP    string `json:"last_used_ip"`
+	LastUserAgent string `json:"last_user_agent"`
 }
 
 // Usable reports whether the token grants access at now: active, not
@@ -165,6 +171,13 @@ type AuditQuery struct {
 	Until time.Time
 	// Action keeps only entries of that action.
 	Action string
+	// TokenID keeps only entries about that token (the activity trail).
+	TokenID string
+	// Older continues a merged activity page (see Position).
+	Older Position
+	// ByTime orders entries by time, then id, as the activity trail
+	// merges them; by id alone otherwise.
+	ByTime bool
 	// Before returns only entries with an id below it (the next cursor).
 	Before int64
 	// Limit bounds the page size.

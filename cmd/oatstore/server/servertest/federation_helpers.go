@@ -16,9 +16,6 @@ import (
 	"github.com/oatgate/oatgate/testenv/oidcissuer"
 )
 
-// GatewayKey is the gateway key of the federation suite's servers.
-const GatewayKey = "gateway-key-for-servertest-0123456789abcdef"
-
 // purgeEvery is how often the suite's servers purge: often, so that a
 // purge is waited for in milliseconds.
 const purgeEvery = 20 * time.Millisecond

@@ -22,6 +22,7 @@ import (
 	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
 	"github.com/oatgate/oatgate/cmd/oatstore/server"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
+	"github.com/oatgate/oatgate/cmd/oatstore/webhook"
 )
 
 // The admin keys of every server this package starts: two named keys, so
@@ -29,6 +30,8 @@ import (
 const (
 	AliceKey     = "alice-admin-key-for-servertest-0123456789"
 	BootstrapKey = "bootstrap-admin-key-for-servertest-0123456789"
+	// GatewayKey is the gateway key of every server, for usage reports.
+	GatewayKey = "gateway-key-for-servertest-0123456789abcdef"
 )
 
 // T0 is where the server's clock starts.
@@ -44,6 +47,12 @@ func (c *clock) now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
+}
+
+func (c *clock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
 }
 
 func (c *clock) advance(d time.Duration) {
@@ -63,12 +72,18 @@ type env struct {
 // may change the rest of its config.
 func start(t *testing.T, st store.Store, configure ...func(*server.Config)) *env {
 	t.Helper()
+	return startWith(t, st, &clock{t: T0}, webhook.Options{}, configure...)
+}
+
+// startWith runs a server over st on clock clk with webhook options
+// hooks: replicas share one clock, as synchronized hosts do.
+func startWith(t *testing.T, st store.Store, clk *clock, hooks webhook.Options, configure ...func(*server.Config)) *env {
+	t.Helper()
 	keys, err := adminkeys.Load(adminkeys.Sources{List: "alice=" + AliceKey + ",bootstrap=" + BootstrapKey})
 	if err != nil {
 		t.Fatalf("loading admin keys: %v", err)
 	}
-	clk := &clock{t: T0}
-	cfg := server.Config{Store: st, AdminKeys: keys, Now: clk.now}
+	cfg := server.Config{Store: st, AdminKeys: keys, GatewayKeys: []string{GatewayKey}, Now: clk.now, Webhooks: hooks}
 	for _, c := range configure {
 		c(&cfg)
 	}

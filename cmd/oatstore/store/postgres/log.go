@@ -55,7 +55,7 @@ var (
 func (d *db) AuditEntries(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
 	where, args := q.Where(func(n int) string { return fmt.Sprintf("$%d", n) }, func(t time.Time) any { return store.Millis(t) })
 	args = append(args, q.Limit)
-	rows, err := d.pool.Query(ctx, auditSelect+where+fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args)), args...)
+	rows, err := d.pool.Query(ctx, auditSelect+where+store.AuditOrder(q)+fmt.Sprintf(` LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return nil, err
 	}

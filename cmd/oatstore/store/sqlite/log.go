@@ -46,7 +46,7 @@ var (
 
 func (d *db) AuditEntries(ctx context.Context, q store.AuditQuery) ([]store.AuditEntry, error) {
 	where, args := q.Where(func(int) string { return "?" }, func(t time.Time) any { return millis(t) })
-	rows, err := d.r.QueryContext(ctx, auditSelect+where+` ORDER BY id DESC LIMIT ?`, append(args, q.Limit)...)
+	rows, err := d.r.QueryContext(ctx, auditSelect+where+store.AuditOrder(q)+` LIMIT ?`, append(args, q.Limit)...)
 	if err != nil {
 		return nil, err
 	}

@@ -91,6 +91,98 @@ var migrations = []string{
 	-- The bound's count reads only this index: the org's live federated tokens.
 	CREATE INDEX tokens_federated_live ON tokens (org, expires_at) WHERE kind = 'federated' AND active = 1 AND revoked_at IS NULL;
 	ALTER TABLE orgs ADD COLUMN max_federated_tokens INTEGER NOT NULL DEFAULT 1000;`,
+	// usage reports (issue 16): hourly counters per org, token and
+	// repository (hours in Unix seconds); registry actions gateways
+	// report; the ids of applied batches, so a retried one is applied
+	// once; and a token's last client address and User-Agent.
+	`CREATE TABLE usage_hourly (
+		org            TEXT NOT NULL,
+		token_id       TEXT NOT NULL,
+		repository     TEXT NOT NULL,
+		hour           INTEGER NOT NULL,
+		token_label    TEXT NOT NULL,
+		requests       INTEGER NOT NULL,
+		pulls          INTEGER NOT NULL,
+		version_checks INTEGER NOT NULL,
+		pushes         INTEGER NOT NULL,
+		deletes        INTEGER NOT NULL,
+		denied         INTEGER NOT NULL,
+		bytes_in       INTEGER NOT NULL,
+		bytes_out      INTEGER NOT NULL,
+		PRIMARY KEY (org, token_id, repository, hour)
+	) STRICT;
+	CREATE INDEX usage_hourly_org_hour ON usage_hourly (org, hour);
+	CREATE INDEX usage_hourly_hour ON usage_hourly (hour);
+	CREATE TABLE registry_activity (
+		id          INTEGER PRIMARY KEY AUTOINCREMENT,
+		org         TEXT NOT NULL,
+		at          INTEGER NOT NULL,
+		action      TEXT NOT NULL,
+		token_id    TEXT NOT NULL,
+		token_label TEXT NOT NULL,
+		repository  TEXT NOT NULL,
+		tag         TEXT NOT NULL,
+		digest      TEXT NOT NULL,
+		reason      TEXT NOT NULL,
+		client_ip   TEXT NOT NULL,
+		user_agent  TEXT NOT NULL
+	) STRICT;
+	CREATE INDEX registry_activity_org_at ON registry_activity (org, at, id);
+	CREATE INDEX registry_activity_at ON registry_activity (at);
+	CREATE INDEX audit_org_at ON audit (org, at, id);
+	CREATE TABLE usage_batches (
+		id          TEXT PRIMARY KEY,
+		received_at INTEGER NOT NULL
+	) STRICT;
+	CREATE INDEX usage_batches_received ON usage_batches (received_at);
+	ALTER TABLE tokens ADD COLUMN last_used_ip TEXT NOT NULL DEFAULT '';
+	ALTER TABLE tokens ADD COLUMN last_user_agent TEXT NOT NULL DEFAULT '';`,
+	// webhooks (issue 16 item 5): each org's webhooks, the outbox of
+	// events written with the change that causes them, one delivery row per
+	// (webhook, event) leased by the replica sending it, and the claims of
+	// expiry notices, one per (token, threshold).
+	`CREATE TABLE webhooks (
+		org        TEXT NOT NULL REFERENCES orgs(name),
+		name       TEXT NOT NULL,
+		url        TEXT NOT NULL,
+		events     TEXT NOT NULL,
+		secret     TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL,
+		PRIMARY KEY (org, name)
+	) STRICT;
+	CREATE TABLE events (
+		id   TEXT PRIMARY KEY,
+		org  TEXT NOT NULL,
+		type TEXT NOT NULL,
+		at   INTEGER NOT NULL,
+		body TEXT NOT NULL
+	) STRICT;
+	CREATE TABLE deliveries (
+		id              INTEGER PRIMARY KEY AUTOINCREMENT,
+		org             TEXT NOT NULL,
+		webhook         TEXT NOT NULL,
+		event_id        TEXT NOT NULL REFERENCES events(id),
+		event_type      TEXT NOT NULL,
+		created_at      INTEGER NOT NULL,
+		attempts        INTEGER NOT NULL,
+		last_status     INTEGER NOT NULL,
+		last_error      TEXT NOT NULL,
+		next_attempt_at INTEGER,
+		delivered_at    INTEGER,
+		failed_at       INTEGER,
+		claimed_until   INTEGER NOT NULL,
+		UNIQUE (org, webhook, event_id)
+	) STRICT;
+	CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+	CREATE INDEX deliveries_webhook ON deliveries (org, webhook, id);
+	CREATE TABLE expiry_notices (
+		token_id  TEXT NOT NULL,
+		threshold TEXT NOT NULL,
+		at        INTEGER NOT NULL,
+		PRIMARY KEY (token_id, threshold)
+	) STRICT;
+	CREATE INDEX tokens_expires_at ON tokens (expires_at) WHERE expires_at IS NOT NULL;`,
 }
 
 // migrate brings the schema to len(migrations), each step in its own

@@ -10,6 +10,7 @@ package storetest
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -28,7 +29,7 @@ var T0 = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 // Run runs the whole suite, each behaviour on a fresh database.
 func Run(t *testing.T, newDB NewDB) {
 	t.Helper()
-	for _, c := range cases {
+	for _, c := range slices.Concat(cases, webhookCases) {
 		t.Run(c.name, func(t *testing.T) {
 			c.run(t, newDB(t))
 		})

@@ -1,0 +1,375 @@
+package usagereport
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
+	"github.com/oatgate/oatgate/caddymodule/usage"
+	"github.com/oatgate/oatgate/cmd/oatstore/adminkeys"
+	"github.com/oatgate/oatgate/cmd/oatstore/server"
+	"github.com/oatgate/oatgate/cmd/oatstore/store"
+	"github.com/oatgate/oatgate/cmd/oatstore/store/sqlite"
+)
+
+const (
+	adminKey   = "usagereport-admin-key-0123456789abcdef"
+	gatewayKey = "usagereport-gateway-key-0123456789abcdef"
+)
+
+// T0 is when the scripted requests happen.
+var T0 = time.Date(2026, 12, 3, 7, 20, 0, 0, time.UTC)
+
+// realStore is a real oatstore on SQLite behind a switch that can take it
+// down (503 before it sees the batch) or lose its answer (the batch is
+// applied, then the connection is cut).
+type realStore struct {
+	db       *sqlite.Store
+	url      string
+	down     atomic.Bool
+	loseNext atomic.Int32
+	posts    atomic.Int64
+}
+
+func startStore(t *testing.T) *realStore {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "oatstore.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := adminkeys.Load(adminkeys.Sources{Single: adminKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Config{Store: db, AdminKeys: keys, GatewayKeys: []string{gatewayKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := &realStore{db: db}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == storeapi.UsageReportsPath {
+			rs.posts.Add(1)
+		}
+		if rs.down.Load() {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		if rs.loseNext.Load() > 0 && r.URL.Path == storeapi.UsageReportsPath {
+			rs.loseNext.Add(-1)
+			srv.ServeHTTP(httptest.NewRecorder(), r) // applied...
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err == nil {
+				conn.Close() // ...and the answer lost
+			}
+			return
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() {
+		ts.Close()
+		_ = srv.Close()
+		_ = db.Close()
+	})
+	rs.url = ts.URL
+	_, _, err = db.PutOrg(context.Background(), "acme", func(o store.Org, _ bool) (store.Org, error) { return o, nil },
+		store.Event{Actor: "test", At: T0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}
+
+// usage is the store's day of usage for acme, by token and repository.
+func (rs *realStore) usage(t *testing.T) map[string]store.UsageRow {
+	t.Helper()
+	rows, err := rs.db.Usage(context.Background(), store.UsageQuery{Org: "acme", Period: store.PeriodDay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]store.UsageRow{}
+	for _, r := range rows {
+		out[r.TokenID+" "+r.Repository] = r
+	}
+	return out
+}
+
+// countingObserver counts what the reporter says.
+type countingObserver struct{ dropped, reported atomic.Int64 }
+
+func (o *countingObserver) UsageDropped(n int)  { o.dropped.Add(int64(n)) }
+func (o *countingObserver) UsageReported(n int) { o.reported.Add(int64(n)) }
+
+func newReporter(t *testing.T, buffer int, urls ...string) (*Reporter, *countingObserver) {
+	t.Helper()
+	obs := &countingObserver{}
+	r, err := New(Config{StoreURLs: urls, StoreKey: gatewayKey, Buffer: buffer, Timeout: 2 * time.Second, Observer: obs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r, obs
+}
+
+// req is one finished request of a token.
+func req(token, method string, target Target, status int, decision string, repo, ref string) Request {
+	return Request{
+		Event: &usage.Event{Decision: decision, TokenID: token, TokenLabel: "label-" + token, Org: "acme", Repository: repo, Reference: ref,
+			Method: method, Status: status, BytesIn: 10, BytesOut: 100, ClientIP: "192.0.2.1", UserAgent: "docker/27"},
+		Target: target, At: T0,
+	}
+}
+
+// script is a sequence with known counts: per token, 2 pulls, 1 version
+// check, a failed pull, 1 push, 1 delete, 1 blob pull, 1 denial.
+func script(token string) []Request {
+	return []Request{
+		req(token, "GET", Manifest, 200, usage.Allow, "acme/app", "latest"),
+		req(token, "GET", Manifest, 200, usage.Allow, "acme/app", "v1"),
+		req(token, "HEAD", Manifest, 200, usage.Allow, "acme/app", "latest"),
+		req(token, "GET", Manifest, 404, usage.Allow, "acme/app", "nope"),
+		req(token, "PUT", Manifest, 201, usage.Allow, "acme/app", "v2"),
+		req(token, "DELETE", Manifest, 202, usage.Allow, "acme/app", "sha256:"+fmt.Sprintf("%064d", 1)),
+		req(token, "GET", Blob, 200, usage.Allow, "acme/app", ""),
+		req(token, "PUT", Manifest, 403, usage.Deny, "acme/app", "v3"),
+	}
+}
+
+var wantScript = store.UsageRow{Requests: 8, Pulls: 2, VersionChecks: 1, Pushes: 1, Deletes: 1, Denied: 1, BytesIn: 80, BytesOut: 800}
+
+func checkCounts(t *testing.T, got store.UsageRow, times int64) {
+	t.Helper()
+	w := wantScript
+	if got.Requests != w.Requests*times || got.Pulls != w.Pulls*times || got.VersionChecks != w.VersionChecks*times ||
+		got.Pushes != w.Pushes*times || got.Deletes != w.Deletes*times || got.Denied != w.Denied*times ||
+		got.BytesIn != w.BytesIn*times || got.BytesOut != w.BytesOut*times {
+		t.Fatalf("got %+v, want %d times %+v", got, times, w)
+	}
+}
+
+func TestAReportCountsExactlyWhatWasServed(t *testing.T) {
+	rs := startStore(t)
+	r, obs := newReporter(t, 0, rs.url)
+	for _, q := range script("tok_a") {
+		r.Record(q)
+	}
+	for _, q := range []Request{
+		// Requests no token made count for no one.
+		{Event: &usage.Event{Decision: usage.Deny, Method: "GET", Status: 401}, Target: Manifest, At: T0},
+		{Event: &usage.Event{Decision: usage.Allow, Org: "acme", Method: "GET", Status: 200}, Target: Manifest, At: T0},
+	} {
+		r.Record(q)
+	}
+	inactive := req("tok_b", "GET", Manifest, 401, usage.Deny, "acme/app", "latest")
+	inactive.Inactive = storeapi.ReasonRevoked
+	r.Record(inactive)
+	r.Flush(5 * time.Second)
+
+	got := rs.usage(t)
+	checkCounts(t, got["tok_a acme/app"], 1)
+	if b := got["tok_b acme/app"]; b.Requests != 1 || b.Denied != 1 || b.Pulls != 0 {
+		t.Fatalf("the revoked token's request: %+v, want one denied request", b)
+	}
+	if len(got) != 2 {
+		t.Fatalf("got rows %v, want only tok_a's and tok_b's", got)
+	}
+	entries, _, err := rs.db.Activity(context.Background(), store.ActivityQuery{Org: "acme", Kind: store.KindRegistry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trail []string
+	for _, e := range entries {
+		trail = append(trail, fmt.Sprintf("%s %s tag=%s digest=%s reason=%s", e.Action, e.TokenID, e.Tag, e.Digest, e.Reason))
+	}
+	want := map[string]bool{
+		"registry.push tok_a tag=v2 digest= reason=":                                       true,
+		"registry.delete tok_a tag= digest=sha256:" + fmt.Sprintf("%064d", 1) + " reason=": true,
+		"token.inactive_used tok_b tag= digest= reason=revoked":                            true,
+	}
+	if len(trail) != len(want) {
+		t.Fatalf("activity %q, want the push, the delete and the inactive presentation", trail)
+	}
+	for _, s := range trail {
+		if !want[s] {
+			t.Fatalf("unexpected activity %q in %q", s, trail)
+		}
+	}
+	if r.Pending() != 0 || obs.dropped.Load() != 0 {
+		t.Fatalf("pending %d, dropped %d after a flush to a store that answers; want 0 and 0", r.Pending(), obs.dropped.Load())
+	}
+}
+
+func TestABatchWhoseAnswerIsLostIsCountedOnce(t *testing.T) {
+	rs := startStore(t)
+	r, _ := newReporter(t, 0, rs.url)
+	for _, q := range script("tok_a") {
+		r.Record(q)
+	}
+	rs.loseNext.Store(1)
+	r.Flush(5 * time.Second) // applied, answer lost: still queued
+	if r.Pending() == 0 {
+		t.Fatal("the batch left the queue though its answer was lost")
+	}
+	r.Flush(5 * time.Second) // sent again with its id: a duplicate
+	if r.Pending() != 0 {
+		t.Fatalf("%d items still queued after the store answered", r.Pending())
+	}
+	if rs.posts.Load() != 2 {
+		t.Fatalf("%d posts, want 2 (the lost one and its retry)", rs.posts.Load())
+	}
+	checkCounts(t, rs.usage(t)["tok_a acme/app"], 1)
+}
+
+func TestAStoreOutageLosesNothingThatFitsTheBuffer(t *testing.T) {
+	rs := startStore(t)
+	r, obs := newReporter(t, 1000, rs.url)
+	rs.down.Store(true)
+	// Three intervals of the outage, each sealing a batch of its own.
+	for range 3 {
+		for _, q := range script("tok_a") {
+			r.Record(q)
+		}
+		r.Flush(time.Second)
+	}
+	if r.Pending() == 0 {
+		t.Fatal("nothing queued during the outage")
+	}
+	rs.down.Store(false)
+	r.Flush(5 * time.Second)
+	checkCounts(t, rs.usage(t)["tok_a acme/app"], 3)
+	if obs.dropped.Load() != 0 || r.Pending() != 0 {
+		t.Fatalf("dropped %d, pending %d; want nothing lost and nothing left", obs.dropped.Load(), r.Pending())
+	}
+}
+
+func TestAFullBufferDropsTheOldestAndCountsIt(t *testing.T) {
+	rs := startStore(t)
+	const buffer = 20
+	r, obs := newReporter(t, buffer, rs.url)
+	rs.down.Store(true)
+	const total = 200
+	for i := range total {
+		q := req("tok_a", "GET", Manifest, 200, usage.Allow, fmt.Sprintf("acme/app%03d", i), "latest")
+		r.Record(q)
+		if i%10 == 9 {
+			r.Flush(time.Second)
+		}
+		if p := r.Pending(); p > buffer {
+			t.Fatalf("%d items held, more than the buffer of %d", p, buffer)
+		}
+	}
+	rs.down.Store(false)
+	r.Flush(5 * time.Second)
+	got := rs.usage(t)
+	// Each of the 20 intervals held tok_a's last use and ten counters;
+	// the last batch arrived whole, with its last use: what was not
+	// dropped arrived, and the newest repositories are the ones kept.
+	items := int64(len(got)) + 1
+	if want := int64(total + total/10); items+obs.dropped.Load() != want {
+		t.Fatalf("%d items arrived and %d were dropped, want %d in all", items, obs.dropped.Load(), want)
+	}
+	if _, ok := got["tok_a acme/app199"]; !ok {
+		t.Fatalf("the newest repository's count was dropped; the oldest must go first (got %d rows)", len(got))
+	}
+	if _, ok := got["tok_a acme/app000"]; ok {
+		t.Fatal("the oldest repository's count survived a full buffer")
+	}
+}
+
+func TestAReporterFailsOverToTheReplicaThatAnswers(t *testing.T) {
+	rs := startStore(t)
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close() // nothing listens there now
+	r, _ := newReporter(t, 0, deadURL, rs.url)
+	for _, q := range script("tok_a") {
+		r.Record(q)
+	}
+	r.Flush(5 * time.Second)
+	checkCounts(t, rs.usage(t)["tok_a acme/app"], 1)
+}
+
+func TestCloseFlushesWhatWasCounted(t *testing.T) {
+	rs := startStore(t)
+	r, _ := newReporter(t, 0, rs.url)
+	r.Start()
+	for _, q := range script("tok_a") {
+		r.Record(q)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, rs.usage(t)["tok_a acme/app"], 1)
+}
+
+func TestRecordingAnExistingKeyAllocatesNothing(t *testing.T) {
+	r, err := New(Config{StoreURLs: []string{"http://127.0.0.1:9"}, StoreKey: gatewayKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := req("tok_a", "GET", Manifest, 200, usage.Allow, "acme/app", "latest")
+	r.Record(q)
+	if n := testing.AllocsPerRun(1000, func() { r.Record(q) }); n != 0 {
+		t.Fatalf("%v allocations per request, want 0", n)
+	}
+}
+
+// A long outage under load: many goroutines record distinct keys while
+// the store is down and the sender seals every "interval"; the held items
+// never pass the buffer and the heap stays bounded.
+func TestMemoryStaysBoundedDuringALongOutageUnderLoad(t *testing.T) {
+	rs := startStore(t)
+	const buffer = 5000
+	r, obs := newReporter(t, buffer, rs.url)
+	rs.down.Store(true)
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const workers, perWorker = 4, 50000
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				r.Flush(100 * time.Millisecond)
+			}
+		}
+	}()
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perWorker {
+				r.Record(req(fmt.Sprintf("tok_%d", w), "GET", Manifest, 200, usage.Allow, fmt.Sprintf("acme/r%d", i), "latest"))
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	if p := r.Pending(); p > buffer {
+		t.Fatalf("%d items held after the load, more than the buffer of %d", p, buffer)
+	}
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	grew := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("%d requests during the outage: %d items held, %d dropped, heap grew %d KiB", workers*perWorker, r.Pending(), obs.dropped.Load(), grew>>10)
+	// A held item is a few hundred bytes encoded or in a map; 5000 of
+	// them are well under 16 MiB, 200,000 would not be.
+	if grew > 16<<20 {
+		t.Fatalf("heap grew %d MiB with a buffer of %d items", grew>>20, buffer)
+	}
+	if obs.dropped.Load() == 0 {
+		t.Fatal("nothing was dropped though far more keys than the buffer were counted")
+	}
+}

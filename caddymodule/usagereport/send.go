@@ -1,0 +1,122 @@
+package usagereport
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
+)
+
+// sender posts batches to the store replicas: to the one that last
+// answered, then to the others in turn. A batch no replica took waits for
+// the next interval, as a revocation feed poll does.
+type sender struct {
+	client        *http.Client
+	urls          []string
+	authorization string
+	timeout       time.Duration
+	current       atomic.Uint32
+}
+
+func newSender(cfg Config) *sender {
+	s := &sender{client: cfg.HTTPClient, authorization: "Bearer " + cfg.StoreKey, timeout: cfg.Timeout}
+	for _, u := range cfg.StoreURLs {
+		s.urls = append(s.urls, strings.TrimRight(u, "/")+storeapi.UsageReportsPath)
+	}
+	return s
+}
+
+// errRefused is a batch a store answered with a 4xx other than 401, 403
+// or 429: sending it again would get the same.
+var errRefused = errors.New("the store refused the batch")
+
+// send posts body to each replica in turn until one takes it.
+func (s *sender) send(ctx context.Context, body []byte) error {
+	start := int(s.current.Load())
+	var errs []error
+	for i := range s.urls {
+		n := (start + i) % len(s.urls)
+		err := s.post(ctx, s.urls[n], body)
+		if err == nil || errors.Is(err, errRefused) {
+			s.current.Store(uint32(n))
+			return err
+		}
+		errs = append(errs, err)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *sender) post(ctx context.Context, target string, body []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("building usage report request: %w", err)
+	}
+	req.Header.Set("Authorization", s.authorization)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Encoding", "gzip")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the URL holds no secret, but stays out of logs as in verify
+		}
+		return fmt.Errorf("sending usage report: %w", err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		return nil
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		return fmt.Errorf("sending usage report: the store rejected the gateway key (status %d); check store_key", resp.StatusCode)
+	case resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusNotFound:
+		return fmt.Errorf("%w (status %d)", errRefused, resp.StatusCode)
+	}
+	// 404: a store older than usage reports, or a proxy in the way; 5xx:
+	// the store is failing. Both may pass: keep the batch.
+	return fmt.Errorf("sending usage report: store status %d", resp.StatusCode)
+}
+
+// sendQueued sends queued batches oldest first until the queue is empty,
+// a batch fails (it stays queued, with its id, for the next interval) or
+// the deadline passes.
+func (r *Reporter) sendQueued(deadline time.Time) {
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	for ctx.Err() == nil {
+		b := r.head()
+		if b == nil {
+			return
+		}
+		err := r.client.send(ctx, b.body)
+		switch {
+		case err == nil:
+			if r.remove(b) && r.observer != nil {
+				r.observer.UsageReported(b.items)
+			}
+		case errors.Is(err, errRefused):
+			if r.remove(b) {
+				r.dropped(b.items, "the store refused the batch")
+			}
+		default:
+			r.log.Warn("usage report not sent; it stays queued for the next interval",
+				zap.String("batch", b.id), zap.Int("queued_items", int(r.items.Load())), zap.Error(err))
+			return
+		}
+	}
+}

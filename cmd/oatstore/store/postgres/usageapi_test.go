@@ -1,0 +1,13 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/oatgate/oatgate/cmd/oatstore/server/servertest"
+	"github.com/oatgate/oatgate/cmd/oatstore/store/postgres/pgtest"
+)
+
+// TestUsageAPI runs issue 16's store side over PostgreSQL.
+func TestUsageAPI(t *testing.T) {
+	servertest.UsageAPI(t, open(t, pgtest.NewDatabase(t)))
+}

@@ -1,0 +1,107 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/oatgate/oatgate/caddymodule/storeapi"
+	"github.com/oatgate/oatgate/cmd/oatstore/store"
+)
+
+// Usage reports: hourly counters, registry actions and applied batch ids,
+// as rows; the rules are store.New's.
+
+var (
+	usageSelect    = `SELECT ` + strings.Join(store.UsageColumns, ", ") + ` FROM usage_hourly WHERE `
+	usageInsert    = `INSERT INTO usage_hourly (` + strings.Join(store.UsageColumns, ", ") + `) VALUES (` + marks(len(store.UsageColumns)) + `) ON CONFLICT ` + store.UsageUpsert()
+	activitySelect = `SELECT ` + strings.Join(store.RegistryActivityColumns, ", ") + ` FROM registry_activity WHERE `
+	activityInsert = `INSERT INTO registry_activity (` + strings.Join(store.RegistryActivityColumns[1:], ", ") + `) VALUES (` + marks(len(store.RegistryActivityColumns)-1) + `)`
+)
+
+func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+func (d *db) UsageCounts(ctx context.Context, q store.UsageQuery, limit int) ([]storeapi.UsageCount, error) {
+	where, args := q.Where(func(int) string { return "?" })
+	rows, err := d.r.QueryContext(ctx, usageSelect+where+` ORDER BY hour, token_id, repository LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return store.Collect(rows, store.ScanUsage)
+}
+
+func (d *db) RegistryActivity(ctx context.Context, q store.RegistryQuery) ([]store.RegistryActivity, error) {
+	where, args := q.Where(func(int) string { return "?" }, func(t time.Time) any { return millis(t) })
+	rows, err := d.r.QueryContext(ctx, activitySelect+where+` ORDER BY at DESC, id DESC LIMIT ?`, append(args, q.Limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return store.Collect(rows, func(row store.Scanner) (store.RegistryActivity, error) {
+		return store.ScanRegistryActivity(row, fromColumn)
+	})
+}
+
+func (d *db) Prune(ctx context.Context, p store.PruneBefore) (store.Pruned, error) {
+	var n store.Pruned
+	err := d.write(ctx, func(t *sql.Tx) error {
+		for _, step := range []struct {
+			query string
+			arg   any
+			dst   *int64
+		}{
+			{`DELETE FROM usage_hourly WHERE hour < ?`, p.UsageHour, &n.Usage},
+			{`DELETE FROM registry_activity WHERE at < ?`, millis(p.Activity), &n.Activity},
+			{`DELETE FROM usage_batches WHERE received_at < ?`, millis(p.Batches), &n.Batches},
+		} {
+			res, err := t.ExecContext(ctx, step.query, step.arg)
+			if err != nil {
+				return fmt.Errorf("pruning: %w", err)
+			}
+			if *step.dst, err = res.RowsAffected(); err != nil {
+				return fmt.Errorf("pruning: %w", err)
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+func (x tx) ClaimBatch(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := x.tx.ExecContext(ctx, `INSERT INTO usage_batches (id, received_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, id, millis(at))
+	if err != nil {
+		return false, fmt.Errorf("claiming usage batch: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("claiming usage batch: %w", err)
+	}
+	return n == 1, nil
+}
+
+func (x tx) AddUsage(ctx context.Context, c storeapi.UsageCount) error {
+	if _, err := x.tx.ExecContext(ctx, usageInsert, store.Values(store.UsageFields(&c), nil)...); err != nil {
+		return fmt.Errorf("adding usage: %w", err)
+	}
+	return nil
+}
+
+func (x tx) RecordLastUse(ctx context.Context, u storeapi.LastUse) error {
+	q := `UPDATE tokens SET last_used_ip = ?, last_user_agent = ?,
+		last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN ? ELSE last_used_at END
+		WHERE id = ? AND org = ?`
+	if _, err := x.tx.ExecContext(ctx, q, u.ClientIP, u.UserAgent, millis(u.At), millis(u.At), u.TokenID, u.Org); err != nil {
+		return fmt.Errorf("recording last use of %q: %w", u.TokenID, err)
+	}
+	return nil
+}
+
+func (x tx) AppendRegistryActivity(ctx context.Context, a store.RegistryActivity) error {
+	if _, err := x.tx.ExecContext(ctx, activityInsert, store.Values(store.RegistryActivityFields(&a), toColumn)[1:]...); err != nil {
+		return fmt.Errorf("recording registry activity: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+package webhook
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/oatgate/oatgate/cmd/oatstore/store"
+)
+
+const testSecret = "send-test-secret-0123456789abcdef"
+
+func due(url string) store.DueDelivery {
+	return store.DueDelivery{
+		Delivery: store.Delivery{ID: 1, EventID: "evt_test", EventType: store.EventWebhookTest},
+		URL:      url, Secret: testSecret, Body: []byte(`{"id":"evt_test","type":"webhook.test"}`),
+	}
+}
+
+func TestTheSenderFollowsNoRedirectAndNeverSendsTheSecret(t *testing.T) {
+	var elsewhere atomic.Int32
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
+	defer target.Close()
+	var leaked atomic.Value
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		for name, vs := range r.Header {
+			for _, v := range vs {
+				if strings.Contains(v, testSecret) {
+					leaked.Store("header " + name)
+				}
+			}
+		}
+		if strings.Contains(string(b), testSecret) || strings.Contains(r.URL.String(), testSecret) {
+			leaked.Store("body or URL")
+		}
+		if Verify([]byte(testSecret), b, r.Header.Get(SignatureHeader)) != nil {
+			leaked.Store("a bad signature")
+		}
+		switch r.URL.Path {
+		case "/redirect":
+			http.Redirect(w, r, target.URL+"/caught", http.StatusFound)
+		case "/endless":
+			w.WriteHeader(http.StatusOK)
+			chunk := []byte(strings.Repeat("x", 1024))
+			for i := 0; i < 1<<20; i++ { // a gigabyte, unless the sender stops reading
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+		case "/slow":
+			select {
+			case <-time.After(5 * time.Second):
+			case <-r.Context().Done():
+			}
+		}
+	}))
+	defer receiver.Close()
+
+	c := newClient(500*time.Millisecond, guard{loopback: true})
+	cases := []struct {
+		name       string
+		path       string
+		wantStatus int
+		wantErr    string
+	}{
+		{"a 2xx is a success", "/ok", 200, ""},
+		{"a redirect is an answer, not followed", "/redirect", 302, "redirects are not followed"},
+		{"an endless answer is read no further than its first KiBs", "/endless", 200, ""},
+		{"a receiver that does not answer in time fails the attempt", "/slow", 0, "no answer within the timeout"},
+	}
+	for _, c2 := range cases {
+		t.Run(c2.name, func(t *testing.T) {
+			start := time.Now()
+			o := send(context.Background(), c, due(receiver.URL+c2.path), Options{AllowLoopbackHTTP: true}, time.Now())
+			if o.Status != c2.wantStatus || !strings.Contains(o.Err, c2.wantErr) || (c2.wantErr == "" && o.Err != "") {
+				t.Errorf("send = %+v, want status %d and error containing %q", o, c2.wantStatus, c2.wantErr)
+			}
+			if took := time.Since(start); took > 3*time.Second {
+				t.Errorf("send took %v", took)
+			}
+		})
+	}
+	if n := elsewhere.Load(); n != 0 {
+		t.Errorf("the redirect target got %d requests", n)
+	}
+	if v := leaked.Load(); v != nil {
+		t.Errorf("the receiver saw the secret or a bad signature: %v", v)
+	}
+}
+
+func TestAFailedAttemptSaysWhyWithoutTheURL(t *testing.T) {
+	ln := httptest.NewServer(http.NotFoundHandler())
+	url := ln.URL + "/receiver-credential-in-path"
+	ln.Close() // nothing listens there now
+	cases := []struct {
+		name     string
+		url      string
+		loopback bool
+		want     string
+	}{
+		{"a refused connection", url, true, "connection refused"},
+		{"a URL the switch no longer allows", url, false, "--webhook-allow-loopback-http"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := send(context.Background(), newClient(time.Second, guard{loopback: c.loopback}), due(c.url), Options{AllowLoopbackHTTP: c.loopback}, time.Now())
+			if o.Status != 0 || !strings.Contains(o.Err, c.want) {
+				t.Errorf("send = %+v, want an error containing %q", o, c.want)
+			}
+			if strings.Contains(o.Err, "receiver-credential-in-path") {
+				t.Errorf("the error %q holds the URL", o.Err)
+			}
+		})
+	}
+}
