@@ -58,9 +58,11 @@ type WebhookBackend interface {
 	Webhooks(ctx context.Context, org string) ([]Webhook, error)
 	// Deliveries returns up to limit deliveries of a webhook, newest first.
 	Deliveries(ctx context.Context, org, name string, limit int) ([]Delivery, error)
-	// ExpiryCandidates returns up to limit unrevoked tokens with ids after
-	// afterID (in id order) that expire in (from, to], with the thresholds
-	// already noticed for each.
+	// ExpiryCandidates returns up to limit unrevoked org access tokens
+	// with ids after afterID (in id order) that expire in (from, to], with
+	// the thresholds already noticed for each. Federated tokens are left
+	// out: a CI job's token lives minutes by design, and its end is no
+	// news to anyone.
 	ExpiryCandidates(ctx context.Context, from, to time.Time, afterID string, limit int) ([]ExpiryCandidate, error)
 	// ClaimDeliveries sets claimed_until to until on up to limit rows whose
 	// next_attempt_at and claimed_until are both at or before now, in one

@@ -117,7 +117,7 @@ func (d *db) Deliveries(ctx context.Context, org, name string, limit int) ([]sto
 func (d *db) ExpiryCandidates(ctx context.Context, from, to time.Time, afterID string, limit int) ([]store.ExpiryCandidate, error) {
 	rows, err := d.pool.Query(ctx, `SELECT `+tokenSelect+`,
 		COALESCE((SELECT string_agg(threshold, ' ') FROM expiry_notices n WHERE n.token_id = tokens.id), '')
-		FROM tokens WHERE revoked_at IS NULL AND expires_at > $1 AND expires_at <= $2 AND id > $3 ORDER BY id LIMIT $4`,
+		FROM tokens WHERE kind = '' AND revoked_at IS NULL AND expires_at > $1 AND expires_at <= $2 AND id > $3 ORDER BY id LIMIT $4`,
 		from, to, afterID, limit)
 	if err != nil {
 		return nil, err

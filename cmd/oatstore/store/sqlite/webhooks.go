@@ -113,7 +113,7 @@ func (d *db) Deliveries(ctx context.Context, org, name string, limit int) ([]sto
 func (d *db) ExpiryCandidates(ctx context.Context, from, to time.Time, afterID string, limit int) ([]store.ExpiryCandidate, error) {
 	rows, err := d.r.QueryContext(ctx, `SELECT `+tokenSelect+`,
 		COALESCE((SELECT group_concat(threshold, ' ') FROM expiry_notices n WHERE n.token_id = tokens.id), '')
-		FROM tokens WHERE revoked_at IS NULL AND expires_at > ? AND expires_at <= ? AND id > ? ORDER BY id LIMIT ?`,
+		FROM tokens WHERE kind = '' AND revoked_at IS NULL AND expires_at > ? AND expires_at <= ? AND id > ? ORDER BY id LIMIT ?`,
 		millis(from), millis(to), afterID, limit)
 	if err != nil {
 		return nil, err
