@@ -87,7 +87,7 @@ func (s *Server) federate(ctx context.Context, req exchangeRequest) (store.Token
 		return store.Token{
 			ID:          id,
 			Label:       federatedLabel(p.Name, id),
-			Description: "federated: " + p.Issuer,
+			Description: federatedDescription(p.Issuer),
 			Scopes:      again.Scopes,
 			CreatedAt:   ev.At,
 			CreatedBy:   ev.Actor,
@@ -127,6 +127,16 @@ func federatedLabel(policy, id string) string {
 		policy = policy[:maxLabel-len(suffix)-1]
 	}
 	return policy + "/" + suffix
+}
+
+// federatedDescription says where a federated token came from, within
+// the description's bound (issuer URLs are ASCII, so bytes are characters).
+func federatedDescription(issuer string) string {
+	d := "federated: " + issuer
+	if len(d) > maxDescription {
+		d = d[:maxDescription]
+	}
+	return d
 }
 
 // maxSubject bounds the stored subject.
