@@ -31,9 +31,11 @@ func GitHub(owner, repo, ref string) Claims {
 	}
 }
 
-// GitHubImmutable is GitHub with the immutable-ID subject GitHub now offers
-// (repo:<owner>@<owner id>/<repo>@<repo id>:ref:<ref>), which a renamed or
-// re-created repository cannot take over.
+// GitHubImmutable is GitHub with the immutable-ID subject
+// (repo:<owner>@<owner id>/<repo>@<repo id>:ref:<ref>, e.g.
+// repo:octocat@123456/my-repo@456789:ref:refs/heads/main), the default for
+// repositories created or renamed since July 15, 2026: a recycled owner or
+// repository name cannot take it over.
 func GitHubImmutable(owner, repo, ref string) Claims {
 	c := GitHub(owner, repo, ref)
 	c["sub"] = fmt.Sprintf("repo:%s@%s/%s@%s:ref:%s", owner, c["repository_owner_id"], repo, c["repository_id"], ref)

@@ -100,3 +100,36 @@ func TestPolicyJSONRoundTrips(t *testing.T) {
 		}
 	}
 }
+
+func FuzzPolicyValidate(f *testing.F) {
+	f.Add(`{"name":"gha","issuer":"https://token.actions.githubusercontent.com","audience":"oatgate","claims":{"repository_owner":"acme"},"scopes":["repository:acme/app:pull"],"ttl":"15m"}`, false)
+	f.Add(`{"name":"x","issuer":"http://127.0.0.1:1","audience":"a","claims":{"sub":"*"},"scopes":["repository:acme/**:delete"]}`, true)
+	f.Add(`{"name":"-","issuer":"https://u@h?q","claims":{"iss":"x"},"scopes":["org:tokens:write"],"ttl":"90m"}`, false)
+	f.Fuzz(func(t *testing.T, body string, loopback bool) {
+		var p Policy
+		if json.Unmarshal([]byte(body), &p) != nil {
+			return
+		}
+		got, err := p.Validate("acme", Options{AllowLoopbackHTTP: loopback})
+		if err != nil {
+			return
+		}
+		if ttl := time.Duration(got.TTL); ttl < MinTTL || ttl > MaxTTL {
+			t.Fatalf("accepted ttl %s", ttl)
+		}
+		if len(got.Claims) == 0 || len(got.Scopes) == 0 || got.Audience == "" {
+			t.Fatalf("accepted a policy without claims, scopes or audience: %+v", got)
+		}
+		if CheckIssuer(got.Issuer, Options{AllowLoopbackHTTP: loopback}) != nil {
+			t.Fatalf("accepted issuer %q", got.Issuer)
+		}
+		for _, s := range got.Scopes {
+			if !strings.HasPrefix(s, "repository:acme/") {
+				t.Fatalf("accepted scope %q outside acme", s)
+			}
+		}
+		if _, ok := got.Claims["iss"]; ok {
+			t.Fatalf("accepted iss as a condition")
+		}
+	})
+}

@@ -42,13 +42,9 @@ func (s *Server) federate(ctx context.Context, req exchangeRequest) (store.Token
 		s.logRefusal(req, "", err)
 		return store.Token{}, federation.NotAccepted(), nil
 	}
-	policies, err := s.fed.policies.byIssuer(ctx, s.store, issuer)
+	cands, err := s.candidates(ctx, issuer, false)
 	if err != nil {
 		return store.Token{}, nil, err
-	}
-	cands := make([]federation.Candidate, 0, len(policies))
-	for _, p := range policies {
-		cands = append(cands, federation.Candidate{Org: p.Org, Policy: p.Rule()})
 	}
 	if len(cands) == 0 {
 		// No org trusts this issuer: nothing is fetched from it.
@@ -64,10 +60,55 @@ func (s *Server) federate(ctx context.Context, req exchangeRequest) (store.Token
 		s.logRefusal(req, issuer, err)
 		return store.Token{}, federation.NotAccepted(), nil
 	}
-	grant, oerr := federation.Choose(federation.MatchPolicies(tok, cands), req.org, req.requested)
-	if oerr != nil {
+	t, existing, oerr, err := s.issue(ctx, req, tok, cands)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, errPolicyChanged) {
+		// The cached policy went away or changed since it was read (on
+		// another replica): choose again among the policies as stored.
+		if cands, err = s.candidates(ctx, issuer, true); err != nil {
+			return store.Token{}, nil, err
+		}
+		t, existing, oerr, err = s.issue(ctx, req, tok, cands)
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, errPolicyChanged):
+		s.logRefusal(req, issuer, err)
+		return store.Token{}, federation.NotAccepted(), nil
+	case err != nil:
+		return store.Token{}, nil, err
+	case oerr != nil:
 		s.logRefusal(req, issuer, oerr)
 		return store.Token{}, oerr, nil
+	}
+	if !existing {
+		s.log.Info("federated token issued", zap.String("org", t.Org), zap.String("policy", t.Policy), zap.String("token_id", t.ID),
+			zap.String("subject", t.Subject), zap.Stringp("expires_at", timeText(t.ExpiresAt)), zap.String("source_ip", req.sourceIP))
+	}
+	return t, nil, nil
+}
+
+// candidates are the policies of every org that trust issuer: cached for
+// a second, or, when fresh, read from the store (and the cache cleared).
+func (s *Server) candidates(ctx context.Context, issuer string, fresh bool) ([]federation.Candidate, error) {
+	if fresh {
+		s.fed.policies.clear()
+	}
+	policies, err := s.fed.policies.byIssuer(ctx, s.store, issuer)
+	if err != nil {
+		return nil, err
+	}
+	cands := make([]federation.Candidate, 0, len(policies))
+	for _, p := range policies {
+		cands = append(cands, federation.Candidate{Org: p.Org, Policy: p.Rule()})
+	}
+	return cands, nil
+}
+
+// issue chooses the policy a verified token earns a token under among
+// cands and issues it (or finds the one stored under req.hash).
+func (s *Server) issue(ctx context.Context, req exchangeRequest, tok federation.Token, cands []federation.Candidate) (store.Token, bool, *federation.OAuthError, error) {
+	grant, oerr := federation.Choose(federation.MatchPolicies(tok, cands), req.org, req.requested)
+	if oerr != nil {
+		return store.Token{}, false, oerr, nil
 	}
 	org := grant.Org
 	ev := store.Event{
@@ -87,7 +128,7 @@ func (s *Server) federate(ctx context.Context, req exchangeRequest) (store.Token
 		return store.Token{
 			ID:          id,
 			Label:       federatedLabel(p.Name, id),
-			Description: "federated: " + p.Issuer,
+			Description: federatedDescription(p.Issuer),
 			Scopes:      again.Scopes,
 			CreatedAt:   ev.At,
 			CreatedBy:   ev.Actor,
@@ -96,19 +137,7 @@ func (s *Server) federate(ctx context.Context, req exchangeRequest) (store.Token
 			Subject:     cleanSubject(tok.Subject),
 		}, nil
 	}, grant.Claims, ev)
-	switch {
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, errPolicyChanged):
-		// The policy went away, or changed, since it matched.
-		s.logRefusal(req, issuer, err)
-		return store.Token{}, federation.NotAccepted(), nil
-	case err != nil:
-		return store.Token{}, nil, err
-	}
-	if !existing {
-		s.log.Info("federated token issued", zap.String("org", org), zap.String("policy", t.Policy), zap.String("token_id", t.ID),
-			zap.String("subject", t.Subject), zap.Stringp("expires_at", timeText(t.ExpiresAt)), zap.String("source_ip", req.sourceIP))
-	}
-	return t, nil, nil
+	return t, existing, nil, err
 }
 
 // logRefusal logs why an ID token was refused: the issuer and the
@@ -127,6 +156,16 @@ func federatedLabel(policy, id string) string {
 		policy = policy[:maxLabel-len(suffix)-1]
 	}
 	return policy + "/" + suffix
+}
+
+// federatedDescription says where a federated token came from, within
+// the description's bound (issuer URLs are ASCII, so bytes are characters).
+func federatedDescription(issuer string) string {
+	d := "federated: " + issuer
+	if len(d) > maxDescription {
+		d = d[:maxDescription]
+	}
+	return d
 }
 
 // maxSubject bounds the stored subject.

@@ -157,7 +157,8 @@ func (r *rules) DeletePolicy(ctx context.Context, org, name string, check func(c
 }
 
 func (r *rules) IssueFederated(ctx context.Context, org, policy string, hash []byte, build func(o Org, p Policy) (Token, error), matched map[string]string, ev Event) (Token, bool, error) {
-	j := &issueJob{ctx: ctx, org: org, policy: policy, hash: hash, build: build, matched: matched, ev: ev, done: make(chan struct{})}
+	j := newIssueJob()
+	j.ctx, j.org, j.policy, j.hash, j.build, j.matched, j.ev = ctx, org, policy, hash, build, matched, ev
 	r.issues.run(r, j)
 	return j.token, j.existing, j.err
 }

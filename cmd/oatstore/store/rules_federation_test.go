@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 )
@@ -112,5 +114,55 @@ func TestAFailingIssueInASharedTransactionFailsOnlyItself(t *testing.T) {
 	}
 	if _, ok := b.committed["bad"]; ok || len(b.committed) != 1 {
 		t.Errorf("committed = %v, want only the good token", b.committed)
+	}
+}
+
+// slowBackend is memBackend with commits that take a while, so that issues
+// pile up behind each one.
+type slowBackend struct{ *memBackend }
+
+func (b slowBackend) Write(ctx context.Context, fn func(Tx) error) error {
+	time.Sleep(time.Millisecond)
+	return b.memBackend.Write(ctx, fn)
+}
+
+func TestEveryIssueReturnsUnderSustainedLoad(t *testing.T) {
+	mem := &memBackend{committed: map[string]Token{}}
+	st := New(slowBackend{mem})
+	const callers, each = 16, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, callers*each)
+	for c := range callers {
+		wg.Go(func() {
+			for i := range each {
+				hash := fmt.Sprintf("h-%d-%d", c, i)
+				tok, _, err := st.IssueFederated(context.Background(), "acme", "gha", []byte(hash), func(Org, Policy) (Token, error) {
+					return Token{ID: "tok_" + hash, Label: hash, Active: true}, nil
+				}, nil, Event{At: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)})
+				if err == nil && tok.ID != "tok_"+hash {
+					err = fmt.Errorf("issue %s got token %s", hash, tok.ID)
+				}
+				if err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("issues still waiting after 30 s: a caller was never answered")
+	}
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if len(mem.committed) != callers*each {
+		t.Errorf("%d tokens committed, want %d", len(mem.committed), callers*each)
+	}
+	if mem.commits >= callers*each {
+		t.Errorf("%d commits for %d issues: nothing was shared", mem.commits, callers*each)
 	}
 }

@@ -35,11 +35,28 @@ type issueJob struct {
 	existing bool
 	err      error
 	done     chan struct{}
+	// lead hands j the lead of the queue (buffered: the one send never
+	// waits).
+	lead chan struct{}
+}
+
+func newIssueJob() *issueJob {
+	return &issueJob{done: make(chan struct{}), lead: make(chan struct{}, 1)}
 }
 
 func (j *issueJob) finish(t Token, existing bool, err error) {
 	j.token, j.existing, j.err = t, existing, err
 	close(j.done)
+}
+
+// finished reports whether j has its answer.
+func (j *issueJob) finished() bool {
+	select {
+	case <-j.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // issueQueue collects issues while one caller, the leader, commits them.
@@ -50,17 +67,24 @@ type issueQueue struct {
 }
 
 // run issues j: queued behind the running transaction, or, when none
-// runs, leading: committing batches until the queue is empty.
+// runs, leading: committing batches until j's own is committed, then
+// handing the lead to the oldest issue still waiting, so that under
+// sustained load no caller keeps committing other callers' issues.
 func (q *issueQueue) run(r *rules, j *issueJob) {
 	q.mu.Lock()
 	q.pending = append(q.pending, j)
 	if q.leading {
 		q.mu.Unlock()
-		<-j.done
-		return
+		select {
+		case <-j.done:
+			return
+		case <-j.lead:
+			// Handed the lead: j is still pending.
+		}
+		q.mu.Lock()
 	}
 	q.leading = true
-	for len(q.pending) > 0 {
+	for !j.finished() {
 		n := min(len(q.pending), maxIssueBatch)
 		batch := q.pending[:n:n]
 		q.pending = q.pending[n:]
@@ -68,7 +92,11 @@ func (q *issueQueue) run(r *rules, j *issueJob) {
 		r.issueBatch(batch)
 		q.mu.Lock()
 	}
-	q.leading = false
+	if len(q.pending) > 0 {
+		q.pending[0].lead <- struct{}{}
+	} else {
+		q.leading = false
+	}
 	q.mu.Unlock()
 }
 

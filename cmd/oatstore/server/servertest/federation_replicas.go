@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/oatgate/oatgate/caddymodule/storeapi"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
@@ -53,6 +54,22 @@ func FederatedReplicas(t *testing.T, open func(t *testing.T) store.Store) {
 	if len(page.Entries) != 1 {
 		t.Errorf("%d token.exchanged entries for acme, want 1", len(page.Entries))
 	}
+
+	t.Run("a policy deleted on one replica is not chosen on the other", func(t *testing.T) {
+		// b has read acme's policies (cached for a second); a deletes the
+		// one b would choose first. b's next exchange must fall back to
+		// the other matching policy, not refuse the job.
+		a.putPolicy(t, http.StatusCreated, AliceKey, "acme", "aaa-first", policyBody(iss.URL(), map[string]string{"repository_owner": "acme"}, "repository:acme/first:pull"))
+		fb := &fed{e: b, iss: iss}
+		b.clock.advance(2 * time.Second) // b's cached policies, without aaa-first, grow stale
+		if status, g := fb.exchange(t, fb.jwt(t, job("refs/heads/main", nil)), "audience", "acme"); status != http.StatusOK || g.Scope != "repository:acme/first:pull" {
+			t.Fatalf("exchange on b = %d %+v; want aaa-first's scope", status, g)
+		}
+		a.must(t, http.StatusOK, AliceKey, "DELETE", "/v1/orgs/acme/federation/aaa-first", nil)
+		if status, g := fb.exchange(t, fb.jwt(t, job("refs/heads/main", nil)), "audience", "acme"); status != http.StatusOK || g.Scope != "repository:acme/app:pull" {
+			t.Errorf("exchange on b after the delete on a = %d %+v; want gha's scope", status, g)
+		}
+	})
 }
 
 // loginID introspects a gateway login on r and returns the token id, or

@@ -29,7 +29,8 @@ func (d *db) Policy(ctx context.Context, org, name string) (store.Policy, error)
 // Policy reads a policy in the write transaction; being the only writer
 // is the lock.
 func (x tx) Policy(ctx context.Context, org, name string) (store.Policy, error) {
-	return getPolicy(ctx, x.tx, org, name)
+	p, err := scanPolicy(x.stmt(ctx, x.d.issue.policy).QueryRowContext(ctx, org, name))
+	return p, store.ReadError(err, sql.ErrNoRows, fmt.Sprintf("trust policy %q of org %q", name, org))
 }
 
 func getPolicy(ctx context.Context, q querier, org, name string) (store.Policy, error) {
@@ -80,17 +81,14 @@ func (x tx) PolicyTokens(ctx context.Context, org, policy string) ([]store.Token
 
 func (x tx) CountActiveFederated(ctx context.Context, org string, now time.Time) (int, error) {
 	var n int
-	// The kind is written into the query, not bound, so that SQLite can
-	// prove the partial index tokens_federated_live applies.
-	q := `SELECT COUNT(*) FROM tokens WHERE org = ? AND kind = '` + store.KindFederated + `' AND active = 1 AND revoked_at IS NULL AND expires_at > ?`
-	if err := x.tx.QueryRowContext(ctx, q, org, millis(now)).Scan(&n); err != nil {
+	if err := x.stmt(ctx, x.d.issue.countLive).QueryRowContext(ctx, org, millis(now)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("counting active federated tokens of %q: %w", org, err)
 	}
 	return n, nil
 }
 
 func (x tx) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
-	t, err := scanToken(x.tx.QueryRowContext(ctx, `SELECT `+tokenSelect+` FROM tokens WHERE hash = ?`, hash))
+	t, err := scanToken(x.stmt(ctx, x.d.issue.tokenByHash).QueryRowContext(ctx, hash))
 	return t, store.ReadError(err, sql.ErrNoRows, "token by hash")
 }
 

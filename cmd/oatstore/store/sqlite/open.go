@@ -34,6 +34,9 @@ type db struct {
 	// byHash is introspection's query, prepared once: parsing SQL was a
 	// tenth of the time of a warm introspection.
 	byHash *sql.Stmt
+	// issue holds the statements every federated token issue runs, prepared
+	// once on the writer (see federation.go).
+	issue *issueStmts
 }
 
 var (
@@ -73,7 +76,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("preparing lookup: %w", err)
 	}
-	d := &db{w: w, r: r, byHash: byHash}
+	issue, err := prepareIssue(ctx, w)
+	if err != nil {
+		byHash.Close()
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	d := &db{w: w, r: r, byHash: byHash, issue: issue}
 	return &Store{Store: store.New(d), db: d}, nil
 }
 
@@ -96,6 +106,7 @@ func dsn(path string, writer bool) string {
 // Close closes both connection pools.
 func (d *db) Close() error {
 	d.byHash.Close()
+	d.issue.close()
 	rerr := d.r.Close()
 	werr := d.w.Close()
 	if werr != nil {
@@ -119,11 +130,14 @@ func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
 
 // tx is one write transaction: a store.Tx. SQLite has one writer, so its
 // reads need no locking clause to hold what they read.
-type tx struct{ tx *sql.Tx }
+type tx struct {
+	tx *sql.Tx
+	d  *db
+}
 
 // Write runs fn in one immediate write transaction and commits it.
 func (d *db) Write(ctx context.Context, fn func(store.Tx) error) error {
-	return d.write(ctx, func(t *sql.Tx) error { return fn(tx{t}) })
+	return d.write(ctx, func(t *sql.Tx) error { return fn(tx{tx: t, d: d}) })
 }
 
 func (d *db) write(ctx context.Context, fn func(*sql.Tx) error) error {

@@ -87,7 +87,7 @@ func (x tx) LabelTaken(ctx context.Context, org, label, except string) (bool, er
 }
 
 func (x tx) InsertToken(ctx context.Context, t store.Token, hash []byte) error {
-	if _, err := x.tx.ExecContext(ctx, tokenInsert, append(tokenValues(t), hash)...); err != nil {
+	if _, err := x.stmt(ctx, x.d.issue.insertToken).ExecContext(ctx, append(tokenValues(t), hash)...); err != nil {
 		if strings.Contains(err.Error(), "UNIQUE constraint failed: tokens.hash") {
 			return store.ErrHashTaken
 		}
