@@ -144,7 +144,9 @@ type RegistryAuth struct {
 	MaxPageSize int `json:"max_page_size,omitempty"`
 
 	// UnknownTokensPerMinute bounds how many tokens the store does not know
-	// one client address (an IPv6 /64) may have introspected per minute;
+	// (access tokens and CI jobs' ID tokens, on registry requests and at
+	// the token endpoint) one client address (an IPv6 /64) may have
+	// introspected per minute;
 	// past it the client gets 429 TOOMANYREQUESTS. Made-up tokens of a
 	// valid format cost nothing to produce, so without a bound one client
 	// could keep the store busy. -1 (Caddyfile: off) removes the bound, for
