@@ -18,7 +18,9 @@ import (
 // only gateways can see (the route takes the gateway key) and which lets
 // them trace a leaked revoked token and drop a refusal when the token is
 // reactivated. The lookup is by SHA-256, so its timing does not depend on
-// how much of a guess matches a stored secret.
+// how much of a guess matches a stored secret. A token that is no oat_
+// token, sent with org=, is a CI job's ID token logging in to that org:
+// introspectFederated answers it.
 func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "application/x-www-form-urlencoded" {
