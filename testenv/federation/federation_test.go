@@ -305,8 +305,9 @@ func TestTwoReplicasAcceptTheSameIDTokenAsOneToken(t *testing.T) {
 
 // The issuer going down after the first exchange does not end a login:
 // the gateway answers from its cache, and the store, asked by a replica
-// that never saw the ID token, answers from the federated token it issued.
-// A new job of an issuer the store never reached gets 503, not 401.
+// that never saw the ID token, answers from the federated token it issued;
+// a new job's ID token verifies with the keys the store fetched before. A
+// new job of an issuer the store never reached gets 503, not 401.
 func TestALoginOutlivesItsIssuer(t *testing.T) {
 	const org = "fedissuer"
 	iss, err := oidcissuer.New(oidcissuer.Options{Algorithm: oidcissuer.ES256})
@@ -328,6 +329,11 @@ func TestALoginOutlivesItsIssuer(t *testing.T) {
 	})
 	t.Run("a replica that never saw it gets the same token from the store", func(t *testing.T) {
 		if got := status(t, replicas[1], "GET", "/v2/", org, jwt); got != http.StatusOK {
+			t.Fatalf("got %d, want 200", got)
+		}
+	})
+	t.Run("a new job of the issuer is verified with the keys the store holds", func(t *testing.T) {
+		if got := status(t, replicas[0], "GET", "/v2/", org, mint(t, iss, githubJob(org))); got != http.StatusOK {
 			t.Fatalf("got %d, want 200", got)
 		}
 	})
