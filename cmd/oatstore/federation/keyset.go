@@ -11,10 +11,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/go-jose/go-jose/v4"
 )
 
@@ -208,21 +208,20 @@ func usable(key jose.JSONWebKey) bool {
 	return false
 }
 
-// discover reads the issuer's discovery document, checks that it names
-// the issuer exactly (OpenID Connect Discovery 1.0, section 4.3) and
-// returns its jwks_uri, which must pass the same scheme rule as issuers.
+// discover reads the issuer's discovery document with go-oidc, which
+// checks that it names the issuer exactly (OpenID Connect Discovery 1.0,
+// section 4.3), and returns its jwks_uri, which must pass the same scheme
+// rule as issuers.
 func (k *keySet) discover(ctx context.Context) (string, error) {
-	var doc struct {
-		Issuer  string `json:"issuer"`
-		JWKSURI string `json:"jwks_uri"`
-	}
-	// OpenID Connect Discovery 1.0, section 4: the issuer without a
-	// trailing slash, then the well-known path.
-	if err := k.getJSON(ctx, strings.TrimSuffix(k.issuer, "/")+"/.well-known/openid-configuration", &doc); err != nil {
+	provider, err := oidc.NewProvider(oidc.ClientContext(ctx, k.cfg.Client), k.issuer)
+	if err != nil {
 		return "", fmt.Errorf("discovery: %w", err)
 	}
-	if doc.Issuer != k.issuer {
-		return "", fmt.Errorf("discovery document names issuer %q, want %q", doc.Issuer, k.issuer)
+	var doc struct {
+		JWKSURI string `json:"jwks_uri"`
+	}
+	if err := provider.Claims(&doc); err != nil {
+		return "", fmt.Errorf("discovery: %w", err)
 	}
 	if err := CheckIssuer(doc.JWKSURI, k.cfg.Options); err != nil {
 		return "", fmt.Errorf("discovery document's jwks_uri: %w", err)

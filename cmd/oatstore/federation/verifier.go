@@ -22,7 +22,7 @@ type VerifierConfig struct {
 	Options
 	// Client fetches discovery documents and JWKSs. Default: a client
 	// with a 10 s timeout that follows no redirect (a redirect could lead
-	// from https to http).
+	// from https to http). Whichever is given, answers are cut at 1 MiB.
 	Client *http.Client
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
@@ -57,6 +57,7 @@ func (c *VerifierConfig) defaults() {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
+	c.Client = bounded(c.Client)
 	if c.Now == nil {
 		c.Now = time.Now
 	}

@@ -142,10 +142,22 @@ func (s *Server) issue(ctx context.Context, req exchangeRequest, tok federation.
 
 // logRefusal logs why an ID token was refused: the issuer and the
 // verifier's reason, never the token.
+// The issuer and the reason may quote the token's own claims, which its
+// sender chose: both are cut to maxLogged bytes.
 func (s *Server) logRefusal(req exchangeRequest, issuer string, why error) {
 	if ce := s.log.Check(zap.InfoLevel, "federated token refused"); ce != nil {
-		ce.Write(zap.String("issuer", issuer), zap.String("org", req.org), zap.String("reason", why.Error()), zap.String("source_ip", req.sourceIP))
+		ce.Write(zap.String("issuer", cut(issuer)), zap.String("org", req.org), zap.String("reason", cut(why.Error())), zap.String("source_ip", req.sourceIP))
 	}
+}
+
+// maxLogged bounds a logged value that a token's sender chose.
+const maxLogged = 512
+
+func cut(s string) string {
+	if len(s) > maxLogged {
+		return s[:maxLogged] + "..."
+	}
+	return s
 }
 
 // federatedLabel is the label of a federated token: its policy and a

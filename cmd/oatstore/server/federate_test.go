@@ -19,6 +19,8 @@ func TestFederatedTokenFieldsStayWithinTheirBounds(t *testing.T) {
 		{"a subject keeps printable ASCII", cleanSubject("repo:acme/app:ref:refs/heads/main"), "repo:acme/app:ref:refs/heads/main"},
 		{"a subject loses controls and non-ASCII", cleanSubject("repo:acme\n/app\x1b[31m é"), "repo:acme?/app?[31m ??"},
 		{"a long subject is cut", cleanSubject(strings.Repeat("s", 300)), strings.Repeat("s", maxSubject)},
+		{"a long logged value is cut and marked", cut(strings.Repeat("i", 600)), strings.Repeat("i", maxLogged) + "..."},
+		{"a short logged value is kept", cut("https://issuer.example"), "https://issuer.example"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

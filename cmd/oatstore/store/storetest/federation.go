@@ -24,6 +24,7 @@ func init() {
 		behaviour{"deleting a trust policy revokes its tokens, in the feed and the audit", policyDeleteRevokes},
 		behaviour{"no token is issued under a deleted policy", noIssueUnderDeletedPolicy},
 		behaviour{"the purge deletes federated tokens long expired or revoked and keeps their audit", purgeFederated},
+		behaviour{"a policy deleted on one replica while another issues under it leaves no live token of it", deleteRacesIssue},
 	)
 }
 
@@ -323,5 +324,44 @@ func purgeFederated(t *testing.T, open func(t *testing.T) store.Store) {
 	entries, _, err := st.Audit(ctx, store.AuditQuery{Org: "acme", Action: store.ActionTokenExchanged})
 	if err != nil || len(entries) != 3 {
 		t.Errorf("token.exchanged entries after purge = %d, %v; want all 3 kept", len(entries), err)
+	}
+}
+
+func deleteRacesIssue(t *testing.T, open func(t *testing.T) store.Store) {
+	a, b := open(t), open(t)
+	ctx := context.Background()
+	PutOrg(t, a, "acme", 10)
+	putPolicy(t, a, "acme", rule("gha", "repository:acme/app:pull"), T0)
+	const n = 40
+	var wg sync.WaitGroup
+	issued := make(chan string, n)
+	for i := range n {
+		wg.Go(func() {
+			tok, _, err := issue(a, "acme", "gha", fmt.Sprintf("race-%d", i), T0.Add(time.Hour))
+			switch {
+			case err == nil:
+				issued <- tok.ID
+			case !errors.Is(err, store.ErrNotFound):
+				t.Errorf("issue %d: %v, want a token or ErrNotFound", i, err)
+			}
+		})
+		if i == n/2 {
+			wg.Go(func() {
+				if _, _, err := b.DeletePolicy(ctx, "acme", "gha", nil, ev(store.ActionPolicyDeleted)); err != nil {
+					t.Errorf("DeletePolicy: %v", err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(issued)
+	for id := range issued {
+		tok, err := b.GetToken(ctx, "acme", id)
+		if err != nil || tok.Usable(T0) {
+			t.Errorf("token %s issued under the deleted policy = %+v, %v; want it revoked", id, tok, err)
+		}
+	}
+	if _, err := a.GetPolicy(ctx, "acme", "gha"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("GetPolicy after the race = %v, want ErrNotFound", err)
 	}
 }
