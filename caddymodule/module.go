@@ -42,7 +42,10 @@ const DefaultMaxPageSize = decide.DefaultMaxPageSize
 // sends clients to the token endpoint this handler serves itself
 // (token_path), which answers with a short-lived signed token bound to the
 // OAT; registry requests then carry `Authorization: Bearer <token>`, allowed
-// only while the token and its OAT both allow them.
+// only while the token and its OAT both allow them. A CI job may log in
+// with its OIDC ID token (a JWT) as the password instead: the token store
+// accepts it under a trust policy of the org named as the username and
+// answers for a short-lived federated token, which then works as an OAT.
 //
 // Every request is classified into the repositories and actions it needs;
 // anything that cannot be classified is refused and never forwarded. The
@@ -142,7 +145,9 @@ type RegistryAuth struct {
 	MaxPageSize int `json:"max_page_size,omitempty"`
 
 	// UnknownTokensPerMinute bounds how many tokens the store does not know
-	// one client address (an IPv6 /64) may have introspected per minute;
+	// (access tokens and CI jobs' ID tokens, on registry requests and at
+	// the token endpoint) one client address (an IPv6 /64) may have
+	// introspected per minute;
 	// past it the client gets 429 TOOMANYREQUESTS. Made-up tokens of a
 	// valid format cost nothing to produce, so without a bound one client
 	// could keep the store busy. -1 (Caddyfile: off) removes the bound, for

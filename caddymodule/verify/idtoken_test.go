@@ -3,6 +3,9 @@ package verify
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -242,4 +245,33 @@ func TestAnOrgAtItsFederatedTokenLimit(t *testing.T) {
 			t.Fatalf("StoreReachable(false) reported %d times, want 0", n)
 		}
 	})
+}
+
+// BenchmarkVerifyIDTokenCacheHit is the verifier's share of a cached CI job
+// login: the cache key (SHA-256 of the JWT, then of the org with its
+// digest) and the lookup, for a JWT of the size GitHub Actions issues.
+func BenchmarkVerifyIDTokenCacheHit(b *testing.B) {
+	s := &fakeStore{tokens: map[string]storeapi.Introspection{}, raw: map[string]string{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+storeapi.IntrospectPath, s.introspect)
+	mux.HandleFunc("GET "+storeapi.RevocationsPath, s.revocations)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	v, err := New(Config{StoreURL: srv.URL, StoreKey: testKey})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer v.Close()
+	jwt := "eyJhbGciOiJSUzI1NiJ9." + strings.Repeat("eyJzdWIiOiJ4In0", 68) + "." + strings.Repeat("c2ln", 86)
+	s.addFederated("acme", jwt, "tok_fed1", "gha-main", time.Now().Add(time.Hour))
+	ctx := context.Background()
+	if id, _, err := v.VerifyIDToken(ctx, "acme", jwt, ""); id == nil || err != nil {
+		b.Fatalf("the first login: got (%+v, %v), want an identity", id, err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if id, _, _ := v.VerifyIDToken(ctx, "acme", jwt, ""); id == nil {
+			b.Fatal("cache miss")
+		}
+	}
 }

@@ -6,7 +6,9 @@
 // unknown tokens each client address can make it look up, keeps recently
 // verified tokens working through a store outage for a bounded time, and
 // follows the store's revocation feed so a revoked token stops working, and
-// a reactivated one works again, within one poll.
+// a reactivated one works again, within one poll. A CI job's OIDC ID token
+// presented with an org is answered the same way, for the federated token
+// the store issued for the pair (idtoken.go).
 package verify
 
 import (

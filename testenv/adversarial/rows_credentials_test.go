@@ -63,12 +63,16 @@ func credentialRows() []row {
 			return pull().with("Authorization", fx.auth(acmePull)).with("Authorization", fx.auth(acmeAll))
 		}), status: 401, code: "UNAUTHORIZED"},
 		// Caddy's server caps the header block below 64 KiB and answers
-		// 431 itself; a header under that cap but over 1 KiB is refused by
-		// the credentials parser before decoding.
+		// 431 itself; a header under that cap but over 12 KiB (room for a
+		// CI job's ID token as the password) is refused by the credentials
+		// parser before decoding.
 		{reason: "a 64 KiB Authorization header never reaches a handler", build: fixed(func() wire {
 			return pull().with("Authorization", "Basic "+strings.Repeat("A", 64<<10))
 		}), status: 431},
-		{reason: "an 8 KiB Authorization header is refused before decoding", build: fixed(func() wire {
+		{reason: "a 16 KiB Authorization header is refused before decoding", build: fixed(func() wire {
+			return pull().with("Authorization", "Basic "+strings.Repeat("A", 16<<10))
+		}), status: 401, code: "UNAUTHORIZED"},
+		{reason: "an 8 KiB Authorization header of garbage is refused as malformed", build: fixed(func() wire {
 			return pull().with("Authorization", "Basic "+strings.Repeat("A", 8<<10))
 		}), status: 401, code: "UNAUTHORIZED"},
 		{reason: "a token with a broken checksum is refused locally", build: fixed(func() wire {

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,6 +52,30 @@ func TestAJobPushesAndPullsWithItsIDToken(t *testing.T) {
 			wantRefusal(t, resp, body, 403, "DENIED", "does not grant push on "+org+"other/app")
 		})
 	}
+	t.Run("containerd's OAuth2 password grant takes the ID token too", func(t *testing.T) {
+		form := url.Values{"grant_type": {"password"}, "username": {org}, "password": {jwt},
+			"service": {"oatgate"}, "scope": {"repository:" + org + "/app:pull"}}
+		req, err := http.NewRequestWithContext(testenv.Context(t, time.Minute), "POST", "http://"+replicas[0].host+"/token", strings.NewReader(form.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&tok) != nil || tok.AccessToken == "" {
+			t.Fatalf("POST /token with the ID token: %d, want 200 and a token", resp.StatusCode)
+		}
+		withBearer := http.Header{"Authorization": {"Bearer " + tok.AccessToken}}
+		if resp, body := call(t, replicas[0], "GET", "/v2/"+org+"/app/tags/list", "", "", withBearer); resp.StatusCode != http.StatusOK {
+			t.Fatalf("the bearer token from the password grant: %d %s, want 200", resp.StatusCode, body)
+		}
+	})
 	t.Run("the policy is named in the job's usage events", func(t *testing.T) {
 		resp, _ := call(t, replicas[0], "GET", "/v2/", org, jwt, http.Header{"X-Request-Id": {"fedpush-policy"}})
 		if resp.StatusCode != http.StatusOK {
@@ -280,8 +305,9 @@ func TestTwoReplicasAcceptTheSameIDTokenAsOneToken(t *testing.T) {
 
 // The issuer going down after the first exchange does not end a login:
 // the gateway answers from its cache, and the store, asked by a replica
-// that never saw the ID token, answers from the federated token it issued.
-// A new job of an issuer the store never reached gets 503, not 401.
+// that never saw the ID token, answers from the federated token it issued;
+// a new job's ID token verifies with the keys the store fetched before. A
+// new job of an issuer the store never reached gets 503, not 401.
 func TestALoginOutlivesItsIssuer(t *testing.T) {
 	const org = "fedissuer"
 	iss, err := oidcissuer.New(oidcissuer.Options{Algorithm: oidcissuer.ES256})
@@ -303,6 +329,11 @@ func TestALoginOutlivesItsIssuer(t *testing.T) {
 	})
 	t.Run("a replica that never saw it gets the same token from the store", func(t *testing.T) {
 		if got := status(t, replicas[1], "GET", "/v2/", org, jwt); got != http.StatusOK {
+			t.Fatalf("got %d, want 200", got)
+		}
+	})
+	t.Run("a new job of the issuer is verified with the keys the store holds", func(t *testing.T) {
+		if got := status(t, replicas[0], "GET", "/v2/", org, mint(t, iss, githubJob(org))); got != http.StatusOK {
 			t.Fatalf("got %d, want 200", got)
 		}
 	})
