@@ -27,6 +27,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/oatgate/oatgate/cmd/oatstore/webhook"
 )
 
 // Options configures an environment. The zero value is a complete stack on
@@ -63,6 +65,9 @@ type Options struct {
 	// StoreDSN, a postgres:// URL, puts oatstore on PostgreSQL instead of
 	// a SQLite file.
 	StoreDSN string
+	// StoreWebhooks configures oatstore's webhook delivery (loopback
+	// receivers, quick rounds); zero fields take webhook.Options' defaults.
+	StoreWebhooks webhook.Options
 }
 
 // Env is a running stack.
@@ -146,7 +151,7 @@ func Start(opts Options) (env *Env, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("oatstore: %w", err)
 	}
-	if e.Store, err = startStore(storeLn, filepath.Join(e.Dir, "store"), opts.StoreDSN, e.AdminKey, e.GatewayKey, e.logger, &storeCalls{}); err != nil {
+	if e.Store, err = startStore(storeLn, filepath.Join(e.Dir, "store"), opts.StoreDSN, opts.StoreWebhooks, e.AdminKey, e.GatewayKey, e.logger, &storeCalls{}); err != nil {
 		return nil, err
 	}
 	e.Admin = &Admin{URL: e.Store.URL, Key: e.AdminKey}
