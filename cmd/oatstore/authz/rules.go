@@ -55,6 +55,21 @@ func (p Principal) MayChangeOrg(org string) Decision {
 	return unauthenticated("no credential: send Authorization: Bearer <admin key>")
 }
 
+// MaySetWebhook decides PUT of a webhook: org:webhooks:write, and
+// org:tokens:read too, since every event a webhook receives carries the
+// token's metadata (label, scopes, expiry): without it, a token allowed
+// only to manage webhooks could read, through its own receiver, what it
+// may not list.
+func (p Principal) MaySetWebhook(org string) Decision {
+	if d := p.MayAct(org, scope.OrgWebhooks, scope.OrgWrite); !d.Allowed() {
+		return d
+	}
+	if d := p.MayAct(org, scope.OrgTokens, scope.OrgRead); !d.Allowed() {
+		return forbid(fmt.Sprintf("token %s may not set webhooks: their events carry token metadata, which needs org:tokens:read as well as org:webhooks:write", p.name))
+	}
+	return allow
+}
+
 // Grant is what a new token would hold.
 type Grant struct {
 	// Scopes are the canonical scope strings, repository and org.
