@@ -373,3 +373,18 @@ func TestMemoryStaysBoundedDuringALongOutageUnderLoad(t *testing.T) {
 		t.Fatal("nothing was dropped though far more keys than the buffer were counted")
 	}
 }
+
+func TestAStoreWithoutUsageReportsGetsThemDroppedAndCounted(t *testing.T) {
+	other := httptest.NewServer(http.NotFoundHandler()) // an RFC 7662 server that is not oatstore
+	t.Cleanup(other.Close)
+	r, obs := newReporter(t, 0, other.URL)
+	for range 3 {
+		for _, q := range script("tok_a") {
+			r.Record(q)
+		}
+		r.Flush(time.Second)
+	}
+	if r.Pending() != 0 || obs.dropped.Load() == 0 {
+		t.Fatalf("pending %d, dropped %d; want nothing held and the drops counted", r.Pending(), obs.dropped.Load())
+	}
+}
