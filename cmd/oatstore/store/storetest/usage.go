@@ -270,6 +270,15 @@ func activityMergedAndPaged(t *testing.T, open func(t *testing.T) store.Store) {
 			t.Fatalf("got %+v", e)
 		}
 	})
+	t.Run("a management entry names its token's label and its actor", func(t *testing.T) {
+		entries, _, err := st.Activity(ctx, store.ActivityQuery{Org: "acme", Kind: store.KindManagement, Limit: 1})
+		if err != nil || len(entries) != 1 {
+			t.Fatalf("got %+v, %v", entries, err)
+		}
+		if e := entries[0]; e.Action != store.ActionTokenRevoked || e.TokenLabel != "tok_a" || e.Actor != "test" || e.SourceIP != "127.0.0.1" {
+			t.Fatalf("got %+v", e)
+		}
+	})
 	t.Run("a cursor that is not one is ErrInvalid", func(t *testing.T) {
 		if _, _, err := st.Activity(ctx, store.ActivityQuery{Org: "acme", Cursor: "bm9wZQ"}); !isInvalid(err) {
 			t.Fatalf("got %v, want ErrInvalid", err)
