@@ -103,9 +103,10 @@ type Tx interface {
 	// and sets the row's label to the count's when it has one, in order.
 	AddUsage(ctx context.Context, counts []storeapi.UsageCount) error
 	// RecordLastUses sets each token's last_used_ip and last_user_agent to
-	// its use's, and its last_used_at to the use's time unless that is
-	// later already; a token that does not exist (deleted), or not in that
-	// org, is left alone.
+	// its use's unless a later use was reported already (the tokens
+	// table's last_reported_at, never read back), and its last_used_at to
+	// the use's time unless that is later already; a token that does not
+	// exist (deleted), or not in that org, is left alone.
 	RecordLastUses(ctx context.Context, uses []storeapi.LastUse) error
 	// AppendRegistryActivity stores a registry action; its ID is assigned
 	// by the database.

@@ -97,7 +97,11 @@ func (x tx) AddUsage(ctx context.Context, counts []storeapi.UsageCount) error {
 func (x tx) RecordLastUses(ctx context.Context, uses []storeapi.LastUse) error {
 	b := &pgx.Batch{}
 	for _, u := range uses {
-		b.Queue(`UPDATE tokens SET last_used_ip = $1, last_user_agent = $2,
+		// Every right-hand side reads the row as it was before the update.
+		b.Queue(`UPDATE tokens SET
+			last_used_ip = CASE WHEN last_reported_at IS NULL OR last_reported_at <= $3 THEN $1 ELSE last_used_ip END,
+			last_user_agent = CASE WHEN last_reported_at IS NULL OR last_reported_at <= $3 THEN $2 ELSE last_user_agent END,
+			last_reported_at = GREATEST(COALESCE(last_reported_at, $3), $3),
 			last_used_at = GREATEST(COALESCE(last_used_at, $3), $3)
 			WHERE id = $4 AND org = $5`, u.ClientIP, u.UserAgent, u.At, u.TokenID, u.Org)
 	}

@@ -105,15 +105,19 @@ func (x tx) RecordLastUses(ctx context.Context, uses []storeapi.LastUse) error {
 	if len(uses) == 0 {
 		return nil
 	}
-	stmt, err := x.tx.PrepareContext(ctx, `UPDATE tokens SET last_used_ip = ?, last_user_agent = ?,
-		last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN ? ELSE last_used_at END
-		WHERE id = ? AND org = ?`)
+	// Every right-hand side reads the row as it was before the update.
+	stmt, err := x.tx.PrepareContext(ctx, `UPDATE tokens SET
+		last_used_ip = CASE WHEN last_reported_at IS NULL OR last_reported_at <= ?1 THEN ?2 ELSE last_used_ip END,
+		last_user_agent = CASE WHEN last_reported_at IS NULL OR last_reported_at <= ?1 THEN ?3 ELSE last_user_agent END,
+		last_reported_at = CASE WHEN last_reported_at IS NULL OR last_reported_at < ?1 THEN ?1 ELSE last_reported_at END,
+		last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ?1 THEN ?1 ELSE last_used_at END
+		WHERE id = ?4 AND org = ?5`)
 	if err != nil {
 		return fmt.Errorf("preparing last-use update: %w", err)
 	}
 	defer stmt.Close()
 	for _, u := range uses {
-		if _, err := stmt.ExecContext(ctx, u.ClientIP, u.UserAgent, millis(u.At), millis(u.At), u.TokenID, u.Org); err != nil {
+		if _, err := stmt.ExecContext(ctx, millis(u.At), u.ClientIP, u.UserAgent, u.TokenID, u.Org); err != nil {
 			return fmt.Errorf("recording last use of %q: %w", u.TokenID, err)
 		}
 	}
