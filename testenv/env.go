@@ -9,7 +9,9 @@
 // of Options.GatewayReplicas), Eventually and Poll
 // (wait for a condition, never sleep for it), Context (a bounded context
 // per test), UniqueLabel, Token.Mistyped, Env.WaitForFeed and Admin, the
-// typed client of oatstore's management API.
+// typed client of oatstore's management API (Admin.Usage and
+// Admin.Activity read what the gateways reported). Options.StoreDSN puts
+// oatstore on PostgreSQL.
 package testenv
 
 import (
