@@ -5,10 +5,13 @@
 //
 // It also holds the one set of helpers every suite uses, so that no suite
 // grows its own copy: Env.MintToken (an org and a token with a unique
-// label), Env.Call (one raw request to the gateway), Eventually and Poll
+// label), Env.Call (one raw request to the gateway; Env.CallAt to a replica
+// of Options.GatewayReplicas), Eventually and Poll
 // (wait for a condition, never sleep for it), Context (a bounded context
 // per test), UniqueLabel, Token.Mistyped, Env.WaitForFeed and Admin, the
-// typed client of oatstore's management API.
+// typed client of oatstore's management API (Admin.Usage and
+// Admin.Activity read what the gateways reported). Options.StoreDSN puts
+// oatstore on PostgreSQL.
 package testenv
 
 import (

@@ -13,7 +13,9 @@ import (
 // and only with an org scope that allows it (write includes read).
 //
 // Routes: GET tokens and tokens/{id} (OrgTokens, OrgRead), GET audit
-// (OrgAudit, OrgRead), GET usage and activity (OrgUsage, OrgRead),
+// (OrgAudit, OrgRead), GET usage (OrgUsage, OrgRead), GET activity
+// (OrgUsage, OrgRead for registry entries; OrgAudit, OrgRead for
+// management ones, which are the audit's),
 // federation and webhooks (read for GET, write for changes; a federation
 // policy also needs MayChangeFederationPolicy).
 func (p Principal) MayAct(org string, r scope.OrgResource, a scope.OrgAccess) Decision {
