@@ -58,8 +58,8 @@ fuzz:
 BENCH_DIR ?= $(RUN_DIR)/bench
 bench: build
 	@mkdir -p $(BENCH_DIR)
-	$(GO) test -run '^$$' -bench 'ServeHTTPCacheHit|ServeHTTPBearerCacheHit|ServeHTTPIDTokenCacheHit|Classify|Allows|VerifyCacheHit|VerifyIDTokenCacheHit' -benchmem -benchtime 1s \
-	  ./caddymodule ./caddymodule/registryreq ./caddymodule/scope ./caddymodule/verify > $(BENCH_DIR)/micro.txt \
+	$(GO) test -run '^$$' -bench 'ServeHTTPCacheHit|ServeHTTPBearerCacheHit|ServeHTTPIDTokenCacheHit|Classify|Allows|VerifyCacheHit|VerifyIDTokenCacheHit|Record' -benchmem -benchtime 1s \
+	  ./caddymodule ./caddymodule/registryreq ./caddymodule/scope ./caddymodule/verify ./caddymodule/usagereport > $(BENCH_DIR)/micro.txt \
 	  || { cat $(BENCH_DIR)/micro.txt; exit 1; }; cat $(BENCH_DIR)/micro.txt
 	$(GO) test -run '^$$' -bench 'CacheWithAMillionTokens' -benchmem -benchtime 200000x -timeout 10m \
 	  ./caddymodule/verify > $(BENCH_DIR)/cache.txt || { cat $(BENCH_DIR)/cache.txt; exit 1; }; cat $(BENCH_DIR)/cache.txt

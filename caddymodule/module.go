@@ -75,7 +75,9 @@ const DefaultMaxPageSize = decide.DefaultMaxPageSize
 //
 // Every request, allowed or denied, yields one usage event on the logger
 // named "http.handlers.registry_auth.usage"; token endpoint requests are
-// events of their own ("token").
+// events of their own ("token"). With usage_reports (the default), every
+// registry request of a token is also counted, in memory, and reported to
+// the token store in the background.
 type RegistryAuth struct {
 	// Store is the base URL of the token store (oatstore or any RFC 7662
 	// server that also serves the revocation feed), or the URLs of several

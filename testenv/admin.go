@@ -77,6 +77,18 @@ func (a *Admin) Delete(ctx context.Context, org, id string) error {
 	return a.do(ctx, http.MethodDelete, a.tokenPath(org, id)+"?purge=true", nil, nil)
 }
 
+// WebhookRequest is the body of a webhook PUT.
+type WebhookRequest struct {
+	URL    string   `json:"url"`
+	Secret string   `json:"secret"`
+	Events []string `json:"events"`
+}
+
+// SetWebhook creates or replaces webhook name of org.
+func (a *Admin) SetWebhook(ctx context.Context, org, name string, req WebhookRequest) error {
+	return a.do(ctx, "PUT", "/v1/orgs/"+url.PathEscape(org)+"/webhooks/"+url.PathEscape(name), req, nil)
+}
+
 func (a *Admin) tokenPath(org, id string) string {
 	return "/v1/orgs/" + url.PathEscape(org) + "/tokens/" + url.PathEscape(id)
 }

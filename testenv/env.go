@@ -5,10 +5,13 @@
 //
 // It also holds the one set of helpers every suite uses, so that no suite
 // grows its own copy: Env.MintToken (an org and a token with a unique
-// label), Env.Call (one raw request to the gateway), Eventually and Poll
+// label), Env.Call (one raw request to the gateway; Env.CallAt to a replica
+// of Options.GatewayReplicas), Eventually and Poll
 // (wait for a condition, never sleep for it), Context (a bounded context
 // per test), UniqueLabel, Token.Mistyped, Env.WaitForFeed and Admin, the
-// typed client of oatstore's management API.
+// typed client of oatstore's management API (Admin.Usage and
+// Admin.Activity read what the gateways reported). Options.StoreDSN puts
+// oatstore on PostgreSQL.
 package testenv
 
 import (
@@ -27,6 +30,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/oatgate/oatgate/cmd/oatstore/webhook"
 )
 
 // Options configures an environment. The zero value is a complete stack on
@@ -63,6 +68,9 @@ type Options struct {
 	// StoreDSN, a postgres:// URL, puts oatstore on PostgreSQL instead of
 	// a SQLite file.
 	StoreDSN string
+	// StoreWebhooks configures oatstore's webhook delivery (loopback
+	// receivers, quick rounds); zero fields take webhook.Options' defaults.
+	StoreWebhooks webhook.Options
 }
 
 // Env is a running stack.
@@ -146,7 +154,7 @@ func Start(opts Options) (env *Env, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("oatstore: %w", err)
 	}
-	if e.Store, err = startStore(storeLn, filepath.Join(e.Dir, "store"), opts.StoreDSN, e.AdminKey, e.GatewayKey, e.logger, &storeCalls{}); err != nil {
+	if e.Store, err = startStore(storeLn, filepath.Join(e.Dir, "store"), opts.StoreDSN, opts.StoreWebhooks, e.AdminKey, e.GatewayKey, e.logger, &storeCalls{}); err != nil {
 		return nil, err
 	}
 	e.Admin = &Admin{URL: e.Store.URL, Key: e.AdminKey}

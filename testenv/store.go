@@ -15,6 +15,7 @@ import (
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 	"github.com/oatgate/oatgate/cmd/oatstore/store/postgres"
 	"github.com/oatgate/oatgate/cmd/oatstore/store/sqlite"
+	"github.com/oatgate/oatgate/cmd/oatstore/webhook"
 )
 
 // Store is an oatstore serving on loopback with a database under the
@@ -33,6 +34,8 @@ type Store struct {
 	ln     net.Listener
 	// calls counts introspections and feed reads; it survives Restart.
 	calls *storeCalls
+	// hooks are the webhook options, kept for Restart.
+	hooks webhook.Options
 }
 
 type storeCalls struct{ introspections, feedReads atomic.Int64 }
@@ -57,8 +60,8 @@ func (c *storeCalls) count(next http.Handler) http.Handler {
 	})
 }
 
-func startStore(ln net.Listener, dir, dsn, adminKey, gatewayKey string, logger *zap.Logger, calls *storeCalls) (*Store, error) {
-	st := &Store{URL: "http://" + ln.Addr().String(), Addr: ln.Addr().String(), DBPath: filepath.Join(dir, "oatstore.db"), DSN: dsn, ln: ln, calls: calls}
+func startStore(ln net.Listener, dir, dsn string, hooks webhook.Options, adminKey, gatewayKey string, logger *zap.Logger, calls *storeCalls) (*Store, error) {
+	st := &Store{URL: "http://" + ln.Addr().String(), Addr: ln.Addr().String(), DBPath: filepath.Join(dir, "oatstore.db"), DSN: dsn, ln: ln, calls: calls, hooks: hooks}
 	var (
 		db  store.Store
 		err error
@@ -81,6 +84,7 @@ func startStore(ln net.Listener, dir, dsn, adminKey, gatewayKey string, logger *
 		AdminKeys:   keys,
 		GatewayKeys: []string{gatewayKey},
 		Logger:      logger,
+		Webhooks:    hooks,
 		// The environment's OIDC issuers (testenv/oidcissuer) serve http
 		// on 127.0.0.1; everything here is loopback.
 		Federation: server.FederationConfig{AllowLoopbackHTTP: true},
@@ -122,7 +126,7 @@ func (st *Store) Restart(adminKey, gatewayKey string, logger *zap.Logger) error 
 	if err != nil {
 		return fmt.Errorf("listening again on %s: %w", st.Addr, err)
 	}
-	again, err := startStore(ln, filepath.Dir(st.DBPath), st.DSN, adminKey, gatewayKey, logger, st.calls)
+	again, err := startStore(ln, filepath.Dir(st.DBPath), st.DSN, st.hooks, adminKey, gatewayKey, logger, st.calls)
 	if err != nil {
 		_ = ln.Close()
 		return err

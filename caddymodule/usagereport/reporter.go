@@ -98,6 +98,10 @@ type Reporter struct {
 	qmu   sync.Mutex
 	queue []*batch
 
+	// notAccepted is set once a store said it has no usage report
+	// endpoint, which is logged once.
+	notAccepted atomic.Bool
+
 	dropMu     sync.Mutex
 	dropLogged time.Time
 	dropUnlog  int

@@ -7,10 +7,15 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/oatgate/oatgate/caddymodule/storeapi"
 	"github.com/oatgate/oatgate/caddymodule/usage"
@@ -371,5 +376,51 @@ func TestMemoryStaysBoundedDuringALongOutageUnderLoad(t *testing.T) {
 	}
 	if obs.dropped.Load() == 0 {
 		t.Fatal("nothing was dropped though far more keys than the buffer were counted")
+	}
+}
+
+func TestAStoreWithoutUsageReportsGetsThemDroppedAndCounted(t *testing.T) {
+	other := httptest.NewServer(http.NotFoundHandler()) // an RFC 7662 server that is not oatstore
+	t.Cleanup(other.Close)
+	r, obs := newReporter(t, 0, other.URL)
+	for range 3 {
+		for _, q := range script("tok_a") {
+			r.Record(q)
+		}
+		r.Flush(time.Second)
+	}
+	if r.Pending() != 0 || obs.dropped.Load() == 0 {
+		t.Fatalf("pending %d, dropped %d; want nothing held and the drops counted", r.Pending(), obs.dropped.Load())
+	}
+}
+
+// The gateway key goes in the Authorization header and nowhere else: not
+// in a log line, whatever fails.
+func TestTheGatewayKeyIsNeverLogged(t *testing.T) {
+	core, logs := observer.New(zapcore.DebugLevel)
+	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no "+r.Header.Get("Authorization"), http.StatusUnauthorized) // echoes it, as a hostile store might
+	}))
+	t.Cleanup(refusing.Close)
+	r, err := New(Config{StoreURLs: []string{refusing.URL, "http://127.0.0.1:9"}, StoreKey: gatewayKey, Buffer: 3, Logger: zap.New(core)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		r.Record(req("tok_a", "GET", Manifest, 200, usage.Allow, fmt.Sprintf("acme/app%d", i), "latest"))
+		r.Flush(time.Second)
+	}
+	_ = r.Close()
+	if logs.Len() == 0 {
+		t.Fatal("nothing was logged; the test wants the failures logged")
+	}
+	for _, e := range logs.All() {
+		line := e.Message + fmt.Sprint(e.ContextMap())
+		if strings.Contains(line, gatewayKey) || strings.Contains(line, "Bearer") {
+			t.Fatalf("a log line holds the key: %s", line)
+		}
+	}
+	if s := r.cfg.String(); strings.Contains(s, gatewayKey) {
+		t.Fatalf("Config.String shows the key: %s", s)
 	}
 }

@@ -36,9 +36,13 @@ func newSender(cfg Config) *sender {
 	return s
 }
 
-// errRefused is a batch a store answered with a 4xx other than 401, 403
-// or 429: sending it again would get the same.
+// errRefused is a batch a store answered with a 4xx other than 401, 403,
+// 404, 405 or 429: sending it again would get the same.
 var errRefused = errors.New("the store refused the batch")
+
+// errNotAccepted is a store without the usage report endpoint (404, 405):
+// an older oatstore, or another RFC 7662 server.
+var errNotAccepted = errors.New("the token store does not accept usage reports (no " + storeapi.UsageReportsPath + "); upgrade oatstore, or set usage_reports off")
 
 // send posts body to each replica in turn until one takes it.
 func (s *sender) send(ctx context.Context, body []byte) error {
@@ -47,7 +51,7 @@ func (s *sender) send(ctx context.Context, body []byte) error {
 	for i := range s.urls {
 		n := (start + i) % len(s.urls)
 		err := s.post(ctx, s.urls[n], body)
-		if err == nil || errors.Is(err, errRefused) {
+		if err == nil || errors.Is(err, errRefused) || errors.Is(err, errNotAccepted) {
 			s.current.Store(uint32(n))
 			return err
 		}
@@ -84,11 +88,13 @@ func (s *sender) post(ctx context.Context, target string, body []byte) error {
 		return nil
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return fmt.Errorf("sending usage report: the store rejected the gateway key (status %d); check store_key", resp.StatusCode)
-	case resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusNotFound:
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed:
+		return fmt.Errorf("%w (status %d)", errNotAccepted, resp.StatusCode)
+	case resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests:
 		return fmt.Errorf("%w (status %d)", errRefused, resp.StatusCode)
 	}
-	// 404: a store older than usage reports, or a proxy in the way; 5xx:
-	// the store is failing. Both may pass: keep the batch.
+	// 5xx or 429: the store is failing or busy, which passes: keep the
+	// batch.
 	return fmt.Errorf("sending usage report: store status %d", resp.StatusCode)
 }
 
@@ -112,6 +118,15 @@ func (r *Reporter) sendQueued(deadline time.Time) {
 		case errors.Is(err, errRefused):
 			if r.remove(b) {
 				r.dropped(b.items, "the store refused the batch")
+			}
+		case errors.Is(err, errNotAccepted):
+			// Said once: it will not change until someone acts, and every
+			// batch is dropped (and counted) until then.
+			if !r.notAccepted.Swap(true) {
+				r.log.Warn("usage reports are dropped", zap.Error(err))
+			}
+			if r.remove(b) && r.observer != nil {
+				r.observer.UsageDropped(b.items)
 			}
 		default:
 			r.log.Warn("usage report not sent; it stays queued for the next interval",

@@ -13,7 +13,9 @@ import (
 // and only with an org scope that allows it (write includes read).
 //
 // Routes: GET tokens and tokens/{id} (OrgTokens, OrgRead), GET audit
-// (OrgAudit, OrgRead), GET usage and activity (OrgUsage, OrgRead),
+// (OrgAudit, OrgRead), GET usage (OrgUsage, OrgRead), GET activity
+// (OrgUsage, OrgRead for registry entries; OrgAudit, OrgRead for
+// management ones, which are the audit's),
 // federation and webhooks (read for GET, write for changes; a federation
 // policy also needs MayChangeFederationPolicy).
 func (p Principal) MayAct(org string, r scope.OrgResource, a scope.OrgAccess) Decision {
@@ -53,6 +55,21 @@ func (p Principal) MayChangeOrg(org string) Decision {
 		return forbid(fmt.Sprintf("org settings (limits, expiry policy) are changed with an admin key, not by token %s", p.name))
 	}
 	return unauthenticated("no credential: send Authorization: Bearer <admin key>")
+}
+
+// MaySetWebhook decides PUT of a webhook: org:webhooks:write, and
+// org:tokens:read too, since every event a webhook receives carries the
+// token's metadata (label, scopes, expiry): without it, a token allowed
+// only to manage webhooks could read, through its own receiver, what it
+// may not list.
+func (p Principal) MaySetWebhook(org string) Decision {
+	if d := p.MayAct(org, scope.OrgWebhooks, scope.OrgWrite); !d.Allowed() {
+		return d
+	}
+	if d := p.MayAct(org, scope.OrgTokens, scope.OrgRead); !d.Allowed() {
+		return forbid(fmt.Sprintf("token %s may not set webhooks: their events carry token metadata, which needs org:tokens:read as well as org:webhooks:write", p.name))
+	}
+	return allow
 }
 
 // Grant is what a new token would hold.

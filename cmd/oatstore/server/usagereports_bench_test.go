@@ -1,74 +1,21 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/oatgate/oatgate/caddymodule/storeapi"
-	"github.com/oatgate/oatgate/cmd/oatstore/server"
+	"github.com/oatgate/oatgate/cmd/oatstore/server/servertest"
 	"github.com/oatgate/oatgate/cmd/oatstore/store/sqlite"
 )
 
-// BenchmarkIngestUsageReport is the store's ingest rate on SQLite through
-// the real handler: gzip-compressed batches as a gateway sends them, each
-// of 100 tokens × 10 repositories of counters, 100 last uses and 20
-// pushes (1,120 items), each applied in one transaction. It reports
-// batches/s and events/s (items applied per second).
+// BenchmarkIngestUsageReport is the store's ingest rate on SQLite (see
+// servertest.IngestBenchmark); the postgres package measures PostgreSQL.
 func BenchmarkIngestUsageReport(b *testing.B) {
 	st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "oatstore.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	srv, err := server.New(server.Config{Store: st, AdminKeys: testKeys(b), GatewayKeys: []string{gatewayKey}, PruneEvery: -1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
-	hour := time.Now().Truncate(time.Hour)
-	batch := func(i int) []byte {
-		rep := storeapi.UsageReport{ID: fmt.Sprintf("gwbench-%d", i)}
-		for tok := range 100 {
-			id := fmt.Sprintf("tok_%026d", tok)
-			for repo := range 10 {
-				rep.Counts = append(rep.Counts, storeapi.UsageCount{Org: "acme", TokenID: id, TokenLabel: "ci", Repository: fmt.Sprintf("acme/app%d", repo),
-					Hour: hour.Unix(), Requests: 40, Pulls: 10, VersionChecks: 20, BytesOut: 1 << 20})
-			}
-			rep.LastUsed = append(rep.LastUsed, storeapi.LastUse{Org: "acme", TokenID: id, At: hour, ClientIP: "192.0.2.1", UserAgent: "docker/27.3.1"})
-		}
-		for p := range 20 {
-			rep.Actions = append(rep.Actions, storeapi.RegistryAction{Action: storeapi.ActionPush, At: hour, Org: "acme", TokenID: "tok_1", Repository: "acme/app", Tag: fmt.Sprint(p)})
-		}
-		body, err := storeapi.EncodeUsageReport(&rep)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return body
-	}
-	bodies := make([][]byte, b.N)
-	for i := range bodies {
-		bodies[i] = batch(i)
-	}
-	items := 100*10 + 100 + 20
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := range b.N {
-		req := httptest.NewRequest("POST", storeapi.UsageReportsPath, bytes.NewReader(bodies[i]))
-		req.Header.Set("Authorization", "Bearer "+gatewayKey)
-		req.Header.Set("Content-Encoding", "gzip")
-		w := httptest.NewRecorder()
-		srv.ServeHTTP(w, req)
-		if w.Code != http.StatusOK {
-			b.Fatalf("batch %d: %d %s", i, w.Code, w.Body)
-		}
-	}
-	secs := b.Elapsed().Seconds()
-	b.ReportMetric(float64(b.N)/secs, "batches/s")
-	b.ReportMetric(float64(b.N*items)/secs, "events/s")
+	servertest.IngestBenchmark(b, st)
 }

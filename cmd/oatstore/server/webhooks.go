@@ -39,7 +39,7 @@ func webhookNotFound(org, name string) string {
 
 func (s *Server) putWebhook(w http.ResponseWriter, r *http.Request) {
 	org, name, ok := webhookParams(w, r, scope.OrgWrite)
-	if !ok {
+	if !ok || !allowed(w, principal(r).MaySetWebhook(org)) {
 		return
 	}
 	var req webhookRequest

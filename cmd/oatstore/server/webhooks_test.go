@@ -50,7 +50,8 @@ func TestWebhookConfigurationIsCheckedAndAuthorized(t *testing.T) {
 	e.putOrg("globex", `{}`)
 	url := "https://hooks.example.com/oatstore"
 	reader := e.create("acme", map[string]any{"label": "hook-reader", "scopes": []string{"org:webhooks:read"}})
-	writer := e.create("acme", map[string]any{"label": "hook-writer", "scopes": []string{"org:webhooks:write"}})
+	writer := e.create("acme", map[string]any{"label": "hook-writer", "scopes": []string{"org:webhooks:write", "org:tokens:read"}})
+	blind := e.create("acme", map[string]any{"label": "hook-writer-blind", "scopes": []string{"org:webhooks:write"}})
 	tokens := e.create("acme", map[string]any{"label": "token-manager", "scopes": []string{"org:tokens:write"}})
 	cases := []struct {
 		name   string
@@ -87,7 +88,9 @@ func TestWebhookConfigurationIsCheckedAndAuthorized(t *testing.T) {
 		{"a token with org:webhooks:read reads deliveries", reader.Secret, "GET", "/v1/orgs/acme/webhooks/ops/deliveries", nil, http.StatusOK},
 		{"a token with org:webhooks:read may not change one", reader.Secret, "PUT", "/v1/orgs/acme/webhooks/ops", hookBody(url, "token.created"), http.StatusForbidden},
 		{"a token with org:webhooks:read may not send a test", reader.Secret, "POST", "/v1/orgs/acme/webhooks/ops/test", nil, http.StatusForbidden},
-		{"a token with org:webhooks:write creates one in its org", writer.Secret, "PUT", "/v1/orgs/acme/webhooks/team", hookBody(url, "token.expiring"), http.StatusCreated},
+		{"a token with org:webhooks:write but not org:tokens:read may not set one (events carry token metadata)", blind.Secret, "PUT", "/v1/orgs/acme/webhooks/team", hookBody(url, "token.expiring"), http.StatusForbidden},
+		{"a token with org:webhooks:write alone may still send a test", blind.Secret, "POST", "/v1/orgs/acme/webhooks/ops/test", nil, http.StatusAccepted},
+		{"a token with org:webhooks:write and org:tokens:read creates one in its org", writer.Secret, "PUT", "/v1/orgs/acme/webhooks/team", hookBody(url, "token.expiring"), http.StatusCreated},
 		{"a token with org:webhooks:write sends a test", writer.Secret, "POST", "/v1/orgs/acme/webhooks/team/test", nil, http.StatusAccepted},
 		{"a token of acme may not touch globex's webhooks", writer.Secret, "PUT", "/v1/orgs/globex/webhooks/team", hookBody(url, "token.expiring"), http.StatusForbidden},
 		{"a token of acme may not list globex's webhooks", writer.Secret, "GET", "/v1/orgs/globex/webhooks", nil, http.StatusForbidden},

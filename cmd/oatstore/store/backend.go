@@ -114,13 +114,15 @@ type Tx interface {
 	// was recorded before (by this or another replica: a concurrent claim
 	// waits for the first to commit or roll back).
 	ClaimBatch(ctx context.Context, id string, at time.Time) (bool, error)
-	// AddUsage adds c's counters to its hour's row, creating it, and sets
-	// the row's label to c's when c has one.
-	AddUsage(ctx context.Context, c storeapi.UsageCount) error
-	// RecordLastUse sets the token's last_used_ip and last_user_agent to
-	// u's, and its last_used_at to u.At unless that is later already; a
-	// token that does not exist (deleted) is left alone.
-	RecordLastUse(ctx context.Context, u storeapi.LastUse) error
+	// AddUsage adds each count's counters to its hour's row, creating it,
+	// and sets the row's label to the count's when it has one, in order.
+	AddUsage(ctx context.Context, counts []storeapi.UsageCount) error
+	// RecordLastUses sets each token's last_used_ip and last_user_agent to
+	// its use's unless a later use was reported already (the tokens
+	// table's last_reported_at, never read back), and its last_used_at to
+	// the use's time unless that is later already; a token that does not
+	// exist (deleted), or not in that org, is left alone.
+	RecordLastUses(ctx context.Context, uses []storeapi.LastUse) error
 	// AppendRegistryActivity stores a registry action; its ID is assigned
 	// by the database.
 	AppendRegistryActivity(ctx context.Context, a RegistryActivity) error

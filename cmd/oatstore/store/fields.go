@@ -20,7 +20,8 @@ type Field struct {
 }
 
 // TokenFields lists the columns of the tokens table (the hash aside, which
-// is written once and never read back) and where each lives in t.
+// is written once and never read back, and last_reported_at, which only
+// RecordLastUses reads and writes) and where each lives in t.
 func TokenFields(t *Token) []Field {
 	return []Field{
 		{"id", &t.ID},

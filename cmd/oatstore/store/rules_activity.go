@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -55,7 +56,7 @@ func (r *rules) Activity(ctx context.Context, q ActivityQuery) ([]Activity, stri
 		}
 		for _, e := range entries {
 			merged = append(merged, Activity{
-				Kind: KindManagement, Action: e.Action, At: e.At, TokenID: e.TokenID,
+				Kind: KindManagement, Action: e.Action, At: e.At, TokenID: e.TokenID, TokenLabel: snapshotLabel(e),
 				Actor: e.Actor, OnBehalfOf: e.OnBehalfOf, SourceIP: e.SourceIP, id: e.ID,
 			})
 		}
@@ -85,6 +86,22 @@ func (r *rules) Activity(ctx context.Context, q ActivityQuery) ([]Activity, stri
 	merged = merged[:limit]
 	last := merged[limit-1]
 	return merged, cursorPos{at: last.At, rank: last.rank(), id: last.id, set: true}.String(), nil
+}
+
+// snapshotLabel is the label of the token an audit entry is about, from
+// its snapshot after the change (or before, for a delete); "" for org
+// entries.
+func snapshotLabel(e AuditEntry) string {
+	if e.TokenID == "" {
+		return ""
+	}
+	for _, snap := range []json.RawMessage{e.After, e.Before} {
+		var t struct{ Label string }
+		if len(snap) > 0 && json.Unmarshal(snap, &t) == nil && t.Label != "" {
+			return t.Label
+		}
+	}
+	return ""
 }
 
 func (a Activity) rank() int {

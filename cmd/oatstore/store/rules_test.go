@@ -60,8 +60,8 @@ func (raceTx) ClaimNotice(context.Context, string, string, time.Time) (bool, err
 
 // The usage report rows (issue 16) are never reached by these cases.
 func (raceTx) ClaimBatch(context.Context, string, time.Time) (bool, error)    { return true, nil }
-func (raceTx) AddUsage(context.Context, storeapi.UsageCount) error            { return nil }
-func (raceTx) RecordLastUse(context.Context, storeapi.LastUse) error          { return nil }
+func (raceTx) AddUsage(context.Context, []storeapi.UsageCount) error          { return nil }
+func (raceTx) RecordLastUses(context.Context, []storeapi.LastUse) error       { return nil }
 func (raceTx) AppendRegistryActivity(context.Context, RegistryActivity) error { return nil }
 
 func TestAWriteThatLosesALabelRaceIsAConflict(t *testing.T) {

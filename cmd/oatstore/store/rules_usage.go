@@ -36,16 +36,11 @@ func (r *rules) IngestUsage(ctx context.Context, rep storeapi.UsageReport, at ti
 			res.Duplicate = true
 			return nil
 		}
-		for _, c := range counts {
-			if err := tx.AddUsage(ctx, c); err != nil {
-				return err
-			}
+		if err := tx.AddUsage(ctx, counts); err != nil {
+			return err
 		}
-		for _, u := range lastUsed {
-			u.At = Millis(u.At)
-			if err := tx.RecordLastUse(ctx, u); err != nil {
-				return err
-			}
+		if err := tx.RecordLastUses(ctx, lastUsed); err != nil {
+			return err
 		}
 		for _, a := range rep.Actions {
 			act := RegistryActivity{
@@ -133,6 +128,7 @@ func latestUses(in []storeapi.LastUse) []storeapi.LastUse {
 	}
 	out := make([]storeapi.LastUse, 0, len(byToken))
 	for _, u := range byToken {
+		u.At = Millis(u.At)
 		out = append(out, u)
 	}
 	slices.SortFunc(out, func(a, b storeapi.LastUse) int {

@@ -93,8 +93,8 @@ type Token struct {
 	// issued for: which job holds it.
 	Subject string `json:"subject,omitempty"`
 	// LastUsedIP and LastUserAgent are the client address and User-Agent
-	// of the latest allowed request a gateway reported; empty until one
-	// is.
+	// of the latest allowed request gateways reported (by the request's
+	// time, whichever gateway reports when); empty until one is.
 	LastUsedIP    string `json:"last_used_ip"`
 	LastUserAgent string `json:"last_user_agent"`
 }

@@ -107,7 +107,7 @@ var migrations = [][]string{
 	// per org, token and repository (hours in Unix seconds); registry
 	// actions gateways report; the ids of applied batches, so a retried
 	// one is applied once; and a token's last client address and
-	// User-Agent.
+	// User-Agent, with the time of the use they are from.
 	{
 		`CREATE TABLE usage_hourly (
 			org            TEXT NOT NULL,
@@ -151,6 +151,7 @@ var migrations = [][]string{
 		`CREATE INDEX usage_batches_received ON usage_batches (received_at)`,
 		`ALTER TABLE tokens ADD COLUMN last_used_ip TEXT NOT NULL DEFAULT ''`,
 		`ALTER TABLE tokens ADD COLUMN last_user_agent TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE tokens ADD COLUMN last_reported_at TIMESTAMPTZ`,
 	},
 	// webhooks (issue 16 item 5), as in the SQLite backend: each org's
 	// webhooks, the outbox of events written with the change that causes

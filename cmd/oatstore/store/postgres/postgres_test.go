@@ -17,7 +17,7 @@ import (
 // TestMain runs one throwaway PostgreSQL server for the whole package.
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-func open(t *testing.T, dsn string) *postgres.Store {
+func open(t testing.TB, dsn string) *postgres.Store {
 	t.Helper()
 	st, err := postgres.Open(context.Background(), dsn)
 	if err != nil {

@@ -81,19 +81,32 @@ func (x tx) ClaimBatch(ctx context.Context, id string, at time.Time) (bool, erro
 	return tag.RowsAffected() == 1, nil
 }
 
-func (x tx) AddUsage(ctx context.Context, c storeapi.UsageCount) error {
-	if _, err := x.tx.Exec(ctx, usageInsert, store.Values(store.UsageFields(&c), nil)...); err != nil {
+// AddUsage sends the counts in one pipelined batch, in order; pgx
+// prepares the statement once per connection.
+func (x tx) AddUsage(ctx context.Context, counts []storeapi.UsageCount) error {
+	b := &pgx.Batch{}
+	for _, c := range counts {
+		b.Queue(usageInsert, store.Values(store.UsageFields(&c), nil)...)
+	}
+	if err := x.tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("adding usage: %w", err)
 	}
 	return nil
 }
 
-func (x tx) RecordLastUse(ctx context.Context, u storeapi.LastUse) error {
-	q := `UPDATE tokens SET last_used_ip = $1, last_user_agent = $2,
-		last_used_at = GREATEST(COALESCE(last_used_at, $3), $3)
-		WHERE id = $4 AND org = $5`
-	if _, err := x.tx.Exec(ctx, q, u.ClientIP, u.UserAgent, u.At, u.TokenID, u.Org); err != nil {
-		return fmt.Errorf("recording last use of %q: %w", u.TokenID, err)
+func (x tx) RecordLastUses(ctx context.Context, uses []storeapi.LastUse) error {
+	b := &pgx.Batch{}
+	for _, u := range uses {
+		// Every right-hand side reads the row as it was before the update.
+		b.Queue(`UPDATE tokens SET
+			last_used_ip = CASE WHEN last_reported_at IS NULL OR last_reported_at <= $3 THEN $1 ELSE last_used_ip END,
+			last_user_agent = CASE WHEN last_reported_at IS NULL OR last_reported_at <= $3 THEN $2 ELSE last_user_agent END,
+			last_reported_at = GREATEST(COALESCE(last_reported_at, $3), $3),
+			last_used_at = GREATEST(COALESCE(last_used_at, $3), $3)
+			WHERE id = $4 AND org = $5`, u.ClientIP, u.UserAgent, u.At, u.TokenID, u.Org)
+	}
+	if err := x.tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("recording last uses: %w", err)
 	}
 	return nil
 }

@@ -11,3 +11,9 @@ import (
 func TestUsageAPI(t *testing.T) {
 	servertest.UsageAPI(t, open(t, pgtest.NewDatabase(t)))
 }
+
+// BenchmarkIngestUsageReport is the store's ingest rate on PostgreSQL
+// (see servertest.IngestBenchmark).
+func BenchmarkIngestUsageReport(b *testing.B) {
+	servertest.IngestBenchmark(b, open(b, pgtest.NewDatabase(b)))
+}

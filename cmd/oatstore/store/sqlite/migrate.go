@@ -94,7 +94,9 @@ var migrations = []string{
 	// usage reports (issue 16): hourly counters per org, token and
 	// repository (hours in Unix seconds); registry actions gateways
 	// report; the ids of applied batches, so a retried one is applied
-	// once; and a token's last client address and User-Agent.
+	// once; and a token's last client address and User-Agent, with the
+	// time of the use they are from (so an older report never overwrites
+	// them).
 	`CREATE TABLE usage_hourly (
 		org            TEXT NOT NULL,
 		token_id       TEXT NOT NULL,
@@ -136,7 +138,8 @@ var migrations = []string{
 	) STRICT;
 	CREATE INDEX usage_batches_received ON usage_batches (received_at);
 	ALTER TABLE tokens ADD COLUMN last_used_ip TEXT NOT NULL DEFAULT '';
-	ALTER TABLE tokens ADD COLUMN last_user_agent TEXT NOT NULL DEFAULT '';`,
+	ALTER TABLE tokens ADD COLUMN last_user_agent TEXT NOT NULL DEFAULT '';
+	ALTER TABLE tokens ADD COLUMN last_reported_at INTEGER;`,
 	// webhooks (issue 16 item 5): each org's webhooks, the outbox of
 	// events written with the change that causes them, one delivery row per
 	// (webhook, event) leased by the replica sending it, and the claims of

@@ -123,8 +123,17 @@ func (d *db) ExpiryCandidates(ctx context.Context, from, to time.Time, afterID s
 }
 
 // ClaimDeliveries leases in the one writer's transaction, which no other
-// writer (another process on the file included) can interleave.
+// writer (another process on the file included) can interleave. A read
+// first, on the readers, keeps a poll that finds nothing (most of them)
+// from taking the write lock every second.
 func (d *db) ClaimDeliveries(ctx context.Context, now, until time.Time, limit int) ([]store.DueDelivery, error) {
+	var due bool
+	if err := d.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM deliveries WHERE next_attempt_at <= ? AND claimed_until <= ?)`, millis(now), millis(now)).Scan(&due); err != nil {
+		return nil, fmt.Errorf("looking for due deliveries: %w", err)
+	}
+	if !due {
+		return nil, nil
+	}
 	var out []store.DueDelivery
 	err := d.write(ctx, func(t *sql.Tx) error {
 		rows, err := t.QueryContext(ctx, `UPDATE deliveries SET claimed_until = ? WHERE id IN (

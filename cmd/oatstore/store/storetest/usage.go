@@ -20,7 +20,7 @@ func init() {
 		behaviour{"a usage batch is applied once, however often and wherever it is sent", batchAppliedOnce},
 		behaviour{"batches applied at once on two replicas add up exactly", batchesAddUpUnderConcurrency},
 		behaviour{"usage sums hours by hour, day and month, filtered by token and repository", usageByPeriod},
-		behaviour{"a reported use sets last IP and user agent and never moves last use back", lastUseRecorded},
+		behaviour{"a reported use sets last IP and user agent, and an older report moves neither them nor last use back", lastUseRecorded},
 		behaviour{"activity merges management and registry actions newest first, paged without gaps or repeats", activityMergedAndPaged},
 		behaviour{"pruning removes usage and registry activity past retention and keeps the audit", pruneKeepsAudit},
 	)
@@ -186,11 +186,15 @@ func lastUseRecorded(t *testing.T, open func(t *testing.T) store.Store) {
 	if got.LastUsedAt == nil || !got.LastUsedAt.Equal(T0.Add(time.Minute)) {
 		t.Errorf("last_used_at %v, want %v: an older report must not move it back", got.LastUsedAt, T0.Add(time.Minute))
 	}
-	if got.LastUsedIP != "192.0.2.2" || got.LastUserAgent != "docker/192.0.2.2" {
-		t.Errorf("last use from %q with %q, want the latest report's 192.0.2.2 and docker/192.0.2.2", got.LastUsedIP, got.LastUserAgent)
+	if got.LastUsedIP != "192.0.2.1" || got.LastUserAgent != "docker/192.0.2.1" {
+		t.Errorf("last use from %q with %q, want the latest use's 192.0.2.1 and docker/192.0.2.1, not the report that came last", got.LastUsedIP, got.LastUserAgent)
+	}
+	use("gw-3", T0.Add(2*time.Minute), "192.0.2.3")
+	if got, _ := st.GetToken(context.Background(), "acme", "tok_a"); got.LastUsedIP != "192.0.2.3" || !got.LastUsedAt.Equal(T0.Add(2*time.Minute)) {
+		t.Errorf("after a later use: %q at %v, want 192.0.2.3 at %v", got.LastUsedIP, got.LastUsedAt, T0.Add(2*time.Minute))
 	}
 	list, err := st.ListTokens(context.Background(), "acme")
-	if err != nil || len(list) != 1 || list[0].LastUsedIP != got.LastUsedIP {
+	if err != nil || len(list) != 1 || list[0].LastUsedIP != "192.0.2.3" {
 		t.Errorf("listed %+v, %v; want the same last use as read", list, err)
 	}
 }
@@ -267,6 +271,15 @@ func activityMergedAndPaged(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 		e := entries[0]
 		if e.Kind != store.KindRegistry || e.Reason != "revoked" || e.ClientIP != "192.0.2.1" || e.UserAgent != "docker" || !e.At.Equal(T0.Add(4*time.Second)) {
+			t.Fatalf("got %+v", e)
+		}
+	})
+	t.Run("a management entry names its token's label and its actor", func(t *testing.T) {
+		entries, _, err := st.Activity(ctx, store.ActivityQuery{Org: "acme", Kind: store.KindManagement, Limit: 1})
+		if err != nil || len(entries) != 1 {
+			t.Fatalf("got %+v, %v", entries, err)
+		}
+		if e := entries[0]; e.Action != store.ActionTokenRevoked || e.TokenLabel != "tok_a" || e.Actor != "test" || e.SourceIP != "127.0.0.1" {
 			t.Fatalf("got %+v", e)
 		}
 	})
