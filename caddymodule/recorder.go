@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
@@ -112,11 +113,18 @@ func (ra *RegistryAuth) finish(x *exchange) {
 // maxLoggedLen bounds what a hostile client can make a usage event carry.
 const maxLoggedLen = 512
 
+// truncate cuts s to maxLoggedLen bytes at a rune boundary; it does not
+// check the rest is valid UTF-8 (usage reports make it so when they are
+// sealed, off the request path).
 func truncate(s string) string {
-	if len(s) > maxLoggedLen {
-		return s[:maxLoggedLen]
+	if len(s) <= maxLoggedLen {
+		return s
 	}
-	return s
+	i := maxLoggedLen
+	for i > maxLoggedLen-utf8.UTFMax && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
 }
 
 func clientIP(r *http.Request) string {

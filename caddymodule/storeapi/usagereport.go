@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Usage reports: gateways tell the store, in the background, what they
@@ -62,6 +63,12 @@ type UsageReport struct {
 	LastUsed []LastUse `json:"last_used"`
 	// Actions are the registry actions of the batch, oldest first.
 	Actions []RegistryAction `json:"actions"`
+
+	// Skipped counts the items ParseUsageReport left out of the batch
+	// because the store must not apply them, and Why says why of the
+	// first; neither is on the wire.
+	Skipped int    `json:"-"`
+	Why     string `json:"-"`
 }
 
 // UsageCount is what one token did to one repository in one hour. The
@@ -137,6 +144,10 @@ type UsageReportAnswer struct {
 	// Duplicate is true when the batch had been applied before; it is not
 	// applied again.
 	Duplicate bool `json:"duplicate"`
+	// Skipped is how many items of the batch the store left out (an
+	// item without org or token id, an unknown action, ...); the rest
+	// was applied.
+	Skipped int `json:"skipped,omitempty"`
 }
 
 // Items is how many counts, last uses and actions the report holds.
@@ -189,12 +200,14 @@ func DecodeUsageReport(body io.Reader, gzipped bool) (UsageReport, error) {
 }
 
 // ParseUsageReport reads a report's JSON. It returns an error wrapping
-// ErrMalformedReport for anything the store must not apply: not one JSON object,
-// unknown fields, an ID that is empty, too long or holds anything but
-// letters, digits, dashes and underscores, more than MaxUsageReportItems
-// items, a count or action without org or token id, an hour that is not
-// the start of an hour, a negative counter, an unknown action, or a
-// string field longer than MaxFieldLen.
+// ErrMalformedReport only for what makes the whole batch unusable: not one
+// JSON object, unknown fields, an ID that is empty, too long or holds
+// anything but letters, digits, dashes and underscores, or more than
+// MaxUsageReportItems items. One bad item never costs the others: a count,
+// last use or action without org or token id, an hour that is not the
+// start of an hour, a negative counter, a missing time or an unknown
+// action is left out and counted in Skipped; a string field longer than
+// MaxFieldLen is cut to it (ClampField).
 func ParseUsageReport(body []byte) (UsageReport, error) {
 	var r UsageReport
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -205,72 +218,131 @@ func ParseUsageReport(body []byte) (UsageReport, error) {
 	if dec.More() {
 		return UsageReport{}, fmt.Errorf("%w: trailing data after the JSON object", ErrMalformedReport)
 	}
-	if err := r.check(); err != nil {
-		return UsageReport{}, fmt.Errorf("%w: %w", ErrMalformedReport, err)
+	if !validBatchID(r.ID) {
+		return UsageReport{}, fmt.Errorf("%w: batch id %q: want 1 to %d letters, digits, dashes or underscores", ErrMalformedReport, r.ID, MaxBatchIDLen)
 	}
+	if n := r.Items(); n > MaxUsageReportItems {
+		return UsageReport{}, fmt.Errorf("%w: %d items in one batch, at most %d", ErrMalformedReport, n, MaxUsageReportItems)
+	}
+	r.Counts = keep(&r, r.Counts, "count", checkCount)
+	r.LastUsed = keep(&r, r.LastUsed, "last use", checkLastUse)
+	r.Actions = keep(&r, r.Actions, "action", checkAction)
 	return r, nil
 }
 
-// MaxFieldLen bounds every string of a report: the gateway truncates user
-// agents and references to less.
+// MaxFieldLen bounds every string of a report: the gateway cuts user
+// agents and references to it (ClampField), and the store cuts what is
+// longer.
 const MaxFieldLen = 512
 
-func (r *UsageReport) check() error {
-	if !validBatchID(r.ID) {
-		return fmt.Errorf("batch id %q: want 1 to %d letters, digits, dashes or underscores", r.ID, MaxBatchIDLen)
+// ClampField returns s as valid UTF-8 (a run of invalid bytes becomes one
+// U+FFFD) of at most MaxFieldLen bytes, cut at a rune boundary: what
+// encoding/json writes of it reads back no longer. (encoding/json writes
+// each invalid byte as U+FFFD, three bytes.)
+func ClampField(s string) string {
+	if len(s) <= MaxFieldLen && utf8.ValidString(s) {
+		return s
 	}
-	if n := r.Items(); n > MaxUsageReportItems {
-		return fmt.Errorf("%d items in one batch, at most %d", n, MaxUsageReportItems)
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= MaxFieldLen {
+		return s
 	}
-	for i, c := range r.Counts {
-		if err := checkStrings(c.Org, c.TokenID, c.TokenLabel, c.Repository); err != nil {
-			return fmt.Errorf("count %d: %w", i, err)
-		}
-		if c.Hour < 0 || c.Hour%3600 != 0 {
-			return fmt.Errorf("count %d: hour %d is not the start of an hour in Unix seconds", i, c.Hour)
-		}
-		for _, v := range []int64{c.Requests, c.Pulls, c.VersionChecks, c.Pushes, c.Deletes, c.Denied, c.BytesIn, c.BytesOut} {
-			if v < 0 {
-				return fmt.Errorf("count %d: a negative counter", i)
+	i := MaxFieldLen
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
+}
+
+// keep returns the items of in that check accepts, in place, after it has
+// clamped their strings; it counts the others in r.Skipped.
+func keep[T any](r *UsageReport, in []T, what string, check func(*T) error) []T {
+	out := in[:0]
+	for i := range in {
+		if err := check(&in[i]); err != nil {
+			if r.Skipped == 0 {
+				r.Why = fmt.Sprintf("%s %d: %v", what, i, err)
 			}
+			r.Skipped++
+			continue
 		}
+		out = append(out, in[i])
 	}
-	for i, u := range r.LastUsed {
-		if err := checkStrings(u.Org, u.TokenID, u.ClientIP, u.UserAgent); err != nil {
-			return fmt.Errorf("last use %d: %w", i, err)
-		}
-		if u.At.IsZero() {
-			return fmt.Errorf("last use %d: no time", i)
-		}
+	return out
+}
+
+func checkCount(c *UsageCount) error {
+	clamp(&c.Org, &c.TokenID, &c.TokenLabel, &c.Repository)
+	if err := required(c.Org, c.TokenID); err != nil {
+		return err
 	}
-	for i, a := range r.Actions {
-		switch a.Action {
-		case ActionPush, ActionDelete, ActionInactiveUsed:
-		default:
-			return fmt.Errorf("action %d: unknown action %q", i, a.Action)
-		}
-		if err := checkStrings(a.Org, a.TokenID, a.TokenLabel, a.Repository, a.Tag, a.Digest, a.ClientIP, a.UserAgent); err != nil {
-			return fmt.Errorf("action %d: %w", i, err)
-		}
-		if a.At.IsZero() {
-			return fmt.Errorf("action %d: no time", i)
+	if c.Hour < 0 || c.Hour%3600 != 0 {
+		return fmt.Errorf("hour %d is not the start of an hour in Unix seconds", c.Hour)
+	}
+	for _, v := range []int64{c.Requests, c.Pulls, c.VersionChecks, c.Pushes, c.Deletes, c.Denied, c.BytesIn, c.BytesOut} {
+		if v < 0 {
+			return errors.New("a negative counter")
 		}
 	}
 	return nil
 }
 
-// checkStrings wants the first two (org and token id) set, and every one
-// within MaxFieldLen.
-func checkStrings(org, tokenID string, rest ...string) error {
+func checkLastUse(u *LastUse) error {
+	clamp(&u.Org, &u.TokenID, &u.ClientIP, &u.UserAgent)
+	if err := required(u.Org, u.TokenID); err != nil {
+		return err
+	}
+	if u.At.IsZero() {
+		return errors.New("no time")
+	}
+	return nil
+}
+
+func checkAction(a *RegistryAction) error {
+	switch a.Action {
+	case ActionPush, ActionDelete, ActionInactiveUsed:
+	default:
+		return fmt.Errorf("unknown action %q", ClampField(a.Action))
+	}
+	clamp(&a.Org, &a.TokenID, &a.TokenLabel, &a.Repository, &a.Tag, &a.Digest, &a.ClientIP, &a.UserAgent)
+	if err := required(a.Org, a.TokenID); err != nil {
+		return err
+	}
+	if a.At.IsZero() {
+		return errors.New("no time")
+	}
+	return nil
+}
+
+// clamp applies ClampField to each string.
+func clamp(fields ...*string) {
+	for _, f := range fields {
+		*f = ClampField(*f)
+	}
+}
+
+func required(org, tokenID string) error {
 	if strings.TrimSpace(org) == "" || strings.TrimSpace(tokenID) == "" {
 		return errors.New("org and token_id are required")
 	}
-	for _, s := range append(rest, org, tokenID) {
-		if len(s) > MaxFieldLen {
-			return fmt.Errorf("a field of %d bytes, at most %d", len(s), MaxFieldLen)
-		}
-	}
 	return nil
+}
+
+// Clamp applies ClampField to every string of r, as a gateway does before
+// it encodes a batch.
+func (r *UsageReport) Clamp() {
+	for i := range r.Counts {
+		c := &r.Counts[i]
+		clamp(&c.Org, &c.TokenID, &c.TokenLabel, &c.Repository)
+	}
+	for i := range r.LastUsed {
+		u := &r.LastUsed[i]
+		clamp(&u.Org, &u.TokenID, &u.ClientIP, &u.UserAgent)
+	}
+	for i := range r.Actions {
+		a := &r.Actions[i]
+		clamp(&a.Org, &a.TokenID, &a.TokenLabel, &a.Repository, &a.Tag, &a.Digest, &a.ClientIP, &a.UserAgent)
+	}
 }
 
 func validBatchID(id string) bool {

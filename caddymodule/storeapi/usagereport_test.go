@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 var reportAt = time.Date(2026, 12, 3, 7, 15, 0, 0, time.UTC)
@@ -41,7 +42,6 @@ func TestUsageReportsRoundTripCompressed(t *testing.T) {
 }
 
 func TestParseUsageReportRefusesWhatTheStoreMustNotApply(t *testing.T) {
-	long := strings.Repeat("x", MaxFieldLen+1)
 	tests := []struct {
 		name   string
 		change func(r *UsageReport)
@@ -49,16 +49,6 @@ func TestParseUsageReportRefusesWhatTheStoreMustNotApply(t *testing.T) {
 		{"an empty batch id", func(r *UsageReport) { r.ID = "" }},
 		{"a batch id with a slash", func(r *UsageReport) { r.ID = "gw/1" }},
 		{"a batch id too long", func(r *UsageReport) { r.ID = strings.Repeat("a", MaxBatchIDLen+1) }},
-		{"a count without a token id", func(r *UsageReport) { r.Counts[0].TokenID = "" }},
-		{"a count without an org", func(r *UsageReport) { r.Counts[0].Org = " " }},
-		{"an hour that is not the start of an hour", func(r *UsageReport) { r.Counts[0].Hour += 60 }},
-		{"a negative hour", func(r *UsageReport) { r.Counts[0].Hour = -3600 }},
-		{"a negative counter", func(r *UsageReport) { r.Counts[0].BytesOut = -1 }},
-		{"a repository too long", func(r *UsageReport) { r.Counts[0].Repository = long }},
-		{"a last use without a time", func(r *UsageReport) { r.LastUsed[0].At = time.Time{} }},
-		{"a user agent too long", func(r *UsageReport) { r.LastUsed[0].UserAgent = long }},
-		{"an unknown action", func(r *UsageReport) { r.Actions[0].Action = "registry.pull" }},
-		{"an action without a token id", func(r *UsageReport) { r.Actions[1].TokenID = "" }},
 		{"more items than a batch may hold", func(r *UsageReport) {
 			r.Counts = make([]UsageCount, MaxUsageReportItems)
 			for i := range r.Counts {
@@ -156,4 +146,125 @@ func FuzzParseUsageReport(f *testing.F) {
 			t.Fatalf("an accepted report does not read back: %v", err)
 		}
 	})
+}
+
+func TestOneBadItemIsLeftOutAndTheRestOfTheBatchKept(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(r *UsageReport)
+	}{
+		{"a count without a token id", func(r *UsageReport) { r.Counts[0].TokenID = "" }},
+		{"a count without an org", func(r *UsageReport) { r.Counts[0].Org = " " }},
+		{"an hour that is not the start of an hour", func(r *UsageReport) { r.Counts[0].Hour += 60 }},
+		{"a negative hour", func(r *UsageReport) { r.Counts[0].Hour = -3600 }},
+		{"a negative counter", func(r *UsageReport) { r.Counts[0].BytesOut = -1 }},
+		{"a last use without a time", func(r *UsageReport) { r.LastUsed[0].At = time.Time{} }},
+		{"an unknown action", func(r *UsageReport) { r.Actions[0].Action = "registry.pull" }},
+		{"an action without a token id", func(r *UsageReport) { r.Actions[1].TokenID = "" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+" is skipped, counted, and the other items kept", func(t *testing.T) {
+			r := sampleReport()
+			tt.change(&r)
+			body, err := EncodeUsageReport(&r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := DecodeUsageReport(bytes.NewReader(body), true)
+			if err != nil {
+				t.Fatalf("got %v, want the batch applied without the bad item", err)
+			}
+			if got.Skipped != 1 || got.Why == "" {
+				t.Fatalf("skipped %d (%q), want 1 with why", got.Skipped, got.Why)
+			}
+			want := sampleReport()
+			if n, want := got.Items(), want.Items()-1; n != want {
+				t.Fatalf("%d items kept, want %d", n, want)
+			}
+		})
+	}
+}
+
+func TestOverlongAndInvalidStringsAreCutNotRefused(t *testing.T) {
+	ascii511 := strings.Repeat("a", MaxFieldLen-1)
+	tests := []struct {
+		name   string
+		change func(r *UsageReport)
+		field  func(r *UsageReport) string
+		want   string
+	}{
+		{"a user agent of 200 invalid bytes", func(r *UsageReport) { r.LastUsed[0].UserAgent = strings.Repeat("\xff", 200) },
+			func(r *UsageReport) string { return r.LastUsed[0].UserAgent }, strings.Repeat("\uFFFD", MaxFieldLen/3)},
+		{"a user agent cut inside a two-byte rune", func(r *UsageReport) { r.Actions[1].UserAgent = (ascii511 + "é")[:MaxFieldLen] },
+			func(r *UsageReport) string { return r.Actions[1].UserAgent }, ascii511},
+		{"a repository too long", func(r *UsageReport) { r.Counts[0].Repository = strings.Repeat("x", MaxFieldLen+1) },
+			func(r *UsageReport) string { return r.Counts[0].Repository }, strings.Repeat("x", MaxFieldLen)},
+		{"a tag of 600 bytes of two-byte runes", func(r *UsageReport) { r.Actions[0].Tag = strings.Repeat("é", 300) },
+			func(r *UsageReport) string { return r.Actions[0].Tag }, strings.Repeat("é", MaxFieldLen/2)},
+		{"a label and a client ip of invalid bytes", func(r *UsageReport) {
+			r.Actions[0].TokenLabel, r.Actions[0].ClientIP = strings.Repeat("\xc3", 300), strings.Repeat("\xe2\x82", 300)
+		}, func(r *UsageReport) string { return r.Actions[0].TokenLabel + r.Actions[0].ClientIP }, strings.Repeat("\uFFFD", 2*(MaxFieldLen/3))},
+		{"a digest too long", func(r *UsageReport) { r.Actions[0].Digest = "sha256:" + strings.Repeat("a", 1000) },
+			func(r *UsageReport) string { return r.Actions[0].Digest }, ("sha256:" + strings.Repeat("a", 1000))[:MaxFieldLen]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+" reads back valid and within the bound", func(t *testing.T) {
+			r := sampleReport()
+			tt.change(&r)
+			body, err := EncodeUsageReport(&r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := DecodeUsageReport(bytes.NewReader(body), true)
+			if err != nil {
+				t.Fatalf("the store refused the batch: %v", err)
+			}
+			if got.Skipped != 0 || got.Items() != r.Items() {
+				t.Fatalf("skipped %d, kept %d of %d items; want all kept", got.Skipped, got.Items(), r.Items())
+			}
+			f := tt.field(&got)
+			if f != tt.want {
+				t.Fatalf("got %q, want %q", f, tt.want)
+			}
+		})
+		t.Run(tt.name+" is sent valid and within the bound once clamped by the gateway", func(t *testing.T) {
+			r := sampleReport()
+			tt.change(&r)
+			r.Clamp()
+			body, err := EncodeUsageReport(&r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := DecodeUsageReport(bytes.NewReader(body), true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, r) {
+				t.Fatalf("what the store read differs from what the gateway sent:\ngot  %+v\nwant %+v", got, r)
+			}
+		})
+	}
+}
+
+func TestClampField(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"a short valid string is kept", "docker/27.3.1 go/go1.22", "docker/27.3.1 go/go1.22"},
+		{"a string of exactly the bound is kept", strings.Repeat("a", MaxFieldLen), strings.Repeat("a", MaxFieldLen)},
+		{"an overlong ASCII string is cut at the bound", strings.Repeat("a", MaxFieldLen+5), strings.Repeat("a", MaxFieldLen)},
+		{"a cut never splits a rune", strings.Repeat("a", MaxFieldLen-1) + "é", strings.Repeat("a", MaxFieldLen-1)},
+		{"a four-byte rune across the bound goes whole", strings.Repeat("a", MaxFieldLen-2) + "😀", strings.Repeat("a", MaxFieldLen-2)},
+		{"invalid bytes become one replacement character", "a\xff\xfeb", "a\uFFFDb"},
+		{"an empty string stays empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ClampField(tt.in)
+			if got != tt.want {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+			if !utf8.ValidString(got) || len(got) > MaxFieldLen {
+				t.Fatalf("got %d bytes, valid %v", len(got), utf8.ValidString(got))
+			}
+		})
+	}
 }

@@ -52,6 +52,10 @@ func (r *Reporter) seal() {
 		rep.Counts, counts = take(counts, &room)
 		rep.LastUsed, last = take(last, &room)
 		rep.Actions, acts = take(acts, &room)
+		// Strings come from requests (a user agent, a tag): made valid
+		// UTF-8 within the store's bound here, once per item, rather
+		// than on every request.
+		rep.Clamp()
 		body, err := storeapi.EncodeUsageReport(&rep)
 		if err != nil {
 			// Cannot happen for these types; dropped rather than retried

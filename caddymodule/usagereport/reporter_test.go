@@ -424,3 +424,81 @@ func TestTheGatewayKeyIsNeverLogged(t *testing.T) {
 		t.Fatalf("Config.String shows the key: %s", s)
 	}
 }
+
+func TestAHostileUserAgentCostsNoOneTheirUsage(t *testing.T) {
+	ascii511 := strings.Repeat("a", storeapi.MaxFieldLen-1)
+	tests := []struct {
+		name, userAgent, want string
+	}{
+		{"200 invalid bytes", strings.Repeat("\xff", 200), "\uFFFD"},
+		{"511 ASCII bytes and an é cut at 512 by the gateway", (ascii511 + "é")[:storeapi.MaxFieldLen], ascii511},
+		{"600 bytes of é", strings.Repeat("é", 300), strings.Repeat("é", storeapi.MaxFieldLen/2)},
+	}
+	for _, tt := range tests {
+		t.Run("a user agent of "+tt.name+" is stored cut, and every org's usage arrives", func(t *testing.T) {
+			rs := startStore(t)
+			r, obs := newReporter(t, 0, rs.url)
+			// A revoked token's presentation (token.inactive_used) and
+			// an allowed request, each with the hostile user agent, in
+			// the batch of another token's ordinary requests.
+			for _, q := range script("tok_a") {
+				r.Record(q)
+			}
+			hostile := req("tok_h", "GET", Manifest, 200, usage.Allow, "acme/app", "latest")
+			hostile.Event.UserAgent = tt.userAgent
+			r.Record(hostile)
+			inactive := req("tok_r", "GET", Manifest, 401, usage.Deny, "acme/app", "latest")
+			inactive.Event.UserAgent, inactive.Inactive = tt.userAgent, storeapi.ReasonRevoked
+			r.Record(inactive)
+			r.Flush(5 * time.Second)
+
+			got := rs.usage(t)
+			checkCounts(t, got["tok_a acme/app"], 1)
+			if got["tok_h acme/app"].Pulls != 1 || got["tok_r acme/app"].Denied != 1 {
+				t.Fatalf("rows %+v, want tok_h's pull and tok_r's denial", got)
+			}
+			if obs.dropped.Load() != 0 || r.Pending() != 0 {
+				t.Fatalf("dropped %d, pending %d; want 0 and 0", obs.dropped.Load(), r.Pending())
+			}
+			entries, _, err := rs.db.Activity(context.Background(), store.ActivityQuery{Org: "acme", Kind: store.KindRegistry})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var found bool
+			for _, e := range entries {
+				if e.TokenID == "tok_r" {
+					found = true
+					if e.UserAgent != tt.want {
+						t.Fatalf("stored user agent %q (%d bytes), want %q", e.UserAgent, len(e.UserAgent), tt.want)
+					}
+				}
+			}
+			if !found {
+				t.Fatal("the revoked token's presentation is not in the activity")
+			}
+		})
+	}
+}
+
+func TestItemsTheStoreLeftOutOfABatchAreCountedAsDropped(t *testing.T) {
+	rs := startStore(t)
+	r, obs := newReporter(t, 0, rs.url)
+	hour := T0.Truncate(time.Hour).Unix()
+	rep := storeapi.UsageReport{ID: "gwtest-1", Counts: []storeapi.UsageCount{
+		{Org: "acme", TokenID: "tok_a", Repository: "acme/app", Hour: hour, Requests: 3},
+		{Org: "acme", TokenID: "tok_b", Repository: "acme/app", Hour: hour + 60, Requests: 1}, // not an hour's start
+	}}
+	body, err := storeapi.EncodeUsageReport(&rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.items.Add(2)
+	r.queue = append(r.queue, &batch{id: rep.ID, body: body, items: 2})
+	r.Flush(5 * time.Second)
+	if got := rs.usage(t)["tok_a acme/app"].Requests; got != 3 {
+		t.Fatalf("tok_a's requests %d, want 3: the good item of the batch is applied", got)
+	}
+	if obs.reported.Load() != 1 || obs.dropped.Load() != 1 || r.Pending() != 0 {
+		t.Fatalf("reported %d, dropped %d, pending %d; want 1, 1, 0", obs.reported.Load(), obs.dropped.Load(), r.Pending())
+	}
+}

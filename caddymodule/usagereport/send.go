@@ -3,6 +3,7 @@ package usagereport
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -44,31 +45,32 @@ var errRefused = errors.New("the store refused the batch")
 // an older oatstore, or another RFC 7662 server.
 var errNotAccepted = errors.New("the token store does not accept usage reports (no " + storeapi.UsageReportsPath + "); upgrade oatstore, or set usage_reports off")
 
-// send posts body to each replica in turn until one takes it.
-func (s *sender) send(ctx context.Context, body []byte) error {
+// send posts body to each replica in turn until one takes it, and returns
+// how many items the one that took it left out (storeapi.UsageReportAnswer).
+func (s *sender) send(ctx context.Context, body []byte) (skipped int, err error) {
 	start := int(s.current.Load())
 	var errs []error
 	for i := range s.urls {
 		n := (start + i) % len(s.urls)
-		err := s.post(ctx, s.urls[n], body)
+		skipped, err := s.post(ctx, s.urls[n], body)
 		if err == nil || errors.Is(err, errRefused) || errors.Is(err, errNotAccepted) {
 			s.current.Store(uint32(n))
-			return err
+			return skipped, err
 		}
 		errs = append(errs, err)
 		if ctx.Err() != nil {
 			break
 		}
 	}
-	return errors.Join(errs...)
+	return 0, errors.Join(errs...)
 }
 
-func (s *sender) post(ctx context.Context, target string, body []byte) error {
+func (s *sender) post(ctx context.Context, target string, body []byte) (skipped int, err error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("building usage report request: %w", err)
+		return 0, fmt.Errorf("building usage report request: %w", err)
 	}
 	req.Header.Set("Authorization", s.authorization)
 	req.Header.Set("Content-Type", "application/json")
@@ -79,23 +81,27 @@ func (s *sender) post(ctx context.Context, target string, body []byte) error {
 		if errors.As(err, &ue) {
 			err = ue.Err // the URL holds no secret, but stays out of logs as in verify
 		}
-		return fmt.Errorf("sending usage report: %w", err)
+		return 0, fmt.Errorf("sending usage report: %w", err)
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	switch {
 	case resp.StatusCode == http.StatusOK:
-		return nil
+		// An answer that does not parse (an older store's) skipped
+		// nothing.
+		var a storeapi.UsageReportAnswer
+		_ = json.Unmarshal(answer, &a)
+		return max(a.Skipped, 0), nil
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return fmt.Errorf("sending usage report: the store rejected the gateway key (status %d); check store_key", resp.StatusCode)
+		return 0, fmt.Errorf("sending usage report: the store rejected the gateway key (status %d); check store_key", resp.StatusCode)
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed:
-		return fmt.Errorf("%w (status %d)", errNotAccepted, resp.StatusCode)
+		return 0, fmt.Errorf("%w (status %d)", errNotAccepted, resp.StatusCode)
 	case resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests:
-		return fmt.Errorf("%w (status %d)", errRefused, resp.StatusCode)
+		return 0, fmt.Errorf("%w (status %d)", errRefused, resp.StatusCode)
 	}
 	// 5xx or 429: the store is failing or busy, which passes: keep the
 	// batch.
-	return fmt.Errorf("sending usage report: store status %d", resp.StatusCode)
+	return 0, fmt.Errorf("sending usage report: store status %d", resp.StatusCode)
 }
 
 // sendQueued sends queued batches oldest first until the queue is empty,
@@ -109,11 +115,17 @@ func (r *Reporter) sendQueued(deadline time.Time) {
 		if b == nil {
 			return
 		}
-		err := r.client.send(ctx, b.body)
+		skipped, err := r.client.send(ctx, b.body)
 		switch {
 		case err == nil:
-			if r.remove(b) && r.observer != nil {
-				r.observer.UsageReported(b.items)
+			skipped = min(skipped, b.items)
+			if r.remove(b) {
+				if r.observer != nil {
+					r.observer.UsageReported(b.items - skipped)
+				}
+				if skipped > 0 {
+					r.dropped(skipped, "the store left out malformed items of a batch")
+				}
 			}
 		case errors.Is(err, errRefused):
 			if r.remove(b) {

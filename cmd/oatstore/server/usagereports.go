@@ -12,9 +12,11 @@ import (
 
 // usageReport answers POST /v1/usage-reports, a gateway's batch (gateway
 // key): 200 with {"duplicate":false} once applied, {"duplicate":true} for
-// a batch applied before (the gateway drops it either way), 400 for a
-// batch the store must not apply (the gateway would send it again in
-// vain: it logs and drops it), 413 past storeapi's bounds, compressed or
+// a batch applied before (the gateway drops it either way), with
+// "skipped":n when n items were left out (storeapi.ParseUsageReport: one
+// bad item never costs the batch), 400 for a batch the store must not
+// apply at all (the gateway would send it again in vain: it logs and
+// drops it), 413 past storeapi's bounds, compressed or
 // not, 415 for a body that is not JSON or gzip-compressed JSON.
 func (s *Server) usageReport(w http.ResponseWriter, r *http.Request) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
@@ -40,6 +42,10 @@ func (s *Server) usageReport(w http.ResponseWriter, r *http.Request) {
 		badRequest(w, "%v", err)
 		return
 	}
+	if rep.Skipped > 0 {
+		s.log.Warn("usage report items skipped; the rest of the batch is applied",
+			zap.String("batch", rep.ID), zap.Int("skipped", rep.Skipped), zap.String("why", rep.Why))
+	}
 	res, err := s.store.IngestUsage(r.Context(), rep, s.now())
 	if err != nil {
 		s.fail(w, err, "")
@@ -48,5 +54,5 @@ func (s *Server) usageReport(w http.ResponseWriter, r *http.Request) {
 	if ce := s.log.Check(zap.DebugLevel, "usage report"); ce != nil {
 		ce.Write(zap.String("batch", rep.ID), zap.Int("counts", len(rep.Counts)), zap.Int("actions", len(rep.Actions)), zap.Bool("duplicate", res.Duplicate))
 	}
-	writeJSON(w, http.StatusOK, storeapi.UsageReportAnswer{Duplicate: res.Duplicate})
+	writeJSON(w, http.StatusOK, storeapi.UsageReportAnswer{Duplicate: res.Duplicate, Skipped: rep.Skipped})
 }
