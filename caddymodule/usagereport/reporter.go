@@ -16,6 +16,7 @@
 package usagereport
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -106,8 +107,12 @@ type Reporter struct {
 	dropLogged time.Time
 	dropUnlog  int
 
-	stop      chan struct{}
-	done      chan struct{}
+	stop chan struct{}
+	// stopped is cancelled when stop closes: it ends the interval's
+	// flush, so that Close waits for its own flush only.
+	stopped    context.Context
+	cancelStop context.CancelFunc
+	done       chan struct{}
 	startOnce sync.Once
 	closeOnce sync.Once
 }
@@ -152,6 +157,7 @@ func New(cfg Config) (*Reporter, error) {
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
+	r.stopped, r.cancelStop = context.WithCancel(context.Background())
 	for i := range r.shards {
 		r.shards[i].reset()
 	}
@@ -170,7 +176,7 @@ func (r *Reporter) run() {
 	for {
 		select {
 		case <-t.C:
-			r.Flush(r.cfg.Timeout * 3)
+			r.flush(r.stopped, r.cfg.Timeout*3)
 		case <-r.stop:
 			return
 		}
@@ -180,15 +186,21 @@ func (r *Reporter) run() {
 // Flush seals what was counted and sends every queued batch, oldest
 // first, until one fails or within limit; what fails stays queued.
 func (r *Reporter) Flush(limit time.Duration) {
-	r.seal()
-	r.sendQueued(time.Now().Add(limit))
+	r.flush(context.Background(), limit)
 }
 
-// Close stops the sender and flushes within a few seconds; what cannot be
-// sent by then is logged as lost.
+func (r *Reporter) flush(ctx context.Context, limit time.Duration) {
+	r.seal()
+	r.sendQueued(ctx, time.Now().Add(limit))
+}
+
+// Close stops the sender and flushes within closeTimeout (5s): an
+// interval's flush under way is cut short, the batch it was sending stays
+// queued for Close's own. What cannot be sent by then is logged as lost.
 func (r *Reporter) Close() error {
 	r.closeOnce.Do(func() {
 		close(r.stop)
+		r.cancelStop()
 		r.startOnce.Do(func() { close(r.done) }) // never started
 		<-r.done
 		r.Flush(closeTimeout)

@@ -502,3 +502,41 @@ func TestItemsTheStoreLeftOutOfABatchAreCountedAsDropped(t *testing.T) {
 		t.Fatalf("reported %d, dropped %d, pending %d; want 1, 1, 0", obs.reported.Load(), obs.dropped.Load(), r.Pending())
 	}
 }
+
+func TestCloseReturnsWithinItsBoundWhileTheStoreHangs(t *testing.T) {
+	release := make(chan struct{})
+	posted := make(chan struct{}, 1)
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case posted <- struct{}{}:
+		default:
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(hang.Close)
+	t.Cleanup(func() { close(release) })
+	// The default timeout: an interval's flush may take three of them.
+	r, err := New(Config{StoreURLs: []string{hang.URL}, StoreKey: gatewayKey, Interval: 20 * time.Millisecond, Timeout: DefaultTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range script("tok_a") {
+		r.Record(q)
+	}
+	r.Start()
+	select {
+	case <-posted: // the interval's flush is waiting on the store
+	case <-time.After(5 * time.Second):
+		t.Fatal("the reporter never sent")
+	}
+	start := time.Now()
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if took, bound := time.Since(start), closeTimeout+time.Second; took > bound {
+		t.Fatalf("Close took %s while the store hung, want at most %s", took, bound)
+	}
+}

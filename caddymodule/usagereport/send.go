@@ -106,9 +106,9 @@ func (s *sender) post(ctx context.Context, target string, body []byte) (skipped 
 
 // sendQueued sends queued batches oldest first until the queue is empty,
 // a batch fails (it stays queued, with its id, for the next interval) or
-// the deadline passes.
-func (r *Reporter) sendQueued(deadline time.Time) {
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+// the deadline passes or ctx ends.
+func (r *Reporter) sendQueued(ctx context.Context, deadline time.Time) {
+	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	for ctx.Err() == nil {
 		b := r.head()
