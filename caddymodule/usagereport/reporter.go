@@ -113,8 +113,8 @@ type Reporter struct {
 	stopped    context.Context
 	cancelStop context.CancelFunc
 	done       chan struct{}
-	startOnce sync.Once
-	closeOnce sync.Once
+	startOnce  sync.Once
+	closeOnce  sync.Once
 }
 
 // New checks cfg, applies defaults and returns a Reporter; Start starts
