@@ -2,6 +2,7 @@ package usagereport
 
 import (
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -15,6 +16,9 @@ type batch struct {
 	id    string
 	body  []byte
 	items int
+	// failures counts the intervals in which the store failed this
+	// batch but took the one after it (sendQueued).
+	failures atomic.Int32
 }
 
 // seal moves what the shards counted into batches of at most
@@ -94,14 +98,16 @@ func (r *Reporter) dropOldest() bool {
 	return true
 }
 
-// head returns the oldest queued batch, or nil.
-func (r *Reporter) head() *batch {
+// next returns the oldest queued batch other than skip, or nil.
+func (r *Reporter) next(skip *batch) *batch {
 	r.qmu.Lock()
 	defer r.qmu.Unlock()
-	if len(r.queue) == 0 {
-		return nil
+	for _, b := range r.queue {
+		if b != skip {
+			return b
+		}
 	}
-	return r.queue[0]
+	return nil
 }
 
 // done removes b from the queue if it is still there (a full buffer may

@@ -1,12 +1,15 @@
 package usagereport
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,6 +45,9 @@ type realStore struct {
 	down     atomic.Bool
 	loseNext atomic.Int32
 	posts    atomic.Int64
+	// poison, when set, is a repository whose batches the store answers
+	// 500, every time; it takes the others.
+	poison atomic.Value
 }
 
 func startStore(t *testing.T) *realStore {
@@ -66,6 +72,15 @@ func startStore(t *testing.T) *realStore {
 		if rs.down.Load() {
 			http.Error(w, "down", http.StatusServiceUnavailable)
 			return
+		}
+		if p, _ := rs.poison.Load().(string); p != "" && r.URL.Path == storeapi.UsageReportsPath {
+			body, _ := io.ReadAll(r.Body)
+			rep, _ := storeapi.DecodeUsageReport(bytes.NewReader(body), true)
+			if slices.ContainsFunc(rep.Counts, func(c storeapi.UsageCount) bool { return c.Repository == p }) {
+				http.Error(w, "failing", http.StatusInternalServerError)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		if rs.loseNext.Load() > 0 && r.URL.Path == storeapi.UsageReportsPath {
 			rs.loseNext.Add(-1)
@@ -538,5 +553,46 @@ func TestCloseReturnsWithinItsBoundWhileTheStoreHangs(t *testing.T) {
 	}
 	if took, bound := time.Since(start), closeTimeout+time.Second; took > bound {
 		t.Fatalf("Close took %s while the store hung, want at most %s", took, bound)
+	}
+}
+
+func TestABatchTheStoreAlwaysFailsIsDroppedAndTheOthersGoOn(t *testing.T) {
+	rs := startStore(t)
+	r, obs := newReporter(t, 0, rs.url)
+	rs.poison.Store("acme/poison")
+	r.Record(req("tok_p", "GET", Manifest, 200, usage.Allow, "acme/poison", "latest"))
+	r.Flush(5 * time.Second) // the poisoned batch alone: nothing to tell an outage from
+	const intervals = maxBatchFailures + 2
+	for i := range intervals {
+		for _, q := range script("tok_a") {
+			r.Record(q)
+		}
+		r.Flush(5 * time.Second)
+		checkCounts(t, rs.usage(t)["tok_a acme/app"], int64(i+1))
+	}
+	if r.Pending() != 0 {
+		t.Fatalf("%d items still queued, want the poisoned batch dropped after %d failures", r.Pending(), maxBatchFailures)
+	}
+	if got := obs.dropped.Load(); got != 2 {
+		t.Fatalf("dropped %d items, want the poisoned batch's 2 (its count and last use)", got)
+	}
+}
+
+func TestAnOutageOfManyIntervalsCountsAgainstNoBatch(t *testing.T) {
+	rs := startStore(t)
+	r, obs := newReporter(t, 0, rs.url)
+	rs.down.Store(true)
+	const intervals = 2 * maxBatchFailures
+	for range intervals {
+		for _, q := range script("tok_a") {
+			r.Record(q)
+		}
+		r.Flush(time.Second)
+	}
+	rs.down.Store(false)
+	r.Flush(5 * time.Second)
+	checkCounts(t, rs.usage(t)["tok_a acme/app"], intervals)
+	if obs.dropped.Load() != 0 || r.Pending() != 0 {
+		t.Fatalf("dropped %d, pending %d; want nothing lost and nothing left", obs.dropped.Load(), r.Pending())
 	}
 }

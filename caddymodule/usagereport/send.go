@@ -104,14 +104,25 @@ func (s *sender) post(ctx context.Context, target string, body []byte) (skipped 
 	return 0, fmt.Errorf("sending usage report: store status %d", resp.StatusCode)
 }
 
+// maxBatchFailures bounds how often a batch may fail while the store takes
+// the batches behind it: one the store can never apply (a 5xx every time)
+// is then dropped, counted and logged, rather than held at the head of the
+// queue while the queue fills.
+const maxBatchFailures = 5
+
 // sendQueued sends queued batches oldest first until the queue is empty,
-// a batch fails (it stays queued, with its id, for the next interval) or
-// the deadline passes or ctx ends.
+// two batches fail (they stay queued, with their ids, for the next
+// interval: the store is down or failing) or the deadline passes or ctx
+// ends. When one batch fails and the next is taken, the store is up and
+// the failed batch is skipped this interval and counts a failure; at
+// maxBatchFailures it is dropped. An outage therefore counts against no
+// batch.
 func (r *Reporter) sendQueued(ctx context.Context, deadline time.Time) {
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
+	var failed *batch // the batch that failed this interval, skipped after
 	for ctx.Err() == nil {
-		b := r.head()
+		b := r.next(failed)
 		if b == nil {
 			return
 		}
@@ -127,6 +138,12 @@ func (r *Reporter) sendQueued(ctx context.Context, deadline time.Time) {
 					r.dropped(skipped, "the store left out malformed items of a batch")
 				}
 			}
+			if failed != nil && failed.failures.Add(1) >= maxBatchFailures && r.remove(failed) {
+				r.log.Warn("usage report batch dropped: the store failed it every time while it took the others",
+					zap.String("batch", failed.id), zap.Int("items", failed.items), zap.Int("attempts", maxBatchFailures))
+				r.dropped(failed.items, "the store failed the batch every time")
+			}
+			failed = nil
 		case errors.Is(err, errRefused):
 			if r.remove(b) {
 				r.dropped(b.items, "the store refused the batch")
@@ -140,6 +157,10 @@ func (r *Reporter) sendQueued(ctx context.Context, deadline time.Time) {
 			if r.remove(b) && r.observer != nil {
 				r.observer.UsageDropped(b.items)
 			}
+		case failed == nil && ctx.Err() == nil:
+			// Try the next batch: if the store takes it, this one is
+			// what fails.
+			failed = b
 		default:
 			r.log.Warn("usage report not sent; it stays queued for the next interval",
 				zap.String("batch", b.id), zap.Int("queued_items", int(r.items.Load())), zap.Error(err))
