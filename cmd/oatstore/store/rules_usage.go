@@ -68,8 +68,8 @@ func (r *rules) IngestUsage(ctx context.Context, rep storeapi.UsageReport, at ti
 // inactiveUsed records one presentation of a token the store knows but
 // that is revoked, deactivated or expired, inside the ingest's
 // transaction. It is the one place such a presentation is recorded: what
-// else must happen on one (a token.inactive_used webhook's outbox row)
-// belongs here, so that it commits, or not, with the activity row — and a
+// else must happen on one (a token.inactive_used webhook's outbox row,
+// except for an expired federated token's) belongs here, so that it commits, or not, with the activity row — and a
 // batch applied twice queues nothing twice.
 func (r *rules) inactiveUsed(ctx context.Context, tx Tx, a RegistryActivity) error {
 	if err := tx.AppendRegistryActivity(ctx, a); err != nil {
@@ -82,7 +82,24 @@ func (r *rules) inactiveUsed(ctx context.Context, tx Tx, a RegistryActivity) err
 	if err != nil {
 		return err
 	}
+	if expiredFederated(t, a) {
+		return nil // a CI job outliving its short-lived token is not news
+	}
 	return emitInactiveUsed(ctx, tx, t, InactiveUse{At: a.At, Reason: a.Reason, ClientIP: a.ClientIP, UserAgent: a.UserAgent})
+}
+
+// expiredFederated says whether a is the presentation of a federated token
+// that was expired (as the gateway said, or as the store finds it when the
+// gateway did not say why): no token.inactive_used is queued for it.
+func expiredFederated(t Token, a RegistryActivity) bool {
+	if t.Kind != KindFederated {
+		return false
+	}
+	reason := a.Reason
+	if reason == "" || reason == storeapi.ReasonUnknown.String() {
+		reason = inactiveReason(t, a.At)
+	}
+	return reason == storeapi.ReasonExpired.String()
 }
 
 // countKey is what a usage row is keyed by.
