@@ -20,7 +20,7 @@ func usageCmd(args []string, env Env, stdout, stderr io.Writer) error {
 	c := clientFlagsWith(fs, env, stdout, "auth-token")
 	org := fs.String("org", "", "the org (required)")
 	period := fs.String("period", "day", "hour, day or month (UTC)")
-	since := fs.String("since", "", "only usage at or after this time: 1h, 7d (back from now), 2026-12-02, 2026-12, or RFC 3339")
+	since := fs.String("since", "", "only usage at or after this time: 1h, 7d (back from now), 2026-12-02, 2026-12, or RFC 3339 (default: 7 days by hour, 90 days by day, 12 months by month)")
 	until := fs.String("until", "", "only usage before this time, in the same syntax as --since")
 	token := fs.String("token", "", "only this token, by id or label")
 	repository := fs.String("repository", "", "only this repository, e.g. acme/app")

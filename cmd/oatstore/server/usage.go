@@ -24,7 +24,8 @@ var usageCSVHeader = []string{"period", "token_id", "token_label", "repository",
 // usage answers GET /v1/orgs/{org}/usage?period=hour|day|month&since=&until=&token=&repository=&format=json|csv
 // (admin key, or the org's token with org:usage:read): one row per
 // period × token × repository, ordered by period. period defaults to day,
-// format to json; since and until are RFC 3339 times (until exclusive).
+// format to json; since and until are RFC 3339 times (until exclusive);
+// since defaults to defaultUsageSince.
 func (s *Server) usage(w http.ResponseWriter, r *http.Request) {
 	org := orgParam(w, r)
 	if org == "" || !allowed(w, principal(r).MayAct(org, scope.OrgUsage, scope.OrgRead)) {
@@ -47,6 +48,9 @@ func (s *Server) usage(w http.ResponseWriter, r *http.Request) {
 	if !timeRange(w, v.Get("since"), v.Get("until"), &q.Since, &q.Until) || !tokenFilter(w, q.TokenID) {
 		return
 	}
+	if q.Since.IsZero() {
+		q.Since = defaultUsageSince(q.Period, q.Until, s.now())
+	}
 	if q.Repository != "" && !scope.InNamespace(org, q.Repository) {
 		badRequest(w, "repository %q: want a repository of org %q, e.g. %s/app", q.Repository, org, org)
 		return
@@ -61,6 +65,26 @@ func (s *Server) usage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeUsageCSV(w, org, q.Period, rows)
+}
+
+// defaultUsageSince is where a usage query without since starts: the
+// start of the hour 7 days, of the day 90 days, or of the month 12 months
+// before until (or now), for period hour, day or month. Without it, a
+// busy org's query (each CI job's federated token has rows of its own)
+// would read all the retention's hours and exceed store.MaxUsageHours.
+func defaultUsageSince(period string, until, now time.Time) time.Time {
+	end := until
+	if end.IsZero() {
+		end = now
+	}
+	end = end.UTC()
+	switch period {
+	case store.PeriodHour:
+		return end.Add(-7 * 24 * time.Hour).Truncate(time.Hour)
+	case store.PeriodMonth:
+		return time.Date(end.Year(), end.Month()-12, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return time.Date(end.Year(), end.Month(), end.Day()-90, 0, 0, 0, 0, time.UTC)
 }
 
 // writeUsageCSV answers rows as a CSV file a spreadsheet opens: a header

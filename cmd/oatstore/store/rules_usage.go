@@ -175,7 +175,7 @@ func (r *rules) Usage(ctx context.Context, q UsageQuery) ([]UsageRow, error) {
 		return nil, fmt.Errorf("reading usage of %q: %w", q.Org, err)
 	}
 	if len(hours) > MaxUsageHours {
-		return nil, Invalidf("more than %d hourly rows match; narrow since and until, or filter by token or repository", MaxUsageHours)
+		return nil, Invalidf("more than %d hourly rows match (each CI job's federated token has rows of its own); narrow since and until (RFC 3339), or filter by token or repository", MaxUsageHours)
 	}
 	type key struct{ period, token, repository string }
 	index := map[key]int{}

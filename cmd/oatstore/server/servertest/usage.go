@@ -208,4 +208,35 @@ func UsageAPI(t *testing.T, st store.Store) {
 			})
 		}
 	})
+	t.Run("usage without since reads a bounded span by period", func(t *testing.T) {
+		old := func(days int) storeapi.UsageCount {
+			return storeapi.UsageCount{Org: "acme", TokenID: ci.ID, TokenLabel: "ci", Repository: "acme/old", Hour: T0.AddDate(0, 0, -days).Truncate(time.Hour).Unix(), Requests: 1}
+		}
+		if a := e.report(t, storeapi.UsageReport{ID: "gwtest-old", Counts: []storeapi.UsageCount{old(8), old(100), old(400)}}); a.status != http.StatusOK {
+			t.Fatalf("status %d %s", a.status, a.body)
+		}
+		tests := []struct {
+			query string
+			want  []string // the periods of acme/old's rows
+		}{
+			{"period=hour", nil},
+			{"period=day", []string{T0.AddDate(0, 0, -8).Format("2006-01-02")}},
+			{"period=month", []string{T0.AddDate(0, 0, -100).Format("2006-01"), T0.AddDate(0, 0, -8).Format("2006-01")}},
+			{"period=day&until=" + T0.AddDate(0, 0, -7).Format(time.RFC3339), []string{T0.AddDate(0, 0, -8).Format("2006-01-02")}},
+			{"period=day&since=" + T0.AddDate(-2, 0, 0).Format(time.RFC3339), []string{T0.AddDate(0, 0, -400).Format("2006-01-02"), T0.AddDate(0, 0, -100).Format("2006-01-02"), T0.AddDate(0, 0, -8).Format("2006-01-02")}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.query, func(t *testing.T) {
+				var got struct{ Rows []store.UsageRow }
+				e.must(t, http.StatusOK, AliceKey, "GET", "/v1/orgs/acme/usage?repository=acme/old&"+tt.query, nil).decode(t, &got)
+				var periods []string
+				for _, r := range got.Rows {
+					periods = append(periods, r.Period)
+				}
+				if !reflect.DeepEqual(periods, tt.want) {
+					t.Fatalf("periods %q, want %q", periods, tt.want)
+				}
+			})
+		}
+	})
 }
