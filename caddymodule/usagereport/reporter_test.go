@@ -596,3 +596,25 @@ func TestAnOutageOfManyIntervalsCountsAgainstNoBatch(t *testing.T) {
 		t.Fatalf("dropped %d, pending %d; want nothing lost and nothing left", obs.dropped.Load(), r.Pending())
 	}
 }
+
+func TestAPoisonedBatchCountsOneFailurePerIntervalHoweverManyFollow(t *testing.T) {
+	rs := startStore(t)
+	r, obs := newReporter(t, 0, rs.url)
+	rs.poison.Store("acme/poison")
+	r.Record(req("tok_p", "GET", Manifest, 200, usage.Allow, "acme/poison", "latest"))
+	r.Flush(5 * time.Second) // sealed alone
+	rs.down.Store(true)
+	const behind = 2 * maxBatchFailures
+	for range behind { // a batch each, queued behind the poisoned one
+		for _, q := range script("tok_a") {
+			r.Record(q)
+		}
+		r.Flush(time.Second)
+	}
+	rs.down.Store(false)
+	r.Flush(5 * time.Second)
+	checkCounts(t, rs.usage(t)["tok_a acme/app"], behind)
+	if r.Pending() != 2 || obs.dropped.Load() != 0 {
+		t.Fatalf("pending %d, dropped %d; want the poisoned batch's 2 items still queued after one interval", r.Pending(), obs.dropped.Load())
+	}
+}

@@ -120,7 +120,10 @@ const maxBatchFailures = 5
 func (r *Reporter) sendQueued(ctx context.Context, deadline time.Time) {
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	var failed *batch // the batch that failed this interval, skipped after
+	var (
+		failed *batch // the batch that failed this interval, skipped after
+		struck bool   // whether failed has counted its failure
+	)
 	for ctx.Err() == nil {
 		b := r.next(failed)
 		if b == nil {
@@ -138,12 +141,14 @@ func (r *Reporter) sendQueued(ctx context.Context, deadline time.Time) {
 					r.dropped(skipped, "the store left out malformed items of a batch")
 				}
 			}
-			if failed != nil && failed.failures.Add(1) >= maxBatchFailures && r.remove(failed) {
-				r.log.Warn("usage report batch dropped: the store failed it every time while it took the others",
-					zap.String("batch", failed.id), zap.Int("items", failed.items), zap.Int("attempts", maxBatchFailures))
-				r.dropped(failed.items, "the store failed the batch every time")
+			if failed != nil && !struck {
+				struck = true
+				if failed.failures.Add(1) >= maxBatchFailures && r.remove(failed) {
+					r.log.Warn("usage report batch dropped: the store failed it every time while it took the others",
+						zap.String("batch", failed.id), zap.Int("items", failed.items), zap.Int("attempts", maxBatchFailures))
+					r.dropped(failed.items, "the store failed the batch every time")
+				}
 			}
-			failed = nil
 		case errors.Is(err, errRefused):
 			if r.remove(b) {
 				r.dropped(b.items, "the store refused the batch")
