@@ -137,13 +137,24 @@ func FuzzParseUsageReport(f *testing.F) {
 				t.Fatalf("accepted a count the store must not apply: %+v", c)
 			}
 		}
-		// What was accepted encodes and reads back the same.
+		for _, u := range got.LastUsed {
+			for _, f := range []string{u.Org, u.TokenID, u.ClientIP, u.UserAgent} {
+				if len(f) > MaxFieldLen || !utf8.ValidString(f) {
+					t.Fatalf("accepted a last use with a field of %d bytes, valid UTF-8 %v", len(f), utf8.ValidString(f))
+				}
+			}
+		}
+		// What was accepted encodes and reads back the same, whole.
 		again, err := EncodeUsageReport(&got)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := DecodeUsageReport(bytes.NewReader(again), true); err != nil {
+		back, err := DecodeUsageReport(bytes.NewReader(again), true)
+		if err != nil {
 			t.Fatalf("an accepted report does not read back: %v", err)
+		}
+		if back.Skipped != 0 || back.Items() != got.Items() {
+			t.Fatalf("an accepted report reads back with %d of %d items (%s)", back.Items(), got.Items(), back.Why)
 		}
 	})
 }
