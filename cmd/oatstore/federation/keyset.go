@@ -16,6 +16,7 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/go-jose/go-jose/v4"
+	"go.uber.org/zap"
 )
 
 // Algorithms are the signature algorithms an ID token may use. HS256 and
@@ -28,6 +29,17 @@ const maxDocument = 1 << 20
 
 // minRSABits is the smallest RSA key accepted from a JWKS.
 const minRSABits = 2048
+
+// maxKeys bounds the keys kept of one JWKS: real issuers publish a few
+// (GitHub two or three during a rotation); a JWKS of a thousand RSA-4096
+// keys would make each token cost a thousand verifications. Beyond it, the
+// first maxKeys usable keys are kept and the rest dropped, with a warning.
+const maxKeys = 32
+
+// maxTriesWithoutKid is how many keys a token without a kid header is
+// tried against: a set held by an issuer that names no kids is one or two
+// keys; trying every key of a big set is the cost a hostile issuer wants.
+const maxTriesWithoutKid = 3
 
 // failureBackoff is how long after a failed fetch an issuer with no keys
 // cached is left alone: the requests in between get ErrUnavailable at once
@@ -80,6 +92,9 @@ func (k *keySet) verifySignature(ctx context.Context, jwt string) ([]byte, error
 	if len(keys) == 0 {
 		return nil, unavailable(k.issuer, errors.New("no keys could be fetched"))
 	}
+	// A kid names one key (fetch keeps no duplicate); without one, at most
+	// maxTriesWithoutKid keys of the right algorithm are tried.
+	tries := 0
 	for i := range keys {
 		key := &keys[i]
 		if header.KeyID != "" && key.KeyID != header.KeyID {
@@ -87,6 +102,9 @@ func (k *keySet) verifySignature(ctx context.Context, jwt string) ([]byte, error
 		}
 		if key.Algorithm != "" && key.Algorithm != header.Algorithm {
 			continue
+		}
+		if tries++; tries > maxTriesWithoutKid {
+			break
 		}
 		if payload, err := jws.Verify(key); err == nil {
 			return payload, nil
@@ -178,12 +196,26 @@ func (k *keySet) fetch(ctx context.Context, jwksURL string) ([]jose.JSONWebKey, 
 		return nil, "", fmt.Errorf("fetching JWKS: %w", err)
 	}
 	var keys []jose.JSONWebKey
+	kids := map[string]bool{}
+	dropped := 0
 	for _, raw := range set.Keys {
 		var key jose.JSONWebKey
 		if json.Unmarshal(raw, &key) != nil || !usable(key) {
 			continue // a key of a type we do not verify with is not an error
 		}
+		if key.KeyID != "" && kids[key.KeyID] {
+			continue // a kid names one key: the first
+		}
+		if len(keys) == maxKeys {
+			dropped++
+			continue
+		}
+		kids[key.KeyID] = true
 		keys = append(keys, key)
+	}
+	if dropped > 0 {
+		k.cfg.Logger.Warn("OIDC issuer's JWKS holds more keys than are kept", zap.String("issuer", k.issuer),
+			zap.Int("kept", maxKeys), zap.Int("dropped", dropped))
 	}
 	if len(keys) == 0 {
 		return nil, "", fmt.Errorf("JWKS at %s holds no RSA (2048+ bits), P-256 or Ed25519 signing key", jwksURL)
