@@ -47,8 +47,8 @@ type VerifierConfig struct {
 	Logger *zap.Logger
 }
 
-// maxSkew is the most clock skew a verifier tolerates.
-const maxSkew = 60 * time.Second
+// MaxSkew is the most clock skew a verifier tolerates.
+const MaxSkew = 60 * time.Second
 
 func (c *VerifierConfig) defaults() {
 	if c.Client == nil {
@@ -61,8 +61,8 @@ func (c *VerifierConfig) defaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if c.Skew <= 0 || c.Skew > maxSkew {
-		c.Skew = maxSkew
+	if c.Skew <= 0 || c.Skew > MaxSkew {
+		c.Skew = MaxSkew
 	}
 	if c.MinRefetch <= 0 {
 		c.MinRefetch = time.Minute
