@@ -66,3 +66,15 @@ func LoginHash(org, jwt string) [sha256.Size]byte {
 	h.Sum(out[:0])
 	return out
 }
+
+// IDTokenHash is what the store counts an ID token's exchanges by: the
+// SHA-256 of the (canonical) JWT, domain-separated from LoginHash and the
+// hash of an oat_ secret.
+func IDTokenHash(jwt string) [sha256.Size]byte {
+	h := sha256.New()
+	h.Write([]byte("oatgate ID token\x00"))
+	h.Write([]byte(jwt))
+	var out [sha256.Size]byte
+	h.Sum(out[:0])
+	return out
+}
