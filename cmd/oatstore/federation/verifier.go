@@ -226,14 +226,20 @@ func (v *Verifier) checkTimes(c Claims) error {
 	return nil
 }
 
-// unixClaim reads a NumericDate claim (seconds, possibly fractional).
+// maxUnixSeconds bounds a NumericDate (the year 2261): its nanoseconds
+// since 1970 must fit a time.Duration, or a far-future nbf or iat would
+// wrap into the past.
+const maxUnixSeconds = 9.2e9
+
+// unixClaim reads a NumericDate claim (seconds, possibly fractional); one
+// beyond maxUnixSeconds is not a date.
 func unixClaim(c Claims, name string) (time.Time, bool) {
 	n, ok := c[name].(json.Number)
 	if !ok {
 		return time.Time{}, false
 	}
 	f, err := n.Float64()
-	if err != nil || f < 0 || f > 1e11 {
+	if err != nil || f < 0 || f > maxUnixSeconds {
 		return time.Time{}, false
 	}
 	return time.Unix(0, 0).Add(time.Duration(f * float64(time.Second))), true

@@ -112,6 +112,14 @@ func TestHostileTokensAreRefused(t *testing.T) {
 			{"a token issued beyond the skew in the future", func() (string, error) {
 				return f.iss.Mint(oidcissuer.Claims{"iat": now.Add(61 * time.Second).Unix(), "nbf": nil})
 			}},
+			// Seconds × 1e9 past int64 would wrap a far-future time into
+			// the past.
+			{"a token not valid before the year 2271", func() (string, error) {
+				return f.iss.Mint(oidcissuer.Claims{"nbf": int64(9_500_000_000), "iat": nil})
+			}},
+			{"a token issued in the year 2271", func() (string, error) {
+				return f.iss.Mint(oidcissuer.Claims{"iat": int64(9_500_000_000), "nbf": nil})
+			}},
 			{"a token without exp", func() (string, error) { return f.iss.Mint(oidcissuer.Claims{"exp": nil}) }},
 			{"a token good for two days", func() (string, error) { return f.iss.Mint(oidcissuer.Claims{"exp": now.Add(48 * time.Hour).Unix()}) }},
 			{"a token with a string exp", func() (string, error) { return f.iss.Mint(oidcissuer.Claims{"exp": "tomorrow"}) }},
