@@ -2,6 +2,7 @@ package federation
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/oatgate/oatgate/caddymodule/scope"
@@ -46,7 +47,7 @@ func TestMatchPoliciesAndChoose(t *testing.T) {
 		{"one matching policy grants its scopes", []Candidate{acmeApp, other}, "", nil, "app", []string{"repository:acme/app:pull,push"}, ""},
 		{"the audience picks the org", []Candidate{acmeApp, globex}, "acme", nil, "app", []string{"repository:acme/app:pull,push"}, ""},
 		{"two orgs without an audience is invalid_target", []Candidate{acmeApp, globex}, "", nil, "", nil, CodeInvalidTarget},
-		{"an audience naming an org that does not match is invalid_target", []Candidate{acmeApp}, "globex", nil, "", nil, CodeInvalidTarget},
+		{"an audience naming an org that does not match, while another does, is invalid_grant as if none did", []Candidate{acmeApp}, "globex", nil, "", nil, CodeInvalidGrant},
 		{"no match at all is invalid_grant", []Candidate{other, wrongAud}, "", nil, "", nil, CodeInvalidGrant},
 		{"no match with an audience is invalid_grant", []Candidate{other}, "acme", nil, "", nil, CodeInvalidGrant},
 		{"narrowing inside the policy grants the narrower scope", []Candidate{acmeApp}, "", parse("repository:acme/app:pull"), "app", []string{"repository:acme/app:pull"}, ""},
@@ -61,6 +62,16 @@ func TestMatchPoliciesAndChoose(t *testing.T) {
 			if tt.wantCode != "" {
 				if err == nil || err.Code != tt.wantCode {
 					t.Fatalf("Choose = %+v, %v; want %s", g, err, tt.wantCode)
+				}
+				// A refusal names no org: not the one asked for, nor
+				// another that trusts the token.
+				for _, org := range []string{"acme", "globex", "initech"} {
+					if strings.Contains(err.Description, `"`+org+`"`) || strings.Contains(err.Description, "several orgs") {
+						t.Errorf("refusal %q tells of the orgs' trust", err.Description)
+					}
+				}
+				if err.Code == CodeInvalidGrant && err.Description != NotAccepted().Description {
+					t.Errorf("invalid_grant %q, want the one answer for every token not accepted", err.Description)
 				}
 				return
 			}
