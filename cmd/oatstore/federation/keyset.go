@@ -53,6 +53,7 @@ const failureBackoff = 5 * time.Second
 type keySet struct {
 	issuer string
 	cfg    *VerifierConfig
+	checks chan struct{} // the Verifier's slots for signature checks
 
 	mu        sync.Mutex
 	jwksURL   string
@@ -92,6 +93,12 @@ func (k *keySet) verifySignature(ctx context.Context, jwt string) ([]byte, error
 	if len(keys) == 0 {
 		return nil, unavailable(k.issuer, errors.New("no keys could be fetched"))
 	}
+	// Only the checks hold a slot: a wait for the issuer's keys costs no
+	// CPU, and a slow issuer must not hold up the others' tokens.
+	if err := k.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer func() { <-k.checks }()
 	// A kid names one key (fetch keeps no duplicate); without one, at most
 	// maxTriesWithoutKid keys of the right algorithm are tried.
 	tries := 0
@@ -111,6 +118,25 @@ func (k *keySet) verifySignature(ctx context.Context, jwt string) ([]byte, error
 		}
 	}
 	return nil, refused("no key of the issuer verifies the signature (kid %q)", header.KeyID)
+}
+
+// acquire takes a slot for signature checks, waiting at most BusyWait.
+func (k *keySet) acquire(ctx context.Context) error {
+	select {
+	case k.checks <- struct{}{}:
+		return nil
+	default:
+	}
+	wait := time.NewTimer(k.cfg.BusyWait)
+	defer wait.Stop()
+	select {
+	case k.checks <- struct{}{}:
+		return nil
+	case <-wait.C:
+		return ErrBusy
+	case <-ctx.Done():
+		return ErrBusy
+	}
 }
 
 // held returns the keys and how old they are.

@@ -56,6 +56,9 @@ func (s *Server) federate(ctx context.Context, req exchangeRequest) (store.Token
 	case errors.Is(err, federation.ErrUnavailable):
 		s.log.Warn("federated token not issued: issuer unavailable", zap.String("issuer", issuer), zap.Error(err))
 		return store.Token{}, federation.Unavailable(), nil
+	case errors.Is(err, federation.ErrBusy):
+		s.logRefusal(req, issuer, err)
+		return store.Token{}, federation.Busy(), nil
 	case err != nil:
 		s.logRefusal(req, issuer, err)
 		return store.Token{}, federation.NotAccepted(), nil
