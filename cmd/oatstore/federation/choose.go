@@ -21,11 +21,16 @@ type Match struct {
 
 // MatchPolicies returns the candidates tok satisfies: the policy's issuer
 // is the token's, its audience is in the token's aud, and every claim
-// condition matches. Ordered by org, then policy name.
+// condition matches. A policy of a multi-tenant issuer that names no owner
+// (stored before Validate required one) matches nothing. Ordered by org,
+// then policy name.
 func MatchPolicies(tok Token, cands []Candidate) []Match {
 	var out []Match
 	for _, c := range cands {
 		if c.Policy.Issuer != tok.Issuer || !tok.HasAudience(c.Policy.Audience) {
+			continue
+		}
+		if checkTenantBinding(c.Policy.Issuer, c.Policy.Claims) != nil {
 			continue
 		}
 		if claims, ok := MatchClaims(c.Policy.Claims, tok.Claims); ok {

@@ -87,3 +87,20 @@ func TestMatchPoliciesAndChoose(t *testing.T) {
 		})
 	}
 }
+
+// A policy stored before owner binding was required, for an issuer that
+// signs for everyone, matches no token: it would admit the world's jobs.
+func TestAnUnboundPolicyOfAMultiTenantIssuerMatchesNothing(t *testing.T) {
+	const github = "https://token.actions.githubusercontent.com"
+	tok := Token{Issuer: github, Audience: []string{"oatgate"}, Claims: Claims{"repository_owner": "evil", "ref": "refs/heads/main"}}
+	unbound := Candidate{Org: "acme", Policy: Policy{Name: "old", Issuer: github, Audience: "oatgate",
+		Claims: map[string]string{"ref": "refs/heads/main"}, Scopes: []string{"repository:acme/app:pull"}}}
+	bound := unbound
+	bound.Policy.Claims = map[string]string{"ref": "refs/heads/main", "repository_owner": "evil"}
+	if got := MatchPolicies(tok, []Candidate{unbound}); len(got) != 0 {
+		t.Errorf("an unbound GitHub policy matched %+v, want nothing", got)
+	}
+	if got := MatchPolicies(tok, []Candidate{bound}); len(got) != 1 {
+		t.Errorf("a bound GitHub policy matched %d, want 1", len(got))
+	}
+}
