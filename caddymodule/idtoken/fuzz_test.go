@@ -82,3 +82,19 @@ func FuzzHeaderAlg(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCanonicalSegment holds CanonicalSegment to encoding/base64: a
+// segment is canonical exactly when the strict decoder reads it and
+// encoding its bytes again spells it the same way.
+func FuzzCanonicalSegment(f *testing.F) {
+	for _, s := range []string{"QQ", "QR", "QUE", "QUF", "QUFB", "Q", "QU\nFB", "QUFB=", "", "-_", "c2lnbmF0dXJlLW9mLXRoZS1pc3N1ZXI"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+		want := s != "" && err == nil && base64.RawURLEncoding.EncodeToString(b) == s
+		if got := CanonicalSegment(s); got != want {
+			t.Fatalf("CanonicalSegment(%q) = %v, want %v (strict decode: %v)", s, got, want, err)
+		}
+	})
+}

@@ -43,7 +43,8 @@ var (
 func Looks(s string) bool { return strings.HasPrefix(s, "eyJ") }
 
 // Check reports whether s has the shape of a signed JWS in compact form.
-// It does not allocate.
+// Each segment must be canonical base64url (CanonicalSegment), so that one
+// token has one spelling. It does not allocate.
 func Check(s string) error {
 	if len(s) > MaxLen {
 		return ErrTooLong
@@ -61,7 +62,7 @@ func Check(s string) error {
 	// none leaves, and that deserves its own answer. A third dot makes a
 	// JWE or garbage.
 	signature := s[second+1:]
-	if !isBase64URL(s[:first]) || !isBase64URL(s[first+1:second]) || (signature != "" && !isBase64URL(signature)) {
+	if !CanonicalSegment(s[:first]) || !CanonicalSegment(s[first+1:second]) || (signature != "" && !CanonicalSegment(signature)) {
 		return ErrNotJWT
 	}
 	if first > maxHeaderLen {
@@ -88,24 +89,42 @@ func Check(s string) error {
 	return nil
 }
 
-// isBase64URL reports whether s is non-empty and only base64url characters
-// without padding (RFC 7515 §2).
-func isBase64URL(s string) bool {
+// CanonicalSegment reports whether s is a JWS segment spelled the one way
+// base64url encodes its bytes (RFC 7515 §2, RFC 4648 §3.5): non-empty,
+// only base64url characters, no padding, and the unused low bits of the
+// last character zero. Go's decoders (and go-jose) accept those bits set,
+// so without this check one JWT has several spellings that all verify:
+// a revoked login's JWT would come back as a "new" one under another hash.
+// It does not allocate.
+func CanonicalSegment(s string) bool {
 	if s == "" {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if !base64URL[s[i]] {
+		if base64URLValue[s[i]] < 0 {
 			return false
 		}
+	}
+	last := base64URLValue[s[len(s)-1]]
+	switch len(s) % 4 {
+	case 1:
+		return false // 6 bits: no whole byte
+	case 2:
+		return last&0x0f == 0 // 12 bits: 1 byte and 4 unused
+	case 3:
+		return last&0x03 == 0 // 18 bits: 2 bytes and 2 unused
 	}
 	return true
 }
 
-// base64URL marks the bytes of the base64url alphabet.
-var base64URL = func() (t [256]bool) {
-	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") {
-		t[c] = true
+// base64URLValue is the value of each byte of the base64url alphabet, -1
+// for any other byte.
+var base64URLValue = func() (t [256]int8) {
+	for i := range t {
+		t[i] = -1
+	}
+	for i, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") {
+		t[c] = int8(i)
 	}
 	return t
 }()

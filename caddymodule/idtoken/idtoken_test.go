@@ -46,6 +46,14 @@ func TestCheck(t *testing.T) {
 		{"a header that is not valid base64 is refused", "eyJ%.e30." + sig, ErrNotJWT},
 		{"an access token is not a JWT", "oat_4Hj2kLm9Pq8Rs7Tu6Vw5Xy4Za3Bc2De1Fg0Hi9_1a2B3c", ErrNotJWT},
 		{"the empty string is not a JWT", "", ErrNotJWT},
+		// Go's decoders ignore a last character's unused bits: "I" and "J"
+		// both end "...IQ" decoding; only the spelling with zero bits is
+		// the token, so that one JWT has one cache key and one store row.
+		{"a signature whose last character has unused bits set (length 4n+3) is refused", jwt(`{"alg":"RS256"}`, payload, sig[:len(sig)-1]+"J"), ErrNotJWT},
+		{"a segment whose last character has unused bits set (length 4n+2) is refused", jwt(`{"alg":"RS256"}`, payload, "QR"), ErrNotJWT},
+		{"a segment with zero unused bits (length 4n+2) passes", jwt(`{"alg":"RS256"}`, payload, "QQ"), nil},
+		{"a segment of length 4n+1 is refused", jwt(`{"alg":"RS256"}`, payload, "QUFBQ"), ErrNotJWT},
+		{"a newline inside a segment is refused", jwt(`{"alg":"RS256"}`, payload, "QUFB\nQQ"), ErrNotJWT},
 		{"a token longer than MaxLen is refused before parsing", jwt(`{"alg":"RS256"}`, strings.Repeat("p", MaxLen), sig), ErrTooLong},
 	}
 	for _, tt := range tests {

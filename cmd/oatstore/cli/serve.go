@@ -54,8 +54,8 @@ func serve(args []string, env Env, stderr io.Writer) error {
 		return usageErrorf("serve: unexpected argument %q", pos[0])
 	}
 	fedRetention, ok := parseDuration(*federatedRetention)
-	if !ok || fedRetention <= 0 {
-		return usageErrorf("--federated-retention %q: want a positive duration, e.g. 24h", *federatedRetention)
+	if !ok || fedRetention < server.MinRetention {
+		return usageErrorf("--federated-retention %q: want a duration of at least %s, e.g. 24h", *federatedRetention, server.MinRetention)
 	}
 	hooks := hookOpts(*dev)
 	if err := webhookFlagsValid(hooks); err != nil {

@@ -2,7 +2,6 @@ package federation
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 
 	"github.com/oatgate/oatgate/caddymodule/scope"
@@ -22,11 +21,16 @@ type Match struct {
 
 // MatchPolicies returns the candidates tok satisfies: the policy's issuer
 // is the token's, its audience is in the token's aud, and every claim
-// condition matches. Ordered by org, then policy name.
+// condition matches. A policy of a multi-tenant issuer that names no owner
+// (stored before Validate required one) matches nothing. Ordered by org,
+// then policy name.
 func MatchPolicies(tok Token, cands []Candidate) []Match {
 	var out []Match
 	for _, c := range cands {
 		if c.Policy.Issuer != tok.Issuer || !tok.HasAudience(c.Policy.Audience) {
+			continue
+		}
+		if checkTenantBinding(c.Policy.Issuer, c.Policy.Claims) != nil {
 			continue
 		}
 		if claims, ok := MatchClaims(c.Policy.Claims, tok.Claims); ok {
@@ -48,11 +52,12 @@ type Grant struct {
 }
 
 // Choose picks the policy an exchange issues under. With an audience, the
-// org must be among the matches (else invalid_target: the token is good,
-// but not for that org). Without one, the matches must all be of one org
-// (several: invalid_target, name one; none: invalid_grant). Within the
-// org, the first policy by name whose scopes cover every requested scope
-// wins; when none covers them, invalid_scope.
+// org must be among the matches (else invalid_grant, as when nothing
+// matches: whether other orgs trust the token is theirs to know). Without
+// one, the matches must all be of one org (several: invalid_target, name
+// one, in words that name no org; none: invalid_grant). Within the org,
+// the first policy by name whose scopes cover every requested scope wins;
+// when none covers them, invalid_scope.
 func Choose(matches []Match, audience string, requested []scope.Scope) (Grant, *OAuthError) {
 	org := audience
 	if org == "" {
@@ -62,7 +67,7 @@ func Choose(matches []Match, audience string, requested []scope.Scope) (Grant, *
 		org = matches[0].Org
 		for _, m := range matches[1:] {
 			if m.Org != org {
-				return Grant{}, oauthError(CodeInvalidTarget, "trust policies of several orgs match this token; name one in audience")
+				return Grant{}, oauthError(CodeInvalidTarget, "name the org to issue the token for in audience, e.g. audience=acme")
 			}
 		}
 	}
@@ -73,10 +78,7 @@ func Choose(matches []Match, audience string, requested []scope.Scope) (Grant, *
 		}
 	}
 	if len(inOrg) == 0 {
-		if len(matches) == 0 {
-			return Grant{}, NotAccepted()
-		}
-		return Grant{}, oauthError(CodeInvalidTarget, fmt.Sprintf("no trust policy of org %q matches this token", org))
+		return Grant{}, NotAccepted()
 	}
 	for _, m := range inOrg {
 		if scopes, ok := narrow(org, m.Policy.Scopes, requested); ok {

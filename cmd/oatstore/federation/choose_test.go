@@ -2,6 +2,7 @@ package federation
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/oatgate/oatgate/caddymodule/scope"
@@ -46,7 +47,7 @@ func TestMatchPoliciesAndChoose(t *testing.T) {
 		{"one matching policy grants its scopes", []Candidate{acmeApp, other}, "", nil, "app", []string{"repository:acme/app:pull,push"}, ""},
 		{"the audience picks the org", []Candidate{acmeApp, globex}, "acme", nil, "app", []string{"repository:acme/app:pull,push"}, ""},
 		{"two orgs without an audience is invalid_target", []Candidate{acmeApp, globex}, "", nil, "", nil, CodeInvalidTarget},
-		{"an audience naming an org that does not match is invalid_target", []Candidate{acmeApp}, "globex", nil, "", nil, CodeInvalidTarget},
+		{"an audience naming an org that does not match, while another does, is invalid_grant as if none did", []Candidate{acmeApp}, "globex", nil, "", nil, CodeInvalidGrant},
 		{"no match at all is invalid_grant", []Candidate{other, wrongAud}, "", nil, "", nil, CodeInvalidGrant},
 		{"no match with an audience is invalid_grant", []Candidate{other}, "acme", nil, "", nil, CodeInvalidGrant},
 		{"narrowing inside the policy grants the narrower scope", []Candidate{acmeApp}, "", parse("repository:acme/app:pull"), "app", []string{"repository:acme/app:pull"}, ""},
@@ -62,6 +63,16 @@ func TestMatchPoliciesAndChoose(t *testing.T) {
 				if err == nil || err.Code != tt.wantCode {
 					t.Fatalf("Choose = %+v, %v; want %s", g, err, tt.wantCode)
 				}
+				// A refusal names no org: not the one asked for, nor
+				// another that trusts the token.
+				for _, org := range []string{"acme", "globex", "initech"} {
+					if strings.Contains(err.Description, `"`+org+`"`) || strings.Contains(err.Description, "several orgs") {
+						t.Errorf("refusal %q tells of the orgs' trust", err.Description)
+					}
+				}
+				if err.Code == CodeInvalidGrant && err.Description != NotAccepted().Description {
+					t.Errorf("invalid_grant %q, want the one answer for every token not accepted", err.Description)
+				}
 				return
 			}
 			if err != nil {
@@ -74,5 +85,22 @@ func TestMatchPoliciesAndChoose(t *testing.T) {
 				t.Errorf("matched claims = %v, want repository_owner acme", g.Claims)
 			}
 		})
+	}
+}
+
+// A policy stored before owner binding was required, for an issuer that
+// signs for everyone, matches no token: it would admit the world's jobs.
+func TestAnUnboundPolicyOfAMultiTenantIssuerMatchesNothing(t *testing.T) {
+	const github = "https://token.actions.githubusercontent.com"
+	tok := Token{Issuer: github, Audience: []string{"oatgate"}, Claims: Claims{"repository_owner": "evil", "ref": "refs/heads/main"}}
+	unbound := Candidate{Org: "acme", Policy: Policy{Name: "old", Issuer: github, Audience: "oatgate",
+		Claims: map[string]string{"ref": "refs/heads/main"}, Scopes: []string{"repository:acme/app:pull"}}}
+	bound := unbound
+	bound.Policy.Claims = map[string]string{"ref": "refs/heads/main", "repository_owner": "evil"}
+	if got := MatchPolicies(tok, []Candidate{unbound}); len(got) != 0 {
+		t.Errorf("an unbound GitHub policy matched %+v, want nothing", got)
+	}
+	if got := MatchPolicies(tok, []Candidate{bound}); len(got) != 1 {
+		t.Errorf("a bound GitHub policy matched %d, want 1", len(got))
 	}
 }

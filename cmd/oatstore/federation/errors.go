@@ -18,6 +18,10 @@ var (
 	// discovery document or keys could not be fetched and none are
 	// cached. The caller answers 503 and the client retries.
 	ErrUnavailable = errors.New("issuer unavailable")
+	// ErrBusy: as many signature checks as VerifierConfig.MaxConcurrent
+	// allows ran for longer than VerifierConfig.BusyWait. The caller
+	// answers 429 (or 503) and the client retries.
+	ErrBusy = errors.New("too many ID tokens being verified")
 )
 
 func refused(format string, args ...any) error {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/go-jose/go-jose/v4"
+	"go.uber.org/zap"
 )
 
 // Algorithms are the signature algorithms an ID token may use. HS256 and
@@ -29,6 +30,17 @@ const maxDocument = 1 << 20
 // minRSABits is the smallest RSA key accepted from a JWKS.
 const minRSABits = 2048
 
+// maxKeys bounds the keys kept of one JWKS: real issuers publish a few
+// (GitHub two or three during a rotation); a JWKS of a thousand RSA-4096
+// keys would make each token cost a thousand verifications. Beyond it, the
+// first maxKeys usable keys are kept and the rest dropped, with a warning.
+const maxKeys = 32
+
+// maxTriesWithoutKid is how many keys a token without a kid header is
+// tried against: a set held by an issuer that names no kids is one or two
+// keys; trying every key of a big set is the cost a hostile issuer wants.
+const maxTriesWithoutKid = 3
+
 // failureBackoff is how long after a failed fetch an issuer with no keys
 // cached is left alone: the requests in between get ErrUnavailable at once
 // instead of each waiting for a dead issuer.
@@ -41,6 +53,7 @@ const failureBackoff = 5 * time.Second
 type keySet struct {
 	issuer string
 	cfg    *VerifierConfig
+	checks chan struct{} // the Verifier's slots for signature checks
 
 	mu        sync.Mutex
 	jwksURL   string
@@ -80,6 +93,15 @@ func (k *keySet) verifySignature(ctx context.Context, jwt string) ([]byte, error
 	if len(keys) == 0 {
 		return nil, unavailable(k.issuer, errors.New("no keys could be fetched"))
 	}
+	// Only the checks hold a slot: a wait for the issuer's keys costs no
+	// CPU, and a slow issuer must not hold up the others' tokens.
+	if err := k.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer func() { <-k.checks }()
+	// A kid names one key (fetch keeps no duplicate); without one, at most
+	// maxTriesWithoutKid keys of the right algorithm are tried.
+	tries := 0
 	for i := range keys {
 		key := &keys[i]
 		if header.KeyID != "" && key.KeyID != header.KeyID {
@@ -88,11 +110,33 @@ func (k *keySet) verifySignature(ctx context.Context, jwt string) ([]byte, error
 		if key.Algorithm != "" && key.Algorithm != header.Algorithm {
 			continue
 		}
+		if tries++; tries > maxTriesWithoutKid {
+			break
+		}
 		if payload, err := jws.Verify(key); err == nil {
 			return payload, nil
 		}
 	}
 	return nil, refused("no key of the issuer verifies the signature (kid %q)", header.KeyID)
+}
+
+// acquire takes a slot for signature checks, waiting at most BusyWait.
+func (k *keySet) acquire(ctx context.Context) error {
+	select {
+	case k.checks <- struct{}{}:
+		return nil
+	default:
+	}
+	wait := time.NewTimer(k.cfg.BusyWait)
+	defer wait.Stop()
+	select {
+	case k.checks <- struct{}{}:
+		return nil
+	case <-wait.C:
+		return ErrBusy
+	case <-ctx.Done():
+		return ErrBusy
+	}
 }
 
 // held returns the keys and how old they are.
@@ -178,12 +222,26 @@ func (k *keySet) fetch(ctx context.Context, jwksURL string) ([]jose.JSONWebKey, 
 		return nil, "", fmt.Errorf("fetching JWKS: %w", err)
 	}
 	var keys []jose.JSONWebKey
+	kids := map[string]bool{}
+	dropped := 0
 	for _, raw := range set.Keys {
 		var key jose.JSONWebKey
 		if json.Unmarshal(raw, &key) != nil || !usable(key) {
 			continue // a key of a type we do not verify with is not an error
 		}
+		if key.KeyID != "" && kids[key.KeyID] {
+			continue // a kid names one key: the first
+		}
+		if len(keys) == maxKeys {
+			dropped++
+			continue
+		}
+		kids[key.KeyID] = true
 		keys = append(keys, key)
+	}
+	if dropped > 0 {
+		k.cfg.Logger.Warn("OIDC issuer's JWKS holds more keys than are kept", zap.String("issuer", k.issuer),
+			zap.Int("kept", maxKeys), zap.Int("dropped", dropped))
 	}
 	if len(keys) == 0 {
 		return nil, "", fmt.Errorf("JWKS at %s holds no RSA (2048+ bits), P-256 or Ed25519 signing key", jwksURL)

@@ -38,6 +38,22 @@ var errNotAccepted = oauthError(CodeInvalidGrant, "the subject token was not acc
 // matched no policy.
 func NotAccepted() *OAuthError { e := *errNotAccepted; return &e }
 
+// Spent returns the refusal of a token that already got as many federated
+// tokens as one ID token may: the job asks its CI for a new one.
+func Spent() *OAuthError {
+	return oauthError(CodeInvalidGrant, "this ID token was already exchanged as often as one may be; request a new ID token from the CI")
+}
+
+// CodeSlowDown is the answer to a token that found every signature check
+// busy (429, Retry-After: 1), after RFC 8628's slow_down.
+const CodeSlowDown = "slow_down"
+
+// Busy returns the answer for a token that found every signature check
+// busy: 429, retry in a second.
+func Busy() *OAuthError {
+	return &OAuthError{Code: CodeSlowDown, Description: "too many ID tokens are being verified; retry in a second", Status: http.StatusTooManyRequests}
+}
+
 // Unavailable returns the answer for a token whose issuer could not be
 // reached with no keys cached: 503, retry.
 func Unavailable() *OAuthError {

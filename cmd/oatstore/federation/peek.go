@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
+
+	"github.com/oatgate/oatgate/caddymodule/idtoken"
 )
 
 // MaxJWTLen bounds an ID token: GitHub's are about 1.2 KB, Kubernetes'
@@ -17,7 +19,9 @@ const MaxJWTLen = 16 << 10
 // anything: it only says which policies' issuer may have signed the token,
 // and so which keys to verify it with. Nothing else may be read from an
 // unverified token. It refuses (ErrRefused) anything that is not three
-// base64url segments whose middle one is a JSON object with a string iss.
+// canonical base64url segments (idtoken.CanonicalSegment: a JWT has one
+// spelling, so LoginHash is one per token) whose middle one is a JSON
+// object with a string iss.
 func PeekIssuer(jwt string) (string, error) {
 	if len(jwt) == 0 || len(jwt) > MaxJWTLen {
 		return "", refused("token length %d outside 1..%d", len(jwt), MaxJWTLen)
@@ -25,9 +29,13 @@ func PeekIssuer(jwt string) (string, error) {
 	if strings.Count(jwt, ".") != 2 {
 		return "", refused("not a compact JWS")
 	}
-	_, rest, _ := strings.Cut(jwt, ".")
-	payload, _, _ := strings.Cut(rest, ".")
-	raw, err := base64.RawURLEncoding.DecodeString(payload)
+	header, rest, _ := strings.Cut(jwt, ".")
+	payload, signature, _ := strings.Cut(rest, ".")
+	// One token, one spelling: the login hash is of the string.
+	if !idtoken.CanonicalSegment(header) || !idtoken.CanonicalSegment(payload) || !idtoken.CanonicalSegment(signature) {
+		return "", refused("a segment is not canonical base64url")
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(payload)
 	if err != nil {
 		return "", refused("payload is not base64url")
 	}
@@ -53,6 +61,18 @@ func LoginHash(org, jwt string) [sha256.Size]byte {
 	h.Write([]byte("oatgate federated login\x00"))
 	h.Write([]byte(org))
 	h.Write([]byte{0})
+	h.Write([]byte(jwt))
+	var out [sha256.Size]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// IDTokenHash is what the store counts an ID token's exchanges by: the
+// SHA-256 of the (canonical) JWT, domain-separated from LoginHash and the
+// hash of an oat_ secret.
+func IDTokenHash(jwt string) [sha256.Size]byte {
+	h := sha256.New()
+	h.Write([]byte("oatgate ID token\x00"))
 	h.Write([]byte(jwt))
 	var out [sha256.Size]byte
 	h.Sum(out[:0])

@@ -49,7 +49,8 @@ type Policy struct {
 	// Claims maps a claim name to the value it must have: exact, or a glob
 	// where * matches any run of characters. Every entry must match; at
 	// least one must be more than a bare *, since an issuer such as GitHub
-	// signs tokens for every repository in the world.
+	// signs tokens for every repository in the world; for such an issuer
+	// (multiTenantIssuers), one must name the owner without a *.
 	Claims map[string]string `json:"claims"`
 	// Scopes are the repository scopes granted, inside the org's
 	// namespace, canonical.
@@ -103,6 +104,9 @@ func (p Policy) Validate(org string, opts Options) (Policy, error) {
 		return Policy{}, err
 	}
 	if err := checkClaims(p.Claims); err != nil {
+		return Policy{}, err
+	}
+	if err := checkTenantBinding(p.Issuer, p.Claims); err != nil {
 		return Policy{}, err
 	}
 	scopes, err := canonicalScopes(org, p.Scopes)

@@ -41,6 +41,26 @@ func TestPolicyValidation(t *testing.T) {
 		{name: "aud as a claim is refused", change: func(p *Policy) { p.Claims["aud"] = "x" }, wantErr: "audience field"},
 		{name: "a claim value with a space is refused", change: func(p *Policy) { p.Claims["sub"] = "repo: acme" }, wantErr: "printable ASCII"},
 		{name: "an empty claim value is refused", change: func(p *Policy) { p.Claims["sub"] = "" }, wantErr: "claim sub is required"},
+		{name: "a GitHub policy pinning only the branch is refused", change: func(p *Policy) { p.Claims = map[string]string{"ref": "refs/heads/main"} }, wantErr: "repository_owner"},
+		{name: "a GitHub policy pinning only the actor is refused", change: func(p *Policy) { p.Claims = map[string]string{"actor": "alice"} }, wantErr: "every repository"},
+		{name: "a GitHub policy with a starred owner is refused", change: func(p *Policy) { p.Claims = map[string]string{"repository_owner": "acme*"} }, wantErr: "without *"},
+		{name: "a GitHub policy whose sub leaves the owner open is refused", change: func(p *Policy) { p.Claims = map[string]string{"sub": "repo:acme*"} }, wantErr: "repo:<owner>/"},
+		{name: "a GitHub policy whose sub is a bare glob over repos is refused", change: func(p *Policy) { p.Claims = map[string]string{"sub": "repo:*/app:ref:refs/heads/main"} }, wantErr: "repo:<owner>/"},
+		{name: "a GitHub policy binding by sub alone is valid", change: func(p *Policy) { p.Claims = map[string]string{"sub": "repo:acme/*"} }},
+		{name: "a GitHub policy binding by the immutable sub is valid", change: func(p *Policy) { p.Claims = map[string]string{"sub": "repo:acme@123456/app@456789:*"} }},
+		{name: "a GitHub policy binding by repository_id is valid", change: func(p *Policy) { p.Claims = map[string]string{"repository_id": "456789", "ref": "refs/heads/main"} }},
+		{name: "a gitlab.com policy pinning only the ref is refused", change: func(p *Policy) {
+			p.Issuer, p.Claims = "https://gitlab.com", map[string]string{"ref": "main", "ref_protected": "true"}
+		}, wantErr: "namespace_path"},
+		{name: "a gitlab.com policy binding by project_path is valid", change: func(p *Policy) {
+			p.Issuer, p.Claims = "https://gitlab.com", map[string]string{"project_path": "acme/app"}
+		}},
+		{name: "a gitlab.com policy binding by sub is valid", change: func(p *Policy) {
+			p.Issuer, p.Claims = "https://gitlab.com", map[string]string{"sub": "project_path:acme/app:*"}
+		}},
+		{name: "a self-hosted GitLab's policy needs no owner condition", change: func(p *Policy) {
+			p.Issuer, p.Claims = "https://gitlab.acme.example", map[string]string{"ref": "main"}
+		}},
 		{name: "a scope outside the org is refused", change: func(p *Policy) { p.Scopes = []string{"repository:globex/app:pull"} }, wantErr: "namespace"},
 		{name: "an org management scope is refused", change: func(p *Policy) { p.Scopes = []string{"org:tokens:write"} }, wantErr: "only repository scopes"},
 		{name: "no scopes are refused", change: func(p *Policy) { p.Scopes = nil }, wantErr: "at least one"},

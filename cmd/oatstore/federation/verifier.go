@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -45,10 +46,17 @@ type VerifierConfig struct {
 	// Logger receives fetch failures (issuer and error, never a token).
 	// Default: none.
 	Logger *zap.Logger
+	// MaxConcurrent bounds the signature checks that run at once, over
+	// every issuer: the CPU an unauthenticated flood of tokens can take.
+	// Default 4 × GOMAXPROCS.
+	MaxConcurrent int
+	// BusyWait is how long a token waits for a free check before it is
+	// refused with ErrBusy. Default 1s.
+	BusyWait time.Duration
 }
 
-// maxSkew is the most clock skew a verifier tolerates.
-const maxSkew = 60 * time.Second
+// MaxSkew is the most clock skew a verifier tolerates.
+const MaxSkew = 60 * time.Second
 
 func (c *VerifierConfig) defaults() {
 	if c.Client == nil {
@@ -61,8 +69,8 @@ func (c *VerifierConfig) defaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if c.Skew <= 0 || c.Skew > maxSkew {
-		c.Skew = maxSkew
+	if c.Skew <= 0 || c.Skew > MaxSkew {
+		c.Skew = MaxSkew
 	}
 	if c.MinRefetch <= 0 {
 		c.MinRefetch = time.Minute
@@ -79,6 +87,12 @@ func (c *VerifierConfig) defaults() {
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
 	}
+	if c.MaxConcurrent <= 0 {
+		c.MaxConcurrent = 4 * runtime.GOMAXPROCS(0)
+	}
+	if c.BusyWait <= 0 {
+		c.BusyWait = time.Second
+	}
 }
 
 func (c *VerifierConfig) logFetchFailure(issuer string, err error) {
@@ -92,6 +106,8 @@ type Verifier struct {
 
 	mu      sync.Mutex
 	issuers map[string]*issuerVerifier
+	// checks holds a slot per signature check running (MaxConcurrent).
+	checks chan struct{}
 }
 
 // issuerVerifier is go-oidc's verifier over one issuer's key set.
@@ -103,7 +119,7 @@ type issuerVerifier struct {
 // NewVerifier returns a Verifier; it fetches nothing until a token comes.
 func NewVerifier(cfg VerifierConfig) *Verifier {
 	cfg.defaults()
-	return &Verifier{cfg: cfg, issuers: map[string]*issuerVerifier{}}
+	return &Verifier{cfg: cfg, issuers: map[string]*issuerVerifier{}, checks: make(chan struct{}, cfg.MaxConcurrent)}
 }
 
 // Token is a verified ID token.
@@ -118,7 +134,7 @@ type Token struct {
 // Verify checks that jwt is an ID token issued by issuer (a policy's
 // issuer; never a value read from the token alone), signed with one of its
 // keys in an allowed algorithm, and valid now within the skew. It returns
-// the token, or an error wrapping ErrRefused or ErrUnavailable. The
+// the token, or an error wrapping ErrRefused, ErrUnavailable or ErrBusy. The
 // audience is the caller's to check against each policy (Token.HasAudience).
 func (v *Verifier) Verify(ctx context.Context, issuer, jwt string) (Token, error) {
 	if err := CheckIssuer(issuer, v.cfg.Options); err != nil {
@@ -133,7 +149,7 @@ func (v *Verifier) Verify(ctx context.Context, issuer, jwt string) (Token, error
 	var sigErr error
 	idt, err := iv.verify.Verify(context.WithValue(ctx, signatureErrKey{}, &sigErr), jwt)
 	if err != nil {
-		if errors.Is(sigErr, ErrUnavailable) || errors.Is(sigErr, ErrRefused) {
+		if errors.Is(sigErr, ErrUnavailable) || errors.Is(sigErr, ErrRefused) || errors.Is(sigErr, ErrBusy) {
 			return Token{}, sigErr
 		}
 		return Token{}, refused("%v", err)
@@ -159,7 +175,7 @@ func (v *Verifier) issuer(issuer string) *issuerVerifier {
 	if iv, ok := v.issuers[issuer]; ok {
 		return iv
 	}
-	keys := &keySet{issuer: issuer, cfg: &v.cfg}
+	keys := &keySet{issuer: issuer, cfg: &v.cfg, checks: v.checks}
 	algs := make([]string, len(Algorithms))
 	for i, a := range Algorithms {
 		algs[i] = string(a)
@@ -226,14 +242,20 @@ func (v *Verifier) checkTimes(c Claims) error {
 	return nil
 }
 
-// unixClaim reads a NumericDate claim (seconds, possibly fractional).
+// maxUnixSeconds bounds a NumericDate (the year 2261): its nanoseconds
+// since 1970 must fit a time.Duration, or a far-future nbf or iat would
+// wrap into the past.
+const maxUnixSeconds = 9.2e9
+
+// unixClaim reads a NumericDate claim (seconds, possibly fractional); one
+// beyond maxUnixSeconds is not a date.
 func unixClaim(c Claims, name string) (time.Time, bool) {
 	n, ok := c[name].(json.Number)
 	if !ok {
 		return time.Time{}, false
 	}
 	f, err := n.Float64()
-	if err != nil || f < 0 || f > 1e11 {
+	if err != nil || f < 0 || f > maxUnixSeconds {
 		return time.Time{}, false
 	}
 	return time.Unix(0, 0).Add(time.Duration(f * float64(time.Second))), true

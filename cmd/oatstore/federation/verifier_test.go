@@ -3,6 +3,7 @@ package federation_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -110,6 +111,14 @@ func TestHostileTokensAreRefused(t *testing.T) {
 			}},
 			{"a token issued beyond the skew in the future", func() (string, error) {
 				return f.iss.Mint(oidcissuer.Claims{"iat": now.Add(61 * time.Second).Unix(), "nbf": nil})
+			}},
+			// Seconds × 1e9 past int64 would wrap a far-future time into
+			// the past.
+			{"a token not valid before the year 2271", func() (string, error) {
+				return f.iss.Mint(oidcissuer.Claims{"nbf": int64(9_500_000_000), "iat": nil})
+			}},
+			{"a token issued in the year 2271", func() (string, error) {
+				return f.iss.Mint(oidcissuer.Claims{"iat": int64(9_500_000_000), "nbf": nil})
 			}},
 			{"a token without exp", func() (string, error) { return f.iss.Mint(oidcissuer.Claims{"exp": nil}) }},
 			{"a token good for two days", func() (string, error) { return f.iss.Mint(oidcissuer.Claims{"exp": now.Add(48 * time.Hour).Unix()}) }},
@@ -313,6 +322,8 @@ func TestPeekIssuer(t *testing.T) {
 		{"a payload without iss is refused", "a.eyJzdWIiOiJ4In0.c", "", false},
 		{"a numeric iss is refused", "a.eyJpc3MiOjF9.c", "", false},
 		{"an empty token is refused", "", "", false},
+		{"a token whose signature is re-spelled (padding bits set) is refused", respell(t, f.mint(t, f.iss.Mint, nil), 2), "", false},
+		{"a token with a newline inside its signature is refused", newlineIn(f.mint(t, f.iss.Mint, nil)), "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -343,4 +354,31 @@ func FuzzPeekIssuer(f *testing.F) {
 			t.Fatalf("PeekIssuer accepted %q with issuer %q", jwt, iss)
 		}
 	})
+}
+
+// respell returns jwt with segment i spelled another way that Go's
+// base64url decoder reads as the same bytes: the last character's unused
+// low bits set.
+func respell(t *testing.T, jwt string, i int) string {
+	t.Helper()
+	segs := strings.Split(jwt, ".")
+	seg := segs[i]
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	if len(seg)%4 != 2 && len(seg)%4 != 3 {
+		t.Fatalf("segment %d of length %d has no unused bits", i, len(seg))
+	}
+	v := strings.IndexByte(alphabet, seg[len(seg)-1])
+	segs[i] = seg[:len(seg)-1] + string(alphabet[v|1])
+	out := strings.Join(segs, ".")
+	if out == jwt {
+		t.Fatal("respell changed nothing")
+	}
+	return out
+}
+
+// newlineIn puts a newline in the middle of the signature, which Go's
+// base64 decoders skip.
+func newlineIn(jwt string) string {
+	cut := len(jwt) - 10
+	return jwt[:cut] + "\n" + jwt[cut:]
 }

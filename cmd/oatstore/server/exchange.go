@@ -96,8 +96,11 @@ func (s *Server) exchange(w http.ResponseWriter, r *http.Request) {
 
 // writeOAuth answers an RFC 6749 error.
 func writeOAuth(w http.ResponseWriter, e *federation.OAuthError) {
-	if e.Status == http.StatusServiceUnavailable {
+	switch {
+	case e.Status == http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", "5")
+	case e.Code == federation.CodeSlowDown:
+		w.Header().Set("Retry-After", "1")
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -56,6 +56,9 @@ func (s *Server) federate(ctx context.Context, req exchangeRequest) (store.Token
 	case errors.Is(err, federation.ErrUnavailable):
 		s.log.Warn("federated token not issued: issuer unavailable", zap.String("issuer", issuer), zap.Error(err))
 		return store.Token{}, federation.Unavailable(), nil
+	case errors.Is(err, federation.ErrBusy):
+		s.logRefusal(req, issuer, err)
+		return store.Token{}, federation.Busy(), nil
 	case err != nil:
 		s.logRefusal(req, issuer, err)
 		return store.Token{}, federation.NotAccepted(), nil
@@ -73,6 +76,9 @@ func (s *Server) federate(ctx context.Context, req exchangeRequest) (store.Token
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, errPolicyChanged):
 		s.logRefusal(req, issuer, err)
 		return store.Token{}, federation.NotAccepted(), nil
+	case errors.Is(err, store.ErrIDTokenSpent):
+		s.logRefusal(req, issuer, err)
+		return store.Token{}, federation.Spent(), nil
 	case err != nil:
 		return store.Token{}, nil, err
 	case oerr != nil:
@@ -117,7 +123,8 @@ func (s *Server) issue(ctx context.Context, req exchangeRequest, tok federation.
 		SourceIP: req.sourceIP,
 		At:       s.now().UTC().Truncate(time.Millisecond),
 	}
-	t, existing, err := s.store.IssueFederated(ctx, org, grant.Policy.Name, req.hash, func(o store.Org, p store.Policy) (store.Token, error) {
+	idt := federation.IDTokenHash(req.jwt)
+	t, existing, err := s.store.IssueFederated(ctx, org, grant.Policy.Name, req.hash, store.IDToken{Hash: idt[:], Expiry: tok.Expiry}, func(o store.Org, p store.Policy) (store.Token, error) {
 		// Match again on the policy as stored now, in the transaction.
 		again, oerr := federation.Choose(federation.MatchPolicies(tok, []federation.Candidate{{Org: org, Policy: p.Rule()}}), org, req.requested)
 		if oerr != nil {

@@ -1,8 +1,12 @@
 package server
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/oatgate/oatgate/cmd/oatstore/federation"
 )
 
 func TestFederatedTokenFieldsStayWithinTheirBounds(t *testing.T) {
@@ -34,5 +38,15 @@ func TestFederatedTokenFieldsStayWithinTheirBounds(t *testing.T) {
 	}
 	if err := checkLabel(federatedLabel("gha.main_2", id)); err != nil {
 		t.Errorf("a federated label fails the label rules: %v", err)
+	}
+}
+
+// A token that found every signature check busy is told to slow down: 429
+// with Retry-After, RFC 6749's JSON shape.
+func TestABusyVerifierAnswersSlowDown(t *testing.T) {
+	rec := httptest.NewRecorder()
+	writeOAuth(rec, federation.Busy())
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "1" || !strings.Contains(rec.Body.String(), `"error":"slow_down"`) {
+		t.Errorf("answer = %d, Retry-After %q, %s; want 429, 1, slow_down", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
 	}
 }

@@ -17,7 +17,10 @@ type FederationConfig struct {
 	// --insecure-loopback-issuers). Default off: issuers are https only.
 	AllowLoopbackHTTP bool
 	// Retention is how long after a federated token expires or is revoked
-	// its row is purged; its audit entries stay. Default 24h.
+	// its row is purged; its audit entries stay. An ID token is accepted
+	// only if it expires within the retention less twice the skew (2m), so
+	// that none outlives the row of a revoked login. Default 24h; at least
+	// MinRetention.
 	Retention time.Duration
 	// PurgeInterval is how often the purge runs. Default 10m.
 	PurgeInterval time.Duration
@@ -25,6 +28,10 @@ type FederationConfig struct {
 	// client with a 10 s timeout that follows no redirect.
 	HTTPClient *http.Client
 }
+
+// MinRetention is the shortest FederationConfig.Retention: shorter ones
+// are raised to it. It leaves ID tokens of up to 3 minutes.
+const MinRetention = 5 * time.Minute
 
 // Defaults of FederationConfig.
 const (
@@ -51,6 +58,7 @@ func newFederated(cfg FederationConfig, now func() time.Time, log *zap.Logger) *
 	if retention <= 0 {
 		retention = defaultRetention
 	}
+	retention = max(retention, MinRetention)
 	f := &federated{
 		opts: opts,
 		verifier: federation.NewVerifier(federation.VerifierConfig{
@@ -60,8 +68,10 @@ func newFederated(cfg FederationConfig, now func() time.Time, log *zap.Logger) *
 			Logger:  log.Named("federation"),
 			// A login's row, revoked or expired, is kept this long: an ID
 			// token valid for longer could come back after the purge and
-			// get a new token where the old one was revoked.
-			MaxRemaining: retention,
+			// get a new token where the old one was revoked. Its exp may be
+			// a skew past MaxRemaining when verified and is honoured a skew
+			// past itself: two skews short of the retention.
+			MaxRemaining: retention - 2*federation.MaxSkew,
 		}),
 		policies:  newPolicyCache(now),
 		retention: retention,

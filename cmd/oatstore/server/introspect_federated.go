@@ -50,6 +50,11 @@ func (s *Server) introspectFederated(w http.ResponseWriter, r *http.Request) {
 	case oerr != nil && oerr.Code == federation.CodeTemporarilyUnavailable:
 		w.Header().Set("Retry-After", "5")
 		writeError(w, http.StatusServiceUnavailable, codeUnavailable, "the ID token's issuer could not be reached to fetch its keys; retry shortly")
+	case oerr != nil && oerr.Code == federation.CodeSlowDown:
+		// Not an answer about the token: the gateway retries or serves
+		// what it holds, as for any outage.
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, codeUnavailable, "too many ID tokens are being verified; retry shortly")
 	case oerr != nil:
 		writeJSON(w, http.StatusOK, inactive)
 	default:

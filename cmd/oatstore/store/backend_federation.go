@@ -19,6 +19,9 @@ type FederationBackend interface {
 	// before before, at most limit of them, and returns how many it
 	// deleted. Their audit entries stay.
 	PurgeFederated(ctx context.Context, before time.Time, limit int) (int, error)
+	// PurgeIDTokenExchanges deletes the exchange counts of ID tokens that
+	// expired before before.
+	PurgeIDTokenExchanges(ctx context.Context, before time.Time) error
 }
 
 // FederationTx is what a Tx offers federation inside a write transaction.
@@ -41,4 +44,10 @@ type FederationTx interface {
 	// TokenByHash reads the token whose hash is hash, or returns an error
 	// matching ErrNotFound.
 	TokenByHash(ctx context.Context, hash []byte) (Token, error)
+	// IDTokenExchanges returns how many federated tokens the ID token of
+	// hash got (0 when none).
+	IDTokenExchanges(ctx context.Context, hash []byte) (int, error)
+	// AddIDTokenExchange counts one more federated token for the ID token
+	// of hash, which expires at expiry.
+	AddIDTokenExchange(ctx context.Context, hash []byte, expiry time.Time) error
 }

@@ -18,6 +18,9 @@ var (
 	// ErrTooMany: the org already has as many active federated tokens as
 	// it may (see TooManyError); the server answers 429.
 	ErrTooMany = errors.New("too many active federated tokens")
+	// ErrIDTokenSpent: the ID token was already exchanged
+	// MaxExchangesPerIDToken times; the server refuses it (invalid_grant).
+	ErrIDTokenSpent = errors.New("the ID token was exchanged as often as it may be")
 	// ErrInvalid: the change breaks a rule that needs stored state to check
 	// (extending an expiry, exceeding the org's maximum expiry).
 	ErrInvalid = errors.New("invalid")

@@ -32,12 +32,14 @@ type Federation interface {
 	// policy deleted since the token matched it is ErrNotFound) and returns
 	// the token; the org's bound on active federated tokens is checked (a
 	// *TooManyError, matching ErrTooMany); the audit entry records the
-	// matched claims. Two replicas issuing for one hash at once end with
-	// one row: the loser reads the winner's. existing says the token was
-	// already stored.
-	IssueFederated(ctx context.Context, org, policy string, hash []byte, build func(o Org, p Policy) (Token, error), matched map[string]string, ev Event) (t Token, existing bool, err error)
+	// matched claims; a new token counts against idt's
+	// MaxExchangesPerIDToken (beyond: ErrIDTokenSpent). Two replicas
+	// issuing for one hash at once end with one row: the loser reads the
+	// winner's. existing says the token was already stored.
+	IssueFederated(ctx context.Context, org, policy string, hash []byte, idt IDToken, build func(o Org, p Policy) (Token, error), matched map[string]string, ev Event) (t Token, existing bool, err error)
 	// PurgeFederated deletes federated tokens expired or revoked before
-	// before, in batches, and returns how many it deleted.
+	// before, in batches, and returns how many it deleted; and the
+	// exchange counts of ID tokens expired before before.
 	PurgeFederated(ctx context.Context, before time.Time) (int, error)
 }
 
@@ -156,9 +158,9 @@ func (r *rules) DeletePolicy(ctx context.Context, org, name string, check func(c
 	return gone, revoked, err
 }
 
-func (r *rules) IssueFederated(ctx context.Context, org, policy string, hash []byte, build func(o Org, p Policy) (Token, error), matched map[string]string, ev Event) (Token, bool, error) {
+func (r *rules) IssueFederated(ctx context.Context, org, policy string, hash []byte, idt IDToken, build func(o Org, p Policy) (Token, error), matched map[string]string, ev Event) (Token, bool, error) {
 	j := newIssueJob()
-	j.ctx, j.org, j.policy, j.hash, j.build, j.matched, j.ev = ctx, org, policy, hash, build, matched, ev
+	j.ctx, j.org, j.policy, j.hash, j.idt, j.build, j.matched, j.ev = ctx, org, policy, hash, idt, build, matched, ev
 	r.issues.run(r, j)
 	return j.token, j.existing, j.err
 }
@@ -219,8 +221,20 @@ func (r *rules) issueIn(tx Tx, j *issueJob, sc *issueScratch) (t Token, existing
 	if n >= o.MaxFederatedTokens {
 		return Token{}, false, false, &TooManyError{Org: j.org, Active: n, Max: o.MaxFederatedTokens}
 	}
+	// One ID token, a few tokens: read in the transaction, so that the
+	// issues of one batch see each other's counts.
+	spent, err := tx.IDTokenExchanges(ctx, j.idt.Hash)
+	if err != nil {
+		return Token{}, false, false, err
+	}
+	if spent >= MaxExchangesPerIDToken {
+		return Token{}, false, false, fmt.Errorf("%w: %d federated tokens already issued for it; ask the CI for a new ID token", ErrIDTokenSpent, spent)
+	}
 	if err := tx.InsertToken(ctx, t, j.hash); err != nil {
 		return Token{}, false, true, labelTakenOr(err, j.org, t.Label)
+	}
+	if err := tx.AddIDTokenExchange(ctx, j.idt.Hash, j.idt.Expiry); err != nil {
+		return Token{}, false, true, err
 	}
 	if err := audit(ctx, tx, j.org, j.ev, t.ID, nil, Exchanged{Token: t, MatchedClaims: j.matched}); err != nil {
 		return Token{}, false, true, err
@@ -265,7 +279,11 @@ func (r *rules) PurgeFederated(ctx context.Context, before time.Time) (int, erro
 			return total, fmt.Errorf("purging federated tokens: %w", err)
 		}
 		if n < purgeBatch {
-			return total, nil
+			break
 		}
 	}
+	if err := r.b.PurgeIDTokenExchanges(ctx, Millis(before)); err != nil {
+		return total, fmt.Errorf("purging ID token exchange counts: %w", err)
+	}
+	return total, nil
 }

@@ -34,7 +34,7 @@ func (hashRaceTx) InsertToken(context.Context, Token, []byte) error { return Err
 func TestAnIssueThatLosesTheHashRaceAnswersTheWinnersToken(t *testing.T) {
 	winner := Token{ID: "tok_winner", Org: "acme", Kind: KindFederated, Policy: "gha"}
 	st := New(hashRaceBackend{winner: winner})
-	got, existing, err := st.IssueFederated(context.Background(), "acme", "gha", []byte("h"), func(Org, Policy) (Token, error) {
+	got, existing, err := st.IssueFederated(context.Background(), "acme", "gha", []byte("h"), IDToken{Hash: []byte("id")}, func(Org, Policy) (Token, error) {
 		return Token{ID: "tok_loser", Label: "gha/loser", Active: true}, nil
 	}, map[string]string{"sub": "x"}, Event{At: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)})
 	if err != nil || !existing || got.ID != winner.ID {
@@ -136,7 +136,7 @@ func TestEveryIssueReturnsUnderSustainedLoad(t *testing.T) {
 		wg.Go(func() {
 			for i := range each {
 				hash := fmt.Sprintf("h-%d-%d", c, i)
-				tok, _, err := st.IssueFederated(context.Background(), "acme", "gha", []byte(hash), func(Org, Policy) (Token, error) {
+				tok, _, err := st.IssueFederated(context.Background(), "acme", "gha", []byte(hash), IDToken{Hash: []byte("id of " + hash)}, func(Org, Policy) (Token, error) {
 					return Token{ID: "tok_" + hash, Label: hash, Active: true}, nil
 				}, nil, Event{At: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)})
 				if err == nil && tok.ID != "tok_"+hash {

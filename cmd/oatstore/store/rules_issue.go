@@ -27,6 +27,7 @@ type issueJob struct {
 	org     string
 	policy  string
 	hash    []byte
+	idt     IDToken
 	build   func(o Org, p Policy) (Token, error)
 	matched map[string]string
 	ev      Event

@@ -124,3 +124,6 @@ func TestAuditQueryWhere(t *testing.T) {
 		})
 	}
 }
+
+func (raceTx) IDTokenExchanges(context.Context, []byte) (int, error)       { return 0, nil }
+func (raceTx) AddIDTokenExchange(context.Context, []byte, time.Time) error { return nil }

@@ -14,6 +14,20 @@ const KindFederated = "federated"
 // unless set.
 const DefaultMaxFederatedTokens = 1000
 
+// MaxExchangesPerIDToken bounds the federated tokens one ID token gets,
+// over every org and both ways (POST /v1/token, a gateway login): a CI
+// job asks its issuer for a fresh ID token at no cost, while one replayed
+// token could otherwise take every slot of its org's bound.
+const MaxExchangesPerIDToken = 5
+
+// IDToken is the ID token a federated token is issued for, as the store
+// counts its exchanges: a hash of the (canonical) JWT, never the JWT, and
+// when it expires (its count is kept until then, and purged after).
+type IDToken struct {
+	Hash   []byte
+	Expiry time.Time
+}
+
 // Audit actions of federation.
 const (
 	ActionPolicyCreated  = "federation.created"

@@ -109,4 +109,21 @@ func policyDeletion(t *testing.T, f *fed) {
 			t.Errorf("a revoked federated token by id = %+v, want inactive", in)
 		}
 	})
+	t.Run("a revoked login's JWT re-spelled is refused, not a new login", func(t *testing.T) {
+		jwt := f.jwt(t, job("refs/heads/respelled", nil))
+		_, one := f.introspect(t, "acme", jwt)
+		e.must(t, http.StatusOK, AliceKey, "POST", "/v1/orgs/acme/tokens/"+one.TokenID+"/revoke", nil)
+		variants := respellings(jwt)
+		if len(variants) < 2 {
+			t.Fatalf("%d re-spellings, want the signature's and a newline's", len(variants))
+		}
+		for i, v := range variants {
+			if status, in := f.introspect(t, "acme", v); status != http.StatusOK || in.Active {
+				t.Errorf("re-spelling %d: introspection = %d %+v, want inactive", i, status, in)
+			}
+			if status, g := f.exchange(t, v); status != http.StatusBadRequest || g.Error != "invalid_grant" {
+				t.Errorf("re-spelling %d: exchange = %d %+v, want invalid_grant", i, status, g)
+			}
+		}
+	})
 }

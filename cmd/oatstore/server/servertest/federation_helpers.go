@@ -130,3 +130,23 @@ func (e *env) putPolicy(t *testing.T, want int, credential, org, name string, bo
 func policyBody(issuer string, claims map[string]string, scopes ...string) map[string]any {
 	return map[string]any{"issuer": issuer, "audience": "oatgate", "claims": claims, "scopes": scopes, "ttl": "15m"}
 }
+
+// respellings are jwt spelled the other ways Go's base64url decoders read
+// as the same bytes: for each segment with unused bits in its last
+// character, those bits set; and a newline inside the signature.
+func respellings(jwt string) []string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	segs := strings.Split(jwt, ".")
+	var out []string
+	for i, seg := range segs {
+		if n := len(seg) % 4; n != 2 && n != 3 {
+			continue
+		}
+		v := strings.IndexByte(alphabet, seg[len(seg)-1])
+		other := append([]string(nil), segs...)
+		other[i] = seg[:len(seg)-1] + string(alphabet[v|1])
+		out = append(out, strings.Join(other, "."))
+	}
+	cut := len(jwt) - 10
+	return append(out, jwt[:cut]+"\n"+jwt[cut:])
+}

@@ -30,6 +30,25 @@ func activeBound(t *testing.T, f *fed) {
 			t.Errorf("exchange = %d %s; want 429 too_many_requests", a.status, a.body)
 		}
 	})
+	t.Run("one ID token exchanged again and again stops at the per-token bound, not the org's", func(t *testing.T) {
+		e.must(t, http.StatusCreated, AliceKey, "PUT", "/v1/orgs/replayed", `{"max_federated_tokens":20}`)
+		e.putPolicy(t, http.StatusCreated, AliceKey, "replayed", "gha", policyBody(f.iss.URL(), map[string]string{"repository_owner": "acme", "workflow": "replayed"}, "repository:replayed/app:pull"))
+		jwt := f.jwt(t, job("refs/heads/feature", oidcissuer.Claims{"workflow": "replayed"}))
+		for i := range store.MaxExchangesPerIDToken {
+			if status, g := f.exchange(t, jwt, "audience", "replayed"); status != http.StatusOK {
+				t.Fatalf("exchange %d = %d %+v; want 200", i+1, status, g)
+			}
+		}
+		if status, g := f.exchange(t, jwt, "audience", "replayed"); status != http.StatusBadRequest || g.Error != "invalid_grant" || !strings.Contains(g.Description, "new ID token") {
+			t.Errorf("exchange %d = %d %+v; want invalid_grant asking for a new ID token", store.MaxExchangesPerIDToken+1, status, g)
+		}
+		if status, in := f.introspect(t, "replayed", jwt); status != http.StatusOK || in.Active {
+			t.Errorf("a gateway login with it = %d %+v; want inactive", status, in)
+		}
+		if status, g := f.exchange(t, f.jwt(t, job("refs/heads/feature", oidcissuer.Claims{"workflow": "replayed"})), "audience", "replayed"); status != http.StatusOK {
+			t.Errorf("another job's exchange = %d %+v; want 200", status, g)
+		}
+	})
 	t.Run("a gateway login past the bound is 429", func(t *testing.T) {
 		a := e.post(t, GatewayKey, "/v1/introspect", url.Values{"token": {bounded()}, "org": {"bounded"}})
 		if a.status != http.StatusTooManyRequests || !strings.Contains(a.message(), "too_many_requests") {

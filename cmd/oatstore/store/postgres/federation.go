@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -92,6 +93,30 @@ func (x tx) CountActiveFederated(ctx context.Context, org string, now time.Time)
 func (x tx) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
 	t, err := scanToken(x.tx.QueryRow(ctx, `SELECT `+tokenSelect+` FROM tokens WHERE hash = $1`, hash))
 	return t, store.ReadError(err, pgx.ErrNoRows, "token by hash")
+}
+
+func (x tx) IDTokenExchanges(ctx context.Context, hash []byte) (int, error) {
+	var n int
+	err := x.tx.QueryRow(ctx, `SELECT count FROM id_token_exchanges WHERE hash = $1`, hash).Scan(&n)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("reading an ID token's exchanges: %w", err)
+	}
+	return n, nil
+}
+
+func (x tx) AddIDTokenExchange(ctx context.Context, hash []byte, expiry time.Time) error {
+	if _, err := x.tx.Exec(ctx, `INSERT INTO id_token_exchanges (hash, count, expires_at) VALUES ($1, 1, $2)
+		ON CONFLICT (hash) DO UPDATE SET count = id_token_exchanges.count + 1`, hash, store.Millis(expiry)); err != nil {
+		return fmt.Errorf("counting an ID token's exchange: %w", err)
+	}
+	return nil
+}
+
+func (d *db) PurgeIDTokenExchanges(ctx context.Context, before time.Time) error {
+	return d.write(ctx, func(t pgx.Tx) error {
+		_, err := t.Exec(ctx, `DELETE FROM id_token_exchanges WHERE expires_at < $1`, before)
+		return err
+	})
 }
 
 func (d *db) PurgeFederated(ctx context.Context, before time.Time, limit int) (int, error) {

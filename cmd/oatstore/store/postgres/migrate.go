@@ -202,6 +202,16 @@ var migrations = [][]string{
 		)`,
 		`CREATE INDEX tokens_expires_at ON tokens (expires_at) WHERE expires_at IS NOT NULL`,
 	},
+	// How many federated tokens each ID token got, as in the SQLite
+	// backend.
+	{
+		`CREATE TABLE id_token_exchanges (
+			hash       BYTEA PRIMARY KEY,
+			count      INTEGER NOT NULL,
+			expires_at TIMESTAMPTZ NOT NULL
+		)`,
+		`CREATE INDEX id_token_exchanges_expiry ON id_token_exchanges (expires_at)`,
+	},
 }
 
 // migrate brings the schema to len(migrations) in one transaction under an

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -90,6 +91,30 @@ func (x tx) CountActiveFederated(ctx context.Context, org string, now time.Time)
 func (x tx) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
 	t, err := scanToken(x.stmt(ctx, x.d.issue.tokenByHash).QueryRowContext(ctx, hash))
 	return t, store.ReadError(err, sql.ErrNoRows, "token by hash")
+}
+
+func (x tx) IDTokenExchanges(ctx context.Context, hash []byte) (int, error) {
+	var n int
+	err := x.tx.QueryRowContext(ctx, `SELECT count FROM id_token_exchanges WHERE hash = ?`, hash).Scan(&n)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("reading an ID token's exchanges: %w", err)
+	}
+	return n, nil
+}
+
+func (x tx) AddIDTokenExchange(ctx context.Context, hash []byte, expiry time.Time) error {
+	if _, err := x.tx.ExecContext(ctx, `INSERT INTO id_token_exchanges (hash, count, expires_at) VALUES (?, 1, ?)
+		ON CONFLICT (hash) DO UPDATE SET count = count + 1`, hash, millis(expiry)); err != nil {
+		return fmt.Errorf("counting an ID token's exchange: %w", err)
+	}
+	return nil
+}
+
+func (d *db) PurgeIDTokenExchanges(ctx context.Context, before time.Time) error {
+	return d.write(ctx, func(t *sql.Tx) error {
+		_, err := t.ExecContext(ctx, `DELETE FROM id_token_exchanges WHERE expires_at < ?`, millis(before))
+		return err
+	})
 }
 
 func (d *db) PurgeFederated(ctx context.Context, before time.Time, limit int) (int, error) {

@@ -186,6 +186,14 @@ var migrations = []string{
 		PRIMARY KEY (token_id, threshold)
 	) STRICT;
 	CREATE INDEX tokens_expires_at ON tokens (expires_at) WHERE expires_at IS NOT NULL;`,
+	// How many federated tokens each ID token got (by a hash of the JWT),
+	// kept until the ID token expires and the purge's retention passes.
+	`CREATE TABLE id_token_exchanges (
+		hash       BLOB PRIMARY KEY,
+		count      INTEGER NOT NULL,
+		expires_at INTEGER NOT NULL
+	) STRICT;
+	CREATE INDEX id_token_exchanges_expiry ON id_token_exchanges (expires_at);`,
 }
 
 // migrate brings the schema to len(migrations), each step in its own

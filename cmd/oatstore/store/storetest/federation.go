@@ -25,6 +25,7 @@ func init() {
 		behaviour{"no token is issued under a deleted policy", noIssueUnderDeletedPolicy},
 		behaviour{"the purge deletes federated tokens long expired or revoked and keeps their audit", purgeFederated},
 		behaviour{"a policy deleted on one replica while another issues under it leaves no live token of it", deleteRacesIssue},
+		behaviour{"one ID token gets at most MaxExchangesPerIDToken federated tokens, until its count is purged", idTokenExchangesBounded},
 	)
 }
 
@@ -50,9 +51,15 @@ func putPolicy(t *testing.T, st store.Store, org string, r federation.Policy, at
 	return p, created
 }
 
-// issue issues the federated token of hash under policy, expiring at exp.
+// issue issues the federated token of hash under policy, expiring at exp,
+// for an ID token of its own.
 func issue(st store.Store, org, policy, hash string, exp time.Time) (store.Token, bool, error) {
-	return st.IssueFederated(context.Background(), org, policy, []byte(hash), func(o store.Org, p store.Policy) (store.Token, error) {
+	return issueFor(st, org, policy, hash, store.IDToken{Hash: []byte("id token of " + hash), Expiry: exp}, exp)
+}
+
+// issueFor issues the federated token of hash for the ID token idt.
+func issueFor(st store.Store, org, policy, hash string, idt store.IDToken, exp time.Time) (store.Token, bool, error) {
+	return st.IssueFederated(context.Background(), org, policy, []byte(hash), idt, func(o store.Org, p store.Policy) (store.Token, error) {
 		id := "tok_" + hash
 		return store.Token{ID: id, Label: policy + "/" + hash, Scopes: p.Scopes, CreatedAt: T0, CreatedBy: "federation:" + policy, ExpiresAt: &exp, Active: true, Subject: "repo:acme/app:ref:refs/heads/main"}, nil
 	}, map[string]string{"repository_owner": "acme"}, ev(store.ActionTokenExchanged))
@@ -140,7 +147,7 @@ func federatedIssuedOnce(t *testing.T, open func(t *testing.T) store.Store) {
 			defer wg.Done()
 			st := []store.Store{a, b}[i%2]
 			// Each caller builds its own id, as two replicas would.
-			toks[i], existing[i], errs[i] = st.IssueFederated(ctx, "acme", "gha", []byte("same-hash"), func(o store.Org, p store.Policy) (store.Token, error) {
+			toks[i], existing[i], errs[i] = st.IssueFederated(ctx, "acme", "gha", []byte("same-hash"), store.IDToken{Hash: []byte("same id token"), Expiry: T0.Add(time.Hour)}, func(o store.Org, p store.Policy) (store.Token, error) {
 				exp := T0.Add(15 * time.Minute)
 				return store.Token{ID: fmt.Sprintf("tok_%d", i), Label: fmt.Sprintf("gha/%d", i), Scopes: p.Scopes, CreatedAt: T0, CreatedBy: "federation:gha", ExpiresAt: &exp, Active: true, Subject: "repo:acme/app:ref:refs/heads/main"}, nil
 			}, map[string]string{"repository_owner": "acme"}, ev(store.ActionTokenExchanged))
@@ -364,4 +371,52 @@ func deleteRacesIssue(t *testing.T, open func(t *testing.T) store.Store) {
 	if _, err := a.GetPolicy(ctx, "acme", "gha"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("GetPolicy after the race = %v, want ErrNotFound", err)
 	}
+}
+
+func idTokenExchangesBounded(t *testing.T, open func(t *testing.T) store.Store) {
+	st := open(t)
+	PutOrg(t, st, "acme", 10)
+	PutOrg(t, st, "globex", 10)
+	putPolicy(t, st, "acme", rule("gha", "repository:acme/app:pull"), T0)
+	putPolicy(t, st, "globex", rule("gha", "repository:globex/app:pull"), T0)
+	exp := T0.Add(15 * time.Minute)
+	replayed := store.IDToken{Hash: []byte("one replayed ID token"), Expiry: T0.Add(10 * time.Minute)}
+	// Its tokens, in two orgs, all count.
+	for i := range store.MaxExchangesPerIDToken {
+		org := []string{"acme", "globex"}[i%2]
+		if _, _, err := issueFor(st, org, "gha", fmt.Sprintf("exchange-%d", i), replayed, exp); err != nil {
+			t.Fatalf("exchange %d of %d: %v", i+1, store.MaxExchangesPerIDToken, err)
+		}
+	}
+	t.Run("one more exchange of it is refused, in any org", func(t *testing.T) {
+		for _, org := range []string{"acme", "globex"} {
+			if _, _, err := issueFor(st, org, "gha", "one-more-"+org, replayed, exp); !errors.Is(err, store.ErrIDTokenSpent) {
+				t.Errorf("exchange %d in %s = %v, want ErrIDTokenSpent", store.MaxExchangesPerIDToken+1, org, err)
+			}
+		}
+	})
+	t.Run("a token already issued for it is still answered", func(t *testing.T) {
+		if tok, existing, err := issueFor(st, "acme", "gha", "exchange-0", replayed, exp); err != nil || !existing || tok.ID != "tok_exchange-0" {
+			t.Errorf("the first exchange again = %+v, existing %v, %v; want its token", tok, existing, err)
+		}
+	})
+	t.Run("another ID token is not affected", func(t *testing.T) {
+		if _, _, err := issueFor(st, "acme", "gha", "other", store.IDToken{Hash: []byte("another ID token"), Expiry: exp}, exp); err != nil {
+			t.Errorf("another ID token's exchange: %v", err)
+		}
+	})
+	t.Run("the purge forgets it once it has expired", func(t *testing.T) {
+		if _, err := st.PurgeFederated(context.Background(), T0.Add(5*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := issueFor(st, "acme", "gha", "before-expiry", replayed, exp); !errors.Is(err, store.ErrIDTokenSpent) {
+			t.Errorf("after a purge before its expiry = %v, want still ErrIDTokenSpent", err)
+		}
+		if _, err := st.PurgeFederated(context.Background(), T0.Add(11*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := issueFor(st, "acme", "gha", "after-expiry", replayed, exp); err != nil {
+			t.Errorf("after a purge past its expiry = %v, want a token (no verifier accepts it by then)", err)
+		}
+	})
 }
