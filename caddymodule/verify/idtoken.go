@@ -78,7 +78,7 @@ func idTokenHash(org, jwt string) oat.Hash {
 // its issuer was unreachable; issuerRecovered the next one it could.
 func (v *Verifier) issuerFailed() {
 	if v.issuerDown.CompareAndSwap(false, true) {
-		v.log.Warn("token store could not verify a CI job's ID token (503): its issuer is unreachable and the store holds no keys of it; ID token logins not cached get 503 until it answers",
+		v.log.Warn("token store answered 503 for a CI job's ID token: its issuer is unreachable and the store holds no keys of it (or the store itself is failing); ID token logins not cached get 503 until it answers",
 			zap.Strings("store", v.cfg.StoreURLs))
 	}
 }

@@ -276,6 +276,7 @@ func (v *Verifier) introspect(h oat.Hash, q question) (any, error) {
 		case q.org != "" && errors.Is(err, errStoreTooMany):
 			// The org's bound on federated tokens: an answer, not an
 			// outage, and not one to cache (tokens expire).
+			v.obs.StoreReachable(true)
 			v.storeRecovered()
 			return nil, ErrFederatedLimit
 		}

@@ -231,3 +231,19 @@ func TestTheGitLabJobLogsInWithItsIDToken(t *testing.T) {
 		t.Errorf("variables.ORG: got %v, want acme, the org whose policy admits the job", got)
 	}
 }
+
+// TestTheReadmeShowsTheExamplePolicyAsItIs keeps the policy the README's
+// "CI without secrets" walks through identical to the example's file.
+func TestTheReadmeShowsTheExamplePolicyAsItIs(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy, err := os.ReadFile(filepath.Join(ciDir, "github-policy.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(readme, []byte("```json\n"+string(policy)+"```\n")) {
+		t.Fatalf("README.md does not show examples/ci-oidc/github-policy.json as it is:\n%s", policy)
+	}
+}

@@ -301,6 +301,24 @@ func TestTwoReplicasAcceptTheSameIDTokenAsOneToken(t *testing.T) {
 			t.Fatalf("usage event %v, want an allowed login of %s under %s", ev, org, policy)
 		}
 	}
+	t.Run("a bearer token minted by one replica names the same token and policy at the other", func(t *testing.T) {
+		const other = "fedsameb"
+		otherPolicy := trust(t, other, issuer, mainOf(other), "repository:"+other+"/**:pull")
+		jwt := mint(t, issuer, githubJob(other))
+		bearer := bearerToken(t, replicas[0], other, jwt, "repository:"+other+"/app:pull")
+		resp, body := call(t, replicas[1], "GET", "/v2/", "", "", http.Header{"Authorization": {"Bearer " + bearer}, "X-Request-Id": {"fedsame-bearer-at-b"}})
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("the bearer token at replica B: %d %s, want 200", resp.StatusCode, body)
+		}
+		var evs []map[string]any
+		testenv.Eventually(t, 5*time.Second, "replica B's usage event", func() bool {
+			evs = usageEvents(t)["fedsame-bearer-at-b"]
+			return len(evs) == 1
+		})
+		if evs[0]["policy"] != otherPolicy || evs[0]["org"] != other || evs[0]["token_id"] == "" {
+			t.Fatalf("usage event %v, want the federated token of %s under %s", evs[0], other, otherPolicy)
+		}
+	})
 }
 
 // The issuer going down after the first exchange does not end a login:
