@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/oatgate/oatgate/cmd/oatstore/egress"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
@@ -72,9 +73,10 @@ func (o Options) WithDefaults() Options {
 	return o
 }
 
-// guard is the address check of o's deliveries.
-func (o Options) guard() guard {
-	return guard{loopback: o.AllowLoopbackHTTP, private: o.AllowPrivateNetworks}
+// egress is where o's deliveries may connect: an org chooses the URL, so
+// without it an org could make oatstore probe its own network.
+func (o Options) egress() egress.Policy {
+	return egress.Policy{Loopback: o.AllowLoopbackHTTP, Private: o.AllowPrivateNetworks}
 }
 
 // lease is how long a claimed round is this replica's: every attempt of a
@@ -105,7 +107,7 @@ const pruneEvery = time.Hour
 func Start(st store.Store, now func() time.Time, log *zap.Logger, opts Options) *Dispatcher {
 	opts = opts.WithDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &Dispatcher{store: st, now: now, log: log, opts: opts, client: newClient(opts.Timeout, opts.guard()), kick: make(chan struct{}, 1), stop: cancel}
+	d := &Dispatcher{store: st, now: now, log: log, opts: opts, client: newClient(opts.Timeout, opts.egress()), kick: make(chan struct{}, 1), stop: cancel}
 	if opts.Disabled {
 		return d
 	}
@@ -204,7 +206,7 @@ func (d *Dispatcher) DeliverDue(ctx context.Context) int {
 }
 
 func (d *Dispatcher) deliver(ctx context.Context, dd store.DueDelivery) {
-	o := send(ctx, d.client, dd, d.opts, d.now())
+	o, why := send(ctx, d.client, dd, d.opts, d.now())
 	o.At = d.now()
 	// Recorded even while shutting down: the attempt happened.
 	got, ok, err := d.store.FinishDelivery(context.WithoutCancel(ctx), dd, o, d.opts.Retry)
@@ -212,6 +214,10 @@ func (d *Dispatcher) deliver(ctx context.Context, dd store.DueDelivery) {
 		zap.String("org", dd.Org), zap.String("webhook", dd.Webhook),
 		zap.String("event_id", dd.EventID), zap.String("event_type", dd.EventType),
 		zap.Int("attempt", got.Attempts), zap.Int("status", o.Status),
+	}
+	if why != nil {
+		// In full, refused address included: the operator's log, not the org's.
+		fields = append(fields, zap.NamedError("cause", why))
 	}
 	switch {
 	case err != nil:
