@@ -64,6 +64,11 @@ func TestWebhookConfigurationIsCheckedAndAuthorized(t *testing.T) {
 		{"an admin creates a webhook", adminKey, "PUT", "/v1/orgs/acme/webhooks/ops", hookBody(url, "token.created"), http.StatusCreated},
 		{"the same PUT again is an update", adminKey, "PUT", "/v1/orgs/acme/webhooks/ops", hookBody(url, "token.created"), http.StatusOK},
 		{"an update may leave the secret out", adminKey, "PUT", "/v1/orgs/acme/webhooks/ops", `{"events":["token.revoked","token.created"]}`, http.StatusOK},
+		{"changing the url without the secret is refused: the org's signatures would go elsewhere", writer.Secret, "PUT", "/v1/orgs/acme/webhooks/ops", `{"url":"https://collector.example.net/x"}`, http.StatusBadRequest},
+		{"an admin may not change the url without the secret either", adminKey, "PUT", "/v1/orgs/acme/webhooks/ops", `{"url":"https://collector.example.net/x"}`, http.StatusBadRequest},
+		{"the same url without the secret is an update", writer.Secret, "PUT", "/v1/orgs/acme/webhooks/ops", `{"url":"` + url + `"}`, http.StatusOK},
+		{"changing the url with the secret is an update", writer.Secret, "PUT", "/v1/orgs/acme/webhooks/ops", `{"url":"https://hooks2.example.com/x","secret":"` + hookSecret + `"}`, http.StatusOK},
+		{"and back, with the secret", writer.Secret, "PUT", "/v1/orgs/acme/webhooks/ops", `{"url":"` + url + `","secret":"` + hookSecret + `"}`, http.StatusOK},
 		{"a new webhook without a secret is refused", adminKey, "PUT", "/v1/orgs/acme/webhooks/new", map[string]any{"url": url, "events": []string{"token.created"}}, http.StatusBadRequest},
 		{"a new webhook without events is refused", adminKey, "PUT", "/v1/orgs/acme/webhooks/new", map[string]any{"url": url, "secret": hookSecret}, http.StatusBadRequest},
 		{"an empty event list is refused", adminKey, "PUT", "/v1/orgs/acme/webhooks/new", hookBody(url), http.StatusBadRequest},
@@ -115,6 +120,11 @@ func TestWebhookConfigurationIsCheckedAndAuthorized(t *testing.T) {
 			if r.status >= 400 {
 				if code, msg := r.errorCode(t); code == "" || msg == "" {
 					t.Errorf("refusal without a code and a message: %s", r.body)
+				}
+			}
+			if strings.HasPrefix(c.name, "changing the url without") {
+				if _, msg := r.errorCode(t); !strings.Contains(msg, "secret") {
+					t.Errorf("message %q does not say the secret is needed", msg)
 				}
 			}
 		})
