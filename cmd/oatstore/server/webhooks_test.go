@@ -303,3 +303,46 @@ func TestAFailingReceiverIsRetriedWithBackoffThenDeliveredOnce(t *testing.T) {
 		t.Errorf("requests failed the receiver's checks: %v", p)
 	}
 }
+
+// A test queues a delivery retried for a day: a token with
+// org:webhooks:write must not queue thousands of them.
+func TestWebhookTestsAreLimitedPerWebhook(t *testing.T) {
+	e := newEnv(t, "", fastHooks)
+	e.putOrg("acme", `{}`)
+	for _, name := range []string{"ops", "pager"} {
+		e.mustStatus(e.admin("PUT", "/v1/orgs/acme/webhooks/"+name, hookBody("https://hooks.example.com/"+name, "token.created")), http.StatusCreated)
+	}
+	cases := []struct {
+		name    string
+		webhook string
+		advance time.Duration
+		want    int
+	}{
+		{"the first test is queued", "ops", 0, http.StatusAccepted},
+		{"the second is queued", "ops", 0, http.StatusAccepted},
+		{"the third is queued", "ops", 0, http.StatusAccepted},
+		{"the fourth is queued", "ops", 0, http.StatusAccepted},
+		{"the fifth in a minute is queued", "ops", 0, http.StatusAccepted},
+		{"the sixth in a minute is too many", "ops", 0, http.StatusTooManyRequests},
+		{"another webhook of the org has its own count", "pager", 0, http.StatusAccepted},
+		{"a minute later the webhook may be tested again", "ops", time.Minute, http.StatusAccepted},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := e.on(t)
+			e.clock.Advance(c.advance)
+			r := e.admin("POST", "/v1/orgs/acme/webhooks/"+c.webhook+"/test", nil)
+			if r.status != c.want {
+				t.Fatalf("test = %d %s, want %d", r.status, r.body, c.want)
+			}
+			if r.status == http.StatusTooManyRequests {
+				if code, _ := r.errorCode(t); code != "too_many_requests" || r.header.Get("Retry-After") == "" {
+					t.Errorf("429 with code %q and Retry-After %q; want too_many_requests and a wait", code, r.header.Get("Retry-After"))
+				}
+			}
+		})
+	}
+	if n := len(e.deliveries("acme", "ops").Deliveries); n != 6 {
+		t.Errorf("ops has %d deliveries, want the 6 tests allowed", n)
+	}
+}
