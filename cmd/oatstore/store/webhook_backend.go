@@ -99,6 +99,10 @@ type WebhookTx interface {
 	InsertEvent(ctx context.Context, e OutboxEvent) error
 	// InsertDelivery stores a delivery; its id is assigned by the database.
 	InsertDelivery(ctx context.Context, d Delivery) error
+	// PendingDeliveries counts the webhook's deliveries with a next
+	// attempt (neither delivered nor given up), counting no further than
+	// limit.
+	PendingDeliveries(ctx context.Context, org, name string, limit int) (int, error)
 	// ClaimNotice records that threshold of tokenID was handled and
 	// reports whether this call did it (false: a row was already there,
 	// written by another replica or an earlier scan).

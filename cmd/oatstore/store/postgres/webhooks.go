@@ -95,6 +95,15 @@ func (x tx) InsertDelivery(ctx context.Context, d store.Delivery) error {
 	return nil
 }
 
+func (x tx) PendingDeliveries(ctx context.Context, org, name string, limit int) (int, error) {
+	var n int
+	err := x.tx.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE org = $1 AND webhook = $2 AND next_attempt_at IS NOT NULL LIMIT $3) p`, org, name, limit).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("counting pending deliveries: %w", err)
+	}
+	return n, nil
+}
+
 // ClaimNotice inserts the claim; a replica racing for the same key waits
 // for the first transaction and then finds the row there.
 func (x tx) ClaimNotice(ctx context.Context, tokenID, threshold string, at time.Time) (bool, error) {

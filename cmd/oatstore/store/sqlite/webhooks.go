@@ -92,6 +92,15 @@ func (x tx) InsertDelivery(ctx context.Context, d store.Delivery) error {
 	return nil
 }
 
+func (x tx) PendingDeliveries(ctx context.Context, org, name string, limit int) (int, error) {
+	var n int
+	err := x.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE org = ? AND webhook = ? AND next_attempt_at IS NOT NULL LIMIT ?)`, org, name, limit).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("counting pending deliveries: %w", err)
+	}
+	return n, nil
+}
+
 func (x tx) ClaimNotice(ctx context.Context, tokenID, threshold string, at time.Time) (bool, error) {
 	res, err := x.tx.ExecContext(ctx, `INSERT INTO expiry_notices (token_id, threshold, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, tokenID, threshold, millis(at))
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +28,7 @@ var webhookCases = []behaviour{
 	{"a failed attempt is retried with backoff, then delivered or given up", retryRule},
 	{"a delivery whose lease was lost is not recorded twice", lostLease},
 	{"a claim gives an org at most its share, counting its deliveries in flight", claimsPerOrg},
+	{"an event beyond a webhook's pending bound is recorded as failed at once, and the bound frees as deliveries finish", pendingBound},
 	{"a test delivery goes to that webhook alone", testDelivery},
 	{"expiry notices come 30, 7 and 1 days before and at expiry, once each", expiryThresholds},
 	{"replicas scanning at once send each expiry notice once", expiryUnderConcurrency},
@@ -356,6 +358,47 @@ func claimsPerOrg(t *testing.T, open func(t *testing.T) store.Store) {
 	// Without a share, everything due is claimed, once its lease is over.
 	if all, err := b.ClaimDeliveries(ctx, now.Add(2*time.Minute), time.Minute, 100, 0); err != nil || len(all) != 10 {
 		t.Errorf("claim without a share = %d, %v; want acme's 9 left and globex's 1, their leases over (10)", len(all), err)
+	}
+}
+
+func pendingBound(t *testing.T, open func(t *testing.T) store.Store) {
+	st := open(t)
+	ctx := context.Background()
+	PutOrg(t, st, "acme", 100)
+	putHook(t, st, "acme", "slow", store.EventTokenCreated)
+	putHook(t, st, "acme", "other", store.EventTokenCreated)
+	for range store.MaxPendingDeliveries {
+		if _, err := st.TestWebhook(ctx, "acme", "slow", ev("")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// slow's bound is reached; other's is its own.
+	mustCreate(t, st, "acme", "tok_over")
+	latest := func(name string) store.Delivery {
+		t.Helper()
+		ds, err := st.Deliveries(ctx, "acme", name, 1)
+		if err != nil || len(ds) != 1 {
+			t.Fatalf("Deliveries(%s) = %v, %v", name, ds, err)
+		}
+		return ds[0]
+	}
+	if d := latest("slow"); d.State() != "failed" || d.Attempts != 0 || !strings.Contains(d.LastError, "pending") {
+		t.Errorf("the delivery beyond the bound = %+v; want failed at once, unattempted, saying why", d)
+	}
+	if d := latest("other"); d.State() != "pending" {
+		t.Errorf("another webhook's delivery = %+v; want pending", d)
+	}
+	// One of slow's delivered: the next event is queued again.
+	due, err := st.ClaimDeliveries(ctx, T0.Add(time.Second), time.Minute, 1, 0)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("ClaimDeliveries = %d, %v", len(due), err)
+	}
+	if _, ok, err := st.FinishDelivery(ctx, due[0], store.Outcome{At: T0.Add(time.Second), Status: 204}, policy); err != nil || !ok {
+		t.Fatalf("FinishDelivery = %v, %v", ok, err)
+	}
+	mustCreate(t, st, "acme", "tok_next")
+	if d := latest("slow"); d.State() != "pending" {
+		t.Errorf("the delivery after one finished = %+v; want pending", d)
 	}
 }
 
