@@ -74,7 +74,7 @@ func Main(args []string, env Env, stdout, stderr io.Writer) int {
 }
 
 const usage = `usage:
-  oatstore serve --listen 127.0.0.1:8081 --db ./oatstore.db [--dev] [--insecure-loopback-issuers] [--federated-retention 24h]
+  oatstore serve --listen 127.0.0.1:8081 --db ./oatstore.db [--dev] [--insecure-loopback-issuers] [--allow-private-issuers] [--federated-retention 24h]
         [--webhook-allow-loopback-http] [--webhook-allow-private-networks]
         [--webhook-deliver=BOOL] [--webhook-timeout 10s] [--webhook-retry-for 24h] [--webhook-max-attempts 30]
         [--usage-retention 395d] [--activity-retention 90d]

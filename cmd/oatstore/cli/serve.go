@@ -40,6 +40,7 @@ func serve(args []string, env Env, stderr io.Writer) error {
 	var gatewayKeys multi
 	fs.Var(&gatewayKeys, "gateway-key", "gateway key; repeat while rotating (env OATSTORE_GATEWAY_KEY, comma-separated)")
 	insecureIssuers := fs.Bool("insecure-loopback-issuers", env("OATSTORE_INSECURE_LOOPBACK_ISSUERS") == "true", "let trust policies name http:// OIDC issuers on loopback addresses, for tests and development only (env OATSTORE_INSECURE_LOOPBACK_ISSUERS=true)")
+	privateIssuers := fs.Bool("allow-private-issuers", env("OATSTORE_ALLOW_PRIVATE_ISSUERS") == "true", "let discovery and key fetches of trust policies' issuers connect to private addresses (10/8, 172.16/12, 192.168/16, fc00::/7), e.g. a Kubernetes cluster's service-account issuer; link-local addresses such as cloud metadata stay refused (env OATSTORE_ALLOW_PRIVATE_ISSUERS=true)")
 	federatedRetention := fs.String("federated-retention", or(env("OATSTORE_FEDERATED_RETENTION"), "24h"), "how long after a federated token expires or is revoked it is purged from the store; its audit entries stay (env OATSTORE_FEDERATED_RETENTION)")
 	level := zapcore.InfoLevel
 	fs.Var(&level, "log-level", "log level: debug, info, warn, error")
@@ -115,7 +116,7 @@ func serve(args []string, env Env, stderr io.Writer) error {
 	defer st.Close()
 	srv, err := server.New(server.Config{
 		Store: st, AdminKeys: keys, GatewayKeys: gatewayKeys, Logger: logger, Retention: retention, Webhooks: hooks,
-		Federation: server.FederationConfig{AllowLoopbackHTTP: *insecureIssuers, Retention: fedRetention},
+		Federation: server.FederationConfig{AllowLoopbackHTTP: *insecureIssuers, AllowPrivateIssuers: *privateIssuers, Retention: fedRetention},
 	})
 	if err != nil {
 		return fmt.Errorf("starting server: %w", err)

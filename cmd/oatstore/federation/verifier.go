@@ -14,6 +14,8 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"go.uber.org/zap"
+
+	"github.com/oatgate/oatgate/cmd/oatstore/egress"
 )
 
 // VerifierConfig configures a Verifier. The zero value is usable: https
@@ -23,8 +25,17 @@ type VerifierConfig struct {
 	Options
 	// Client fetches discovery documents and JWKSs. Default: a client
 	// with a 10 s timeout that follows no redirect (a redirect could lead
-	// from https to http). Whichever is given, answers are cut at 1 MiB.
+	// from https to http) and connects only to public addresses (package
+	// egress; loopback too with AllowLoopbackHTTP): a policy's issuer is
+	// an org's to choose, and fetching it must not probe the network
+	// oatstore runs in. A Client given is used as is. Whichever it is,
+	// answers are cut at 1 MiB.
 	Client *http.Client
+	// AllowPrivateNetworks lets the default client connect to private
+	// addresses (10/8, 172.16/12, 192.168/16, fc00::/7...): issuers inside
+	// the network, such as a Kubernetes cluster's service-account issuer
+	// (oatstore serve --allow-private-issuers). Default false.
+	AllowPrivateNetworks bool
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Skew is how far exp, nbf and iat may be off. Default and maximum 60s.
@@ -62,6 +73,7 @@ func (c *VerifierConfig) defaults() {
 	if c.Client == nil {
 		c.Client = &http.Client{
 			Timeout:       10 * time.Second,
+			Transport:     egress.Policy{Loopback: c.AllowLoopbackHTTP, Private: c.AllowPrivateNetworks}.Transport(10 * time.Second),
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}

@@ -16,6 +16,13 @@ type FederationConfig struct {
 	// tests and local development (oatstore serve
 	// --insecure-loopback-issuers). Default off: issuers are https only.
 	AllowLoopbackHTTP bool
+	// AllowPrivateIssuers lets discovery and JWKS fetches connect to
+	// private addresses: an issuer inside the network, such as a
+	// Kubernetes cluster's service-account issuer (oatstore serve
+	// --allow-private-issuers). Default off: fetches connect only to
+	// public addresses (loopback too with AllowLoopbackHTTP), so a policy
+	// cannot make oatstore probe its network.
+	AllowPrivateIssuers bool
 	// Retention is how long after a federated token expires or is revoked
 	// its row is purged; its audit entries stay. An ID token is accepted
 	// only if it expires within the retention less twice the skew (2m), so
@@ -25,7 +32,9 @@ type FederationConfig struct {
 	// PurgeInterval is how often the purge runs. Default 10m.
 	PurgeInterval time.Duration
 	// HTTPClient fetches issuers' discovery documents and keys. Default: a
-	// client with a 10 s timeout that follows no redirect.
+	// client with a 10 s timeout that follows no redirect and connects
+	// only where the two switches above allow. One given is used as is,
+	// without that check.
 	HTTPClient *http.Client
 }
 
@@ -62,10 +71,11 @@ func newFederated(cfg FederationConfig, now func() time.Time, log *zap.Logger) *
 	f := &federated{
 		opts: opts,
 		verifier: federation.NewVerifier(federation.VerifierConfig{
-			Options: opts,
-			Client:  cfg.HTTPClient,
-			Now:     now,
-			Logger:  log.Named("federation"),
+			Options:              opts,
+			Client:               cfg.HTTPClient,
+			AllowPrivateNetworks: cfg.AllowPrivateIssuers,
+			Now:                  now,
+			Logger:               log.Named("federation"),
 			// A login's row, revoked or expired, is kept this long: an ID
 			// token valid for longer could come back after the purge and
 			// get a new token where the old one was revoked. Its exp may be

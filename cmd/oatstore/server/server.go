@@ -89,6 +89,8 @@ type Server struct {
 	// hooks delivers webhook events; webhookOpts are its options.
 	hooks       *webhook.Dispatcher
 	webhookOpts webhook.Options
+	// hookTests limits webhook tests.
+	hookTests *testLimiter
 	// retention and pruned are the background prune's: its rule, and
 	// closed when it has stopped.
 	retention store.Retention
@@ -139,6 +141,7 @@ func New(cfg Config) (*Server, error) {
 	s.fed = newFederated(cfg.Federation, s.now, s.log)
 	go s.purgeLoop()
 	s.webhookOpts = cfg.Webhooks.WithDefaults()
+	s.hookTests = newTestLimiter()
 	s.hooks = webhook.Start(s.store, s.now, s.log.Named("webhook"), s.webhookOpts)
 	s.routes()
 	switch every := cfg.PruneEvery; {

@@ -23,7 +23,8 @@ var webhookName = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
 
 // webhookRequest is the PUT /v1/orgs/{org}/webhooks/{name} body. On an
 // update, an omitted field keeps its value: the secret in particular,
-// which is never shown back, need not be sent again to change the events.
+// which is never shown back, need not be sent again to change the events
+// (but must be to change the url).
 type webhookRequest struct {
 	URL    *string  `json:"url"`
 	Secret *string  `json:"secret"`
@@ -77,6 +78,13 @@ func (req webhookRequest) apply(cur store.Webhook, exists bool) (store.Webhook, 
 		}
 	}
 	if req.URL != nil {
+		// The secret stays with the receiver it was set for: a new URL with
+		// the old secret would send the org's signed bodies to whoever
+		// holds org:webhooks:write, to replay where only the signature is
+		// checked.
+		if exists && *req.URL != cur.URL && req.Secret == nil {
+			return cur, store.Invalidf("changing a webhook's url needs its secret in the same request (the same or a new one): the old secret's signatures must not follow the url elsewhere")
+		}
 		cur.URL = *req.URL
 	}
 	if req.Secret != nil {

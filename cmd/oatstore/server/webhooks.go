@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -110,6 +111,11 @@ func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request) {
 func (s *Server) testWebhook(w http.ResponseWriter, r *http.Request) {
 	org, name, ok := webhookParams(w, r, scope.OrgWrite)
 	if !ok {
+		return
+	}
+	if ok, wait := s.hookTests.allow(org, name, s.now()); !ok {
+		w.Header().Set("Retry-After", retryAfter(wait))
+		writeError(w, http.StatusTooManyRequests, codeTooMany, fmt.Sprintf("webhook %q of org %q was tested %d times in the last minute; wait for the deliveries to show (oatstore webhook deliveries) and retry later", name, org, testsPerWindow))
 		return
 	}
 	ev := s.event(r, store.ActionWebhookTested)

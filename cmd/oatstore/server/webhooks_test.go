@@ -64,6 +64,11 @@ func TestWebhookConfigurationIsCheckedAndAuthorized(t *testing.T) {
 		{"an admin creates a webhook", adminKey, "PUT", "/v1/orgs/acme/webhooks/ops", hookBody(url, "token.created"), http.StatusCreated},
 		{"the same PUT again is an update", adminKey, "PUT", "/v1/orgs/acme/webhooks/ops", hookBody(url, "token.created"), http.StatusOK},
 		{"an update may leave the secret out", adminKey, "PUT", "/v1/orgs/acme/webhooks/ops", `{"events":["token.revoked","token.created"]}`, http.StatusOK},
+		{"changing the url without the secret is refused: the org's signatures would go elsewhere", writer.Secret, "PUT", "/v1/orgs/acme/webhooks/ops", `{"url":"https://collector.example.net/x"}`, http.StatusBadRequest},
+		{"an admin may not change the url without the secret either", adminKey, "PUT", "/v1/orgs/acme/webhooks/ops", `{"url":"https://collector.example.net/x"}`, http.StatusBadRequest},
+		{"the same url without the secret is an update", writer.Secret, "PUT", "/v1/orgs/acme/webhooks/ops", `{"url":"` + url + `"}`, http.StatusOK},
+		{"changing the url with the secret is an update", writer.Secret, "PUT", "/v1/orgs/acme/webhooks/ops", `{"url":"https://hooks2.example.com/x","secret":"` + hookSecret + `"}`, http.StatusOK},
+		{"and back, with the secret", writer.Secret, "PUT", "/v1/orgs/acme/webhooks/ops", `{"url":"` + url + `","secret":"` + hookSecret + `"}`, http.StatusOK},
 		{"a new webhook without a secret is refused", adminKey, "PUT", "/v1/orgs/acme/webhooks/new", map[string]any{"url": url, "events": []string{"token.created"}}, http.StatusBadRequest},
 		{"a new webhook without events is refused", adminKey, "PUT", "/v1/orgs/acme/webhooks/new", map[string]any{"url": url, "secret": hookSecret}, http.StatusBadRequest},
 		{"an empty event list is refused", adminKey, "PUT", "/v1/orgs/acme/webhooks/new", hookBody(url), http.StatusBadRequest},
@@ -115,6 +120,11 @@ func TestWebhookConfigurationIsCheckedAndAuthorized(t *testing.T) {
 			if r.status >= 400 {
 				if code, msg := r.errorCode(t); code == "" || msg == "" {
 					t.Errorf("refusal without a code and a message: %s", r.body)
+				}
+			}
+			if strings.HasPrefix(c.name, "changing the url without") {
+				if _, msg := r.errorCode(t); !strings.Contains(msg, "secret") {
+					t.Errorf("message %q does not say the secret is needed", msg)
 				}
 			}
 		})
@@ -291,5 +301,48 @@ func TestAFailingReceiverIsRetriedWithBackoffThenDeliveredOnce(t *testing.T) {
 	}
 	if p := rc.Problems(); len(p) > 0 {
 		t.Errorf("requests failed the receiver's checks: %v", p)
+	}
+}
+
+// A test queues a delivery retried for a day: a token with
+// org:webhooks:write must not queue thousands of them.
+func TestWebhookTestsAreLimitedPerWebhook(t *testing.T) {
+	e := newEnv(t, "", fastHooks)
+	e.putOrg("acme", `{}`)
+	for _, name := range []string{"ops", "pager"} {
+		e.mustStatus(e.admin("PUT", "/v1/orgs/acme/webhooks/"+name, hookBody("https://hooks.example.com/"+name, "token.created")), http.StatusCreated)
+	}
+	cases := []struct {
+		name    string
+		webhook string
+		advance time.Duration
+		want    int
+	}{
+		{"the first test is queued", "ops", 0, http.StatusAccepted},
+		{"the second is queued", "ops", 0, http.StatusAccepted},
+		{"the third is queued", "ops", 0, http.StatusAccepted},
+		{"the fourth is queued", "ops", 0, http.StatusAccepted},
+		{"the fifth in a minute is queued", "ops", 0, http.StatusAccepted},
+		{"the sixth in a minute is too many", "ops", 0, http.StatusTooManyRequests},
+		{"another webhook of the org has its own count", "pager", 0, http.StatusAccepted},
+		{"a minute later the webhook may be tested again", "ops", time.Minute, http.StatusAccepted},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := e.on(t)
+			e.clock.Advance(c.advance)
+			r := e.admin("POST", "/v1/orgs/acme/webhooks/"+c.webhook+"/test", nil)
+			if r.status != c.want {
+				t.Fatalf("test = %d %s, want %d", r.status, r.body, c.want)
+			}
+			if r.status == http.StatusTooManyRequests {
+				if code, _ := r.errorCode(t); code != "too_many_requests" || r.header.Get("Retry-After") == "" {
+					t.Errorf("429 with code %q and Retry-After %q; want too_many_requests and a wait", code, r.header.Get("Retry-After"))
+				}
+			}
+		})
+	}
+	if n := len(e.deliveries("acme", "ops").Deliveries); n != 6 {
+		t.Errorf("ops has %d deliveries, want the 6 tests allowed", n)
 	}
 }

@@ -6,15 +6,19 @@ package store
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 )
 
 // maxLastError bounds the stored error of an attempt.
 const maxLastError = 300
 
-func (r *rules) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]DueDelivery, error) {
+func (r *rules) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit, perOrg int) ([]DueDelivery, error) {
 	now = Millis(now)
-	ds, err := r.b.ClaimDeliveries(ctx, now, now.Add(lease), limit)
+	if perOrg <= 0 {
+		perOrg = math.MaxInt32
+	}
+	ds, err := r.b.ClaimDeliveries(ctx, now, now.Add(lease), limit, perOrg)
 	if err != nil {
 		return nil, fmt.Errorf("claiming webhook deliveries: %w", err)
 	}

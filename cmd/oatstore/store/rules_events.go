@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -68,10 +69,20 @@ func emitTo(ctx context.Context, tx Tx, hooks []Webhook, b EventBody) (string, e
 	}
 	for _, w := range hooks {
 		due := b.At
-		if err := tx.InsertDelivery(ctx, Delivery{
+		d := Delivery{
 			Org: w.Org, Webhook: w.Name, EventID: b.ID, EventType: b.Type,
 			CreatedAt: b.At, NextAttemptAt: &due, ClaimedUntil: time.UnixMilli(0).UTC(),
-		}); err != nil {
+		}
+		pending, err := tx.PendingDeliveries(ctx, w.Org, w.Name, MaxPendingDeliveries)
+		if err != nil {
+			return "", err
+		}
+		if pending >= MaxPendingDeliveries {
+			failed := b.At
+			d.NextAttemptAt, d.FailedAt = nil, &failed
+			d.LastError = fmt.Sprintf("skipped: %d deliveries of this webhook were pending; check its receiver", MaxPendingDeliveries)
+		}
+		if err := tx.InsertDelivery(ctx, d); err != nil {
 			return "", err
 		}
 	}

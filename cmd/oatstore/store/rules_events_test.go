@@ -31,6 +31,9 @@ func (x outboxTx) InsertEvent(_ context.Context, e OutboxEvent) error {
 	*x.events = append(*x.events, e)
 	return nil
 }
+func (x outboxTx) PendingDeliveries(context.Context, string, string, int) (int, error) {
+	return 0, nil
+}
 func (x outboxTx) InsertDelivery(_ context.Context, d Delivery) error {
 	*x.deliveries = append(*x.deliveries, d)
 	return nil

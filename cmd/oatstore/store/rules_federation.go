@@ -130,6 +130,10 @@ func (r *rules) DeletePolicy(ctx context.Context, org, name string, check func(c
 		at := Millis(ev.At)
 		revoke := ev
 		revoke.Action = ActionTokenRevoked
+		// Audited, but no token.revoked webhook event: federated tokens
+		// are CI jobs', one per job, and a policy under a busy pipeline
+		// would flood receivers with them. None of their lifecycle is a
+		// webhook event (created, expiring, expired, revoked).
 		for _, t := range tokens {
 			next := t
 			next.RevokedAt = &at

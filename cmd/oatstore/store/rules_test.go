@@ -49,11 +49,12 @@ func (raceTx) CountActiveFederated(context.Context, string, time.Time) (int, err
 }
 
 // No webhooks: the token rules' events write nothing.
-func (raceTx) Webhooks(context.Context, string) ([]Webhook, error) { return nil, nil }
-func (raceTx) PutWebhook(context.Context, Webhook) error           { return nil }
-func (raceTx) DeleteWebhook(context.Context, string, string) error { return nil }
-func (raceTx) InsertEvent(context.Context, OutboxEvent) error      { return nil }
-func (raceTx) InsertDelivery(context.Context, Delivery) error      { return nil }
+func (raceTx) Webhooks(context.Context, string) ([]Webhook, error)                 { return nil, nil }
+func (raceTx) PutWebhook(context.Context, Webhook) error                           { return nil }
+func (raceTx) DeleteWebhook(context.Context, string, string) error                 { return nil }
+func (raceTx) InsertEvent(context.Context, OutboxEvent) error                      { return nil }
+func (raceTx) InsertDelivery(context.Context, Delivery) error                      { return nil }
+func (raceTx) PendingDeliveries(context.Context, string, string, int) (int, error) { return 0, nil }
 func (raceTx) ClaimNotice(context.Context, string, string, time.Time) (bool, error) {
 	return false, nil
 }

@@ -87,7 +87,9 @@ func (r *rules) UpdateToken(ctx context.Context, org, id string, apply func(cur 
 		if err := audit(ctx, tx, org, ev, id, cur, next); err != nil {
 			return err
 		}
-		if cur.RevokedAt == nil && next.RevokedAt != nil {
+		// A federated token's lifecycle is no webhook event (see
+		// DeletePolicy): a CI job's, minted per job and gone in minutes.
+		if cur.RevokedAt == nil && next.RevokedAt != nil && next.Kind != KindFederated {
 			if err := emit(ctx, tx, tokenEvent(EventTokenRevoked, next, ev)); err != nil {
 				return err
 			}

@@ -35,8 +35,11 @@ type WebhookStore interface {
 	// claimed once.
 	NotifyExpiry(ctx context.Context, now time.Time) (int, error)
 	// ClaimDeliveries leases up to limit due deliveries to the caller
-	// until now+lease; no other replica gets them meanwhile.
-	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]DueDelivery, error)
+	// until now+lease; no other replica gets them meanwhile. With perOrg
+	// above 0, an org gets no more than perOrg, counting its deliveries
+	// still leased (in flight, here or on another replica): one org's
+	// backlog to a receiver that never answers cannot take every sender.
+	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit, perOrg int) ([]DueDelivery, error)
 	// FinishDelivery records the outcome of an attempt at a claimed
 	// delivery and schedules the next one under p. It returns the updated
 	// delivery and false when the lease had been lost meanwhile (another
@@ -65,11 +68,12 @@ type WebhookBackend interface {
 	// news to anyone.
 	ExpiryCandidates(ctx context.Context, from, to time.Time, afterID string, limit int) ([]ExpiryCandidate, error)
 	// ClaimDeliveries sets claimed_until to until on up to limit rows whose
-	// next_attempt_at and claimed_until are both at or before now, in one
-	// statement or transaction that skips rows another replica is claiming,
-	// and returns them with their webhook's URL and secret and the event
-	// body.
-	ClaimDeliveries(ctx context.Context, now, until time.Time, limit int) ([]DueDelivery, error)
+	// next_attempt_at and claimed_until are both at or before now, oldest
+	// first, at most perOrg of an org counting its rows whose
+	// claimed_until is after now, in one statement or transaction that
+	// skips rows another replica is claiming, and returns them with their
+	// webhook's URL and secret and the event body.
+	ClaimDeliveries(ctx context.Context, now, until time.Time, limit, perOrg int) ([]DueDelivery, error)
 	// FinishDelivery stores d's attempts, last status and error, next
 	// attempt, delivered and failed times, and releases its lease, if its
 	// claimed_until still equals claimedUntil. It reports whether it did.
@@ -95,6 +99,10 @@ type WebhookTx interface {
 	InsertEvent(ctx context.Context, e OutboxEvent) error
 	// InsertDelivery stores a delivery; its id is assigned by the database.
 	InsertDelivery(ctx context.Context, d Delivery) error
+	// PendingDeliveries counts the webhook's deliveries with a next
+	// attempt (neither delivered nor given up), counting no further than
+	// limit.
+	PendingDeliveries(ctx context.Context, org, name string, limit int) (int, error)
 	// ClaimNotice records that threshold of tokenID was handled and
 	// reports whether this call did it (false: a row was already there,
 	// written by another replica or an earlier scan).

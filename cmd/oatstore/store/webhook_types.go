@@ -30,6 +30,12 @@ const (
 	ActionWebhookTested  = "webhook.tested"
 )
 
+// MaxPendingDeliveries bounds a webhook's deliveries neither delivered
+// nor given up: an event beyond it is recorded as a delivery failed at
+// once, which the deliveries list shows, rather than queued behind a
+// backlog that a receiver which never answers would keep for a day.
+const MaxPendingDeliveries = 1000
+
 // MaxWebhooks bounds an org's webhooks: each one multiplies the delivery
 // rows every event writes.
 const MaxWebhooks = 20

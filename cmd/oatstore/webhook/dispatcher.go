@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/oatgate/oatgate/cmd/oatstore/egress"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
@@ -50,8 +51,15 @@ const (
 	DefaultMaxAttempts  = 30
 )
 
-// batch is how many deliveries one round claims and sends at once.
-const batch = 16
+// workers is how many attempts a replica runs at once. Each runs on its
+// own: a receiver that takes the whole timeout holds one worker, not a
+// round of them.
+const workers = 16
+
+// perOrg is how many of the workers one org's deliveries may hold,
+// counting those in flight on other replicas: an org whose receiver never
+// answers, with thousands of events queued, slows its own deliveries only.
+const perOrg = 4
 
 // WithDefaults returns o with every zero field set to its default.
 func (o Options) WithDefaults() Options {
@@ -72,14 +80,15 @@ func (o Options) WithDefaults() Options {
 	return o
 }
 
-// guard is the address check of o's deliveries.
-func (o Options) guard() guard {
-	return guard{loopback: o.AllowLoopbackHTTP, private: o.AllowPrivateNetworks}
+// egress is where o's deliveries may connect: an org chooses the URL, so
+// without it an org could make oatstore probe its own network.
+func (o Options) egress() egress.Policy {
+	return egress.Policy{Loopback: o.AllowLoopbackHTTP, Private: o.AllowPrivateNetworks}
 }
 
-// lease is how long a claimed round is this replica's: every attempt of a
-// round runs at once, each bounded by the timeout, so twice the timeout
-// and a margin outlast it.
+// lease is how long a claimed delivery is this replica's: its attempt
+// starts at once, bounded by the timeout, so twice the timeout and a
+// margin outlast it.
 func (o Options) lease() time.Duration { return 2*o.Timeout + 30*time.Second }
 
 // Dispatcher is the background loop of one replica. Several replicas may
@@ -94,6 +103,9 @@ type Dispatcher struct {
 	kick   chan struct{}
 	stop   context.CancelFunc
 	wg     sync.WaitGroup
+	// busy holds a place per attempt running; only the delivery loop
+	// takes one, each attempt gives its own back.
+	busy chan struct{}
 	// pruned is when the scan loop last pruned the webhook history.
 	pruned time.Time
 }
@@ -105,7 +117,7 @@ const pruneEvery = time.Hour
 func Start(st store.Store, now func() time.Time, log *zap.Logger, opts Options) *Dispatcher {
 	opts = opts.WithDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &Dispatcher{store: st, now: now, log: log, opts: opts, client: newClient(opts.Timeout, opts.guard()), kick: make(chan struct{}, 1), stop: cancel}
+	d := &Dispatcher{store: st, now: now, log: log, opts: opts, client: newClient(opts.Timeout, opts.egress()), kick: make(chan struct{}, 1), stop: cancel, busy: make(chan struct{}, workers)}
 	if opts.Disabled {
 		return d
 	}
@@ -123,8 +135,8 @@ func (d *Dispatcher) Kick() {
 	}
 }
 
-// Close stops the loop and waits for the round in flight: an attempt cut
-// short is recorded as failed and retried, by this or another replica.
+// Close stops the loops and waits for the attempts in flight: an attempt
+// cut short is recorded as failed and retried, by this or another replica.
 func (d *Dispatcher) Close() {
 	d.stop()
 	d.wg.Wait()
@@ -175,36 +187,40 @@ func (d *Dispatcher) scan(ctx context.Context) {
 	}
 }
 
-// deliverAll runs rounds until nothing is due.
+// deliverAll fills the free workers with due deliveries until none is
+// free or nothing more is due; it returns without waiting for them. An
+// attempt that ends kicks the loop, so its worker is refilled at once.
 func (d *Dispatcher) deliverAll(ctx context.Context) {
-	for ctx.Err() == nil && d.DeliverDue(ctx) == batch {
-	}
-}
-
-// DeliverDue claims up to one batch of due deliveries, sends them at once
-// and records each outcome; it returns how many it claimed.
-func (d *Dispatcher) DeliverDue(ctx context.Context) int {
-	due, err := d.store.ClaimDeliveries(ctx, d.now(), d.opts.lease(), batch)
-	if err != nil {
-		if ctx.Err() == nil {
-			d.log.Error("claiming webhook deliveries", zap.Error(err))
+	for ctx.Err() == nil {
+		free := cap(d.busy) - len(d.busy)
+		if free == 0 {
+			return
 		}
-		return 0
+		due, err := d.store.ClaimDeliveries(ctx, d.now(), d.opts.lease(), free, perOrg)
+		if err != nil {
+			if ctx.Err() == nil {
+				d.log.Error("claiming webhook deliveries", zap.Error(err))
+			}
+			return
+		}
+		for _, dd := range due {
+			d.busy <- struct{}{}
+			d.wg.Add(1)
+			go func() {
+				defer d.wg.Done()
+				d.deliver(ctx, dd)
+				<-d.busy
+				d.Kick()
+			}()
+		}
+		if len(due) < free {
+			return
+		}
 	}
-	var wg sync.WaitGroup
-	for _, dd := range due {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			d.deliver(ctx, dd)
-		}()
-	}
-	wg.Wait()
-	return len(due)
 }
 
 func (d *Dispatcher) deliver(ctx context.Context, dd store.DueDelivery) {
-	o := send(ctx, d.client, dd, d.opts, d.now())
+	o, why := send(ctx, d.client, dd, d.opts, d.now())
 	o.At = d.now()
 	// Recorded even while shutting down: the attempt happened.
 	got, ok, err := d.store.FinishDelivery(context.WithoutCancel(ctx), dd, o, d.opts.Retry)
@@ -212,6 +228,10 @@ func (d *Dispatcher) deliver(ctx context.Context, dd store.DueDelivery) {
 		zap.String("org", dd.Org), zap.String("webhook", dd.Webhook),
 		zap.String("event_id", dd.EventID), zap.String("event_type", dd.EventType),
 		zap.Int("attempt", got.Attempts), zap.Int("status", o.Status),
+	}
+	if why != nil {
+		// In full, refused address included: the operator's log, not the org's.
+		fields = append(fields, zap.NamedError("cause", why))
 	}
 	switch {
 	case err != nil:

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oatgate/oatgate/cmd/oatstore/egress"
 	"github.com/oatgate/oatgate/cmd/oatstore/store"
 )
 
@@ -62,7 +63,7 @@ func TestTheSenderFollowsNoRedirectAndNeverSendsTheSecret(t *testing.T) {
 	}))
 	defer receiver.Close()
 
-	c := newClient(500*time.Millisecond, guard{loopback: true})
+	c := newClient(500*time.Millisecond, egress.Policy{Loopback: true})
 	cases := []struct {
 		name       string
 		path       string
@@ -77,7 +78,7 @@ func TestTheSenderFollowsNoRedirectAndNeverSendsTheSecret(t *testing.T) {
 	for _, c2 := range cases {
 		t.Run(c2.name, func(t *testing.T) {
 			start := time.Now()
-			o := send(context.Background(), c, due(receiver.URL+c2.path), Options{AllowLoopbackHTTP: true}, time.Now())
+			o, _ := send(context.Background(), c, due(receiver.URL+c2.path), Options{AllowLoopbackHTTP: true}, time.Now())
 			if o.Status != c2.wantStatus || !strings.Contains(o.Err, c2.wantErr) || (c2.wantErr == "" && o.Err != "") {
 				t.Errorf("send = %+v, want status %d and error containing %q", o, c2.wantStatus, c2.wantErr)
 			}
@@ -103,18 +104,28 @@ func TestAFailedAttemptSaysWhyWithoutTheURL(t *testing.T) {
 		url      string
 		loopback bool
 		want     string
+		// resolved: the URL names a host, whose address the error must
+		// not tell.
+		resolved bool
 	}{
-		{"a refused connection", url, true, "connection refused"},
-		{"a URL the switch no longer allows", url, false, "--webhook-allow-loopback-http"},
+		{"a refused connection", url, true, "connection refused", false},
+		{"a URL the switch no longer allows", url, false, "--webhook-allow-loopback-http", false},
+		{"a name that resolves to a refused address", strings.Replace(url, "http://127.0.0.1", "https://localhost", 1), false, "not public", true},
+		{"a refused connection to a name", strings.Replace(url, "127.0.0.1", "localhost", 1), true, "connection refused", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			o := send(context.Background(), newClient(time.Second, guard{loopback: c.loopback}), due(c.url), Options{AllowLoopbackHTTP: c.loopback}, time.Now())
+			o, _ := send(context.Background(), newClient(time.Second, egress.Policy{Loopback: c.loopback}), due(c.url), Options{AllowLoopbackHTTP: c.loopback}, time.Now())
 			if o.Status != 0 || !strings.Contains(o.Err, c.want) {
 				t.Errorf("send = %+v, want an error containing %q", o, c.want)
 			}
 			if strings.Contains(o.Err, "receiver-credential-in-path") {
 				t.Errorf("the error %q holds the URL", o.Err)
+			}
+			// The org reads it: the address its URL's name resolved to is
+			// not theirs to learn (a name of the internal network).
+			if c.resolved && (strings.Contains(o.Err, "127.0.0.1") || strings.Contains(o.Err, "::1")) {
+				t.Errorf("the error %q names the address the name resolved to", o.Err)
 			}
 		})
 	}

@@ -23,7 +23,7 @@ var ErrURL = errors.New("webhook url not allowed")
 // receiver on the same machine, in development and tests.
 //
 // A host that is an IP address is checked as a delivery would check it
-// (see guard): a private, link-local or loopback literal is refused here
+// (see Options.AllowPrivateNetworks): a private, link-local or loopback literal is refused here
 // already unless o allows it. Names are checked when delivered to, on the
 // address they resolve to then.
 func CheckURL(raw string, o Options) error {
@@ -47,8 +47,8 @@ func CheckURL(raw string, o Options) error {
 		return fmt.Errorf("%w: url has a fragment (#...), which is never sent", ErrURL)
 	}
 	if ip, err := netip.ParseAddr(strings.Trim(u.Hostname(), "[]")); err == nil {
-		if err := o.guard().check(ip); err != nil {
-			return fmt.Errorf("%w: %v", ErrURL, err)
+		if err := o.egress().Check(ip); err != nil {
+			return fmt.Errorf("%w: %v%s", ErrURL, err, hint(err))
 		}
 	}
 	switch u.Scheme {

@@ -95,6 +95,15 @@ func (x tx) InsertDelivery(ctx context.Context, d store.Delivery) error {
 	return nil
 }
 
+func (x tx) PendingDeliveries(ctx context.Context, org, name string, limit int) (int, error) {
+	var n int
+	err := x.tx.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE org = $1 AND webhook = $2 AND next_attempt_at IS NOT NULL LIMIT $3) p`, org, name, limit).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("counting pending deliveries: %w", err)
+	}
+	return n, nil
+}
+
 // ClaimNotice inserts the claim; a replica racing for the same key waits
 // for the first transaction and then finds the row there.
 func (x tx) ClaimNotice(ctx context.Context, tokenID, threshold string, at time.Time) (bool, error) {
@@ -129,14 +138,26 @@ func (d *db) ExpiryCandidates(ctx context.Context, from, to time.Time, afterID s
 // ClaimDeliveries leases due rows in one statement: FOR UPDATE SKIP LOCKED
 // lets replicas claiming at the same moment take different rows instead of
 // waiting for each other or taking the same ones.
-func (d *db) ClaimDeliveries(ctx context.Context, now, until time.Time, limit int) ([]store.DueDelivery, error) {
+//
+// At most perOrg of an org, counting its leased ones: the candidates are
+// ranked first (a window cannot be locked), then locked; two replicas
+// claiming at once may each give an org its share.
+func (d *db) ClaimDeliveries(ctx context.Context, now, until time.Time, limit, perOrg int) ([]store.DueDelivery, error) {
 	rows, err := d.pool.Query(ctx, `UPDATE deliveries d SET claimed_until = $2
 		FROM events e, webhooks w
 		WHERE d.id IN (
-			SELECT id FROM deliveries WHERE next_attempt_at <= $1 AND claimed_until <= $1
-			ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED
+			SELECT id FROM deliveries WHERE id IN (
+				WITH busy AS (
+					SELECT org, COUNT(*) AS n FROM deliveries WHERE next_attempt_at <= $1 AND claimed_until > $1 GROUP BY org
+				), due AS (
+					SELECT c.id, c.next_attempt_at, ROW_NUMBER() OVER (PARTITION BY c.org ORDER BY c.next_attempt_at, c.id) + COALESCE(b.n, 0) AS k
+					FROM deliveries c LEFT JOIN busy b ON b.org = c.org WHERE c.next_attempt_at <= $1 AND c.claimed_until <= $1
+				)
+				SELECT id FROM due WHERE k <= $4 ORDER BY next_attempt_at, id LIMIT $3
+			) AND next_attempt_at <= $1 AND claimed_until <= $1
+			ORDER BY next_attempt_at, id FOR UPDATE SKIP LOCKED
 		) AND e.id = d.event_id AND w.org = d.org AND w.name = d.webhook
-		RETURNING d.`+strings.Join(store.DeliveryColumns, ", d.")+`, e.body, w.url, w.secret`, now, until, limit)
+		RETURNING d.`+strings.Join(store.DeliveryColumns, ", d.")+`, e.body, w.url, w.secret`, now, until, limit, perOrg)
 	if err != nil {
 		return nil, err
 	}

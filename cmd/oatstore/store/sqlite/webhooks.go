@@ -92,6 +92,15 @@ func (x tx) InsertDelivery(ctx context.Context, d store.Delivery) error {
 	return nil
 }
 
+func (x tx) PendingDeliveries(ctx context.Context, org, name string, limit int) (int, error) {
+	var n int
+	err := x.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM deliveries WHERE org = ? AND webhook = ? AND next_attempt_at IS NOT NULL LIMIT ?)`, org, name, limit).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("counting pending deliveries: %w", err)
+	}
+	return n, nil
+}
+
 func (x tx) ClaimNotice(ctx context.Context, tokenID, threshold string, at time.Time) (bool, error) {
 	res, err := x.tx.ExecContext(ctx, `INSERT INTO expiry_notices (token_id, threshold, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, tokenID, threshold, millis(at))
 	if err != nil {
@@ -126,7 +135,7 @@ func (d *db) ExpiryCandidates(ctx context.Context, from, to time.Time, afterID s
 // writer (another process on the file included) can interleave. A read
 // first, on the readers, keeps a poll that finds nothing (most of them)
 // from taking the write lock every second.
-func (d *db) ClaimDeliveries(ctx context.Context, now, until time.Time, limit int) ([]store.DueDelivery, error) {
+func (d *db) ClaimDeliveries(ctx context.Context, now, until time.Time, limit, perOrg int) ([]store.DueDelivery, error) {
 	var due bool
 	if err := d.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM deliveries WHERE next_attempt_at <= ? AND claimed_until <= ?)`, millis(now), millis(now)).Scan(&due); err != nil {
 		return nil, fmt.Errorf("looking for due deliveries: %w", err)
@@ -136,9 +145,8 @@ func (d *db) ClaimDeliveries(ctx context.Context, now, until time.Time, limit in
 	}
 	var out []store.DueDelivery
 	err := d.write(ctx, func(t *sql.Tx) error {
-		rows, err := t.QueryContext(ctx, `UPDATE deliveries SET claimed_until = ? WHERE id IN (
-			SELECT id FROM deliveries WHERE next_attempt_at <= ? AND claimed_until <= ? ORDER BY next_attempt_at, id LIMIT ?
-		) RETURNING id`, millis(until), millis(now), millis(now), limit)
+		rows, err := t.QueryContext(ctx, `UPDATE deliveries SET claimed_until = ? WHERE id IN (`+claimable+`) RETURNING id`,
+			millis(until), millis(now), millis(now), millis(now), millis(now), perOrg, limit)
 		if err != nil {
 			return err
 		}
@@ -166,6 +174,18 @@ func (d *db) ClaimDeliveries(ctx context.Context, now, until time.Time, limit in
 	})
 	return out, err
 }
+
+// claimable selects the ids of up to limit due deliveries, oldest first,
+// at most perOrg of an org counting its leased ones. Parameters: now four
+// times, perOrg, limit. In flight means due and leased: the partial index
+// on next_attempt_at finds both.
+const claimable = `WITH busy AS (
+		SELECT org, COUNT(*) AS n FROM deliveries WHERE next_attempt_at <= ? AND claimed_until > ? GROUP BY org
+	), due AS (
+		SELECT d.id, d.next_attempt_at, ROW_NUMBER() OVER (PARTITION BY d.org ORDER BY d.next_attempt_at, d.id) + COALESCE(b.n, 0) AS k
+		FROM deliveries d LEFT JOIN busy b ON b.org = d.org WHERE d.next_attempt_at <= ? AND d.claimed_until <= ?
+	)
+	SELECT id FROM due WHERE k <= ? ORDER BY next_attempt_at, id LIMIT ?`
 
 // scanDue reads a delivery with its event body, URL and secret.
 func scanDue(s store.Scanner) (store.DueDelivery, error) {

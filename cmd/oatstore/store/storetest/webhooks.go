@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,6 +27,8 @@ var webhookCases = []behaviour{
 	{"replicas claiming at once never get the same delivery", claimsAreExclusive},
 	{"a failed attempt is retried with backoff, then delivered or given up", retryRule},
 	{"a delivery whose lease was lost is not recorded twice", lostLease},
+	{"a claim gives an org at most its share, counting its deliveries in flight", claimsPerOrg},
+	{"an event beyond a webhook's pending bound is recorded as failed at once, and the bound frees as deliveries finish", pendingBound},
 	{"a test delivery goes to that webhook alone", testDelivery},
 	{"expiry notices come 30, 7 and 1 days before and at expiry, once each", expiryThresholds},
 	{"replicas scanning at once send each expiry notice once", expiryUnderConcurrency},
@@ -53,7 +56,7 @@ func putHook(t *testing.T, st store.Store, org, name string, events ...string) s
 // claimAll claims every delivery due at now.
 func claimAll(t *testing.T, st store.Store, now time.Time) []store.DueDelivery {
 	t.Helper()
-	ds, err := st.ClaimDeliveries(context.Background(), now, time.Minute, 1000)
+	ds, err := st.ClaimDeliveries(context.Background(), now, time.Minute, 1000, 0)
 	if err != nil {
 		t.Fatalf("ClaimDeliveries: %v", err)
 	}
@@ -211,7 +214,7 @@ func claimsAreExclusive(t *testing.T, open func(t *testing.T) store.Store) {
 		go func() {
 			defer wg.Done()
 			for {
-				ds, err := st.ClaimDeliveries(context.Background(), now, time.Minute, 4)
+				ds, err := st.ClaimDeliveries(context.Background(), now, time.Minute, 4, 0)
 				mu.Lock()
 				if err != nil {
 					errs = append(errs, err)
@@ -311,6 +314,91 @@ func retryRule(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	if _, err := st.Deliveries(ctx, "acme", "nope", 10); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Deliveries of a missing webhook = %v, want ErrNotFound", err)
+	}
+}
+
+func claimsPerOrg(t *testing.T, open func(t *testing.T) store.Store) {
+	a, b := open(t), open(t)
+	ctx := context.Background()
+	for _, org := range []string{"acme", "globex"} {
+		PutOrg(t, a, org, 100)
+		putHook(t, a, org, "ops", store.EventTokenCreated)
+	}
+	// acme's backlog is older than globex's one event.
+	for i := range 10 {
+		mustCreate(t, a, "acme", fmt.Sprintf("tok_a%02d", i))
+	}
+	mustCreate(t, a, "globex", "tok_g")
+	now := T0.Add(time.Second)
+	orgs := func(ds []store.DueDelivery) map[string]int {
+		n := map[string]int{}
+		for _, d := range ds {
+			n[d.Org]++
+		}
+		return n
+	}
+	first, err := a.ClaimDeliveries(ctx, now, time.Minute, 4, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := orgs(first); got["acme"] != 3 || got["globex"] != 1 {
+		t.Errorf("first claim = %v, want acme 3 (its share) and globex 1 though acme's are older", got)
+	}
+	// acme's three are in flight: another replica gets none of acme's.
+	if more, err := b.ClaimDeliveries(ctx, now, time.Minute, 4, 3); err != nil || len(more) != 0 {
+		t.Errorf("claim with acme's share in flight = %v, %v; want none", orgs(more), err)
+	}
+	// One finished frees one place.
+	if _, ok, err := a.FinishDelivery(ctx, first[0], store.Outcome{At: now, Status: 200}, policy); err != nil || !ok {
+		t.Fatalf("FinishDelivery = %v, %v", ok, err)
+	}
+	if more, err := b.ClaimDeliveries(ctx, now, time.Minute, 4, 3); err != nil || orgs(more)["acme"] != 1 || len(more) != 1 {
+		t.Errorf("claim after one finished = %v, %v; want one of acme's", orgs(more), err)
+	}
+	// Without a share, everything due is claimed, once its lease is over.
+	if all, err := b.ClaimDeliveries(ctx, now.Add(2*time.Minute), time.Minute, 100, 0); err != nil || len(all) != 10 {
+		t.Errorf("claim without a share = %d, %v; want acme's 9 left and globex's 1, their leases over (10)", len(all), err)
+	}
+}
+
+func pendingBound(t *testing.T, open func(t *testing.T) store.Store) {
+	st := open(t)
+	ctx := context.Background()
+	PutOrg(t, st, "acme", 100)
+	putHook(t, st, "acme", "slow", store.EventTokenCreated)
+	putHook(t, st, "acme", "other", store.EventTokenCreated)
+	for range store.MaxPendingDeliveries {
+		if _, err := st.TestWebhook(ctx, "acme", "slow", ev("")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// slow's bound is reached; other's is its own.
+	mustCreate(t, st, "acme", "tok_over")
+	latest := func(name string) store.Delivery {
+		t.Helper()
+		ds, err := st.Deliveries(ctx, "acme", name, 1)
+		if err != nil || len(ds) != 1 {
+			t.Fatalf("Deliveries(%s) = %v, %v", name, ds, err)
+		}
+		return ds[0]
+	}
+	if d := latest("slow"); d.State() != "failed" || d.Attempts != 0 || !strings.Contains(d.LastError, "pending") {
+		t.Errorf("the delivery beyond the bound = %+v; want failed at once, unattempted, saying why", d)
+	}
+	if d := latest("other"); d.State() != "pending" {
+		t.Errorf("another webhook's delivery = %+v; want pending", d)
+	}
+	// One of slow's delivered: the next event is queued again.
+	due, err := st.ClaimDeliveries(ctx, T0.Add(time.Second), time.Minute, 1, 0)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("ClaimDeliveries = %d, %v", len(due), err)
+	}
+	if _, ok, err := st.FinishDelivery(ctx, due[0], store.Outcome{At: T0.Add(time.Second), Status: 204}, policy); err != nil || !ok {
+		t.Fatalf("FinishDelivery = %v, %v", ok, err)
+	}
+	mustCreate(t, st, "acme", "tok_next")
+	if d := latest("slow"); d.State() != "pending" {
+		t.Errorf("the delivery after one finished = %+v; want pending", d)
 	}
 }
 
