@@ -75,7 +75,7 @@ var migrations = [][]string{
 	// the client declares in X-Oatstore-Actor moves to its own column.
 	// Older rows keep the declared actor and an empty on_behalf_of.
 	{`ALTER TABLE audit ADD COLUMN on_behalf_of TEXT NOT NULL DEFAULT ''`},
-	// Federation (issue 14): trust policies; tokens gain their kind, the
+	// 4: federation (issue 14): trust policies; tokens gain their kind, the
 	// policy that issued a federated one and the subject it was issued
 	// for (existing tokens are org access tokens: kind ''); orgs gain the
 	// bound on active federated tokens. As in the SQLite backend.
@@ -103,7 +103,7 @@ var migrations = [][]string{
 		`CREATE INDEX tokens_federated_live ON tokens (org, expires_at) WHERE kind = 'federated' AND active AND revoked_at IS NULL`,
 		`ALTER TABLE orgs ADD COLUMN max_federated_tokens INTEGER NOT NULL DEFAULT 1000`,
 	},
-	// usage reports (issue 16), as in the SQLite backend: hourly counters
+	// 5: usage reports (issue 16), as in the SQLite backend: hourly counters
 	// per org, token and repository (hours in Unix seconds); registry
 	// actions gateways report; the ids of applied batches, so a retried
 	// one is applied once; and a token's last client address and
@@ -153,7 +153,7 @@ var migrations = [][]string{
 		`ALTER TABLE tokens ADD COLUMN last_user_agent TEXT NOT NULL DEFAULT ''`,
 		`ALTER TABLE tokens ADD COLUMN last_reported_at TIMESTAMPTZ`,
 	},
-	// webhooks (issue 16 item 5), as in the SQLite backend: each org's
+	// 6: webhooks (issue 16 item 5), as in the SQLite backend: each org's
 	// webhooks, the outbox of events written with the change that causes
 	// them, one delivery row per (webhook, event) leased by the replica
 	// sending it, and the claims of expiry notices, one per (token,
@@ -202,7 +202,7 @@ var migrations = [][]string{
 		)`,
 		`CREATE INDEX tokens_expires_at ON tokens (expires_at) WHERE expires_at IS NOT NULL`,
 	},
-	// How many federated tokens each ID token got, as in the SQLite
+	// 7: how many federated tokens each ID token got, as in the SQLite
 	// backend.
 	{
 		`CREATE TABLE id_token_exchanges (

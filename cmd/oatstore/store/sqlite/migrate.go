@@ -65,7 +65,7 @@ var migrations = []string{
 	// the client declares in X-Oatstore-Actor moves to its own column.
 	// Older rows keep the declared actor and an empty on_behalf_of.
 	`ALTER TABLE audit ADD COLUMN on_behalf_of TEXT NOT NULL DEFAULT '';`,
-	// Federation (issue 14): trust policies; tokens gain their kind, the
+	// 4: federation (issue 14): trust policies; tokens gain their kind, the
 	// policy that issued a federated one and the subject it was issued
 	// for (existing tokens are org access tokens: kind ''); orgs gain the
 	// bound on active federated tokens.
@@ -91,7 +91,7 @@ var migrations = []string{
 	-- The bound's count reads only this index: the org's live federated tokens.
 	CREATE INDEX tokens_federated_live ON tokens (org, expires_at) WHERE kind = 'federated' AND active = 1 AND revoked_at IS NULL;
 	ALTER TABLE orgs ADD COLUMN max_federated_tokens INTEGER NOT NULL DEFAULT 1000;`,
-	// usage reports (issue 16): hourly counters per org, token and
+	// 5: usage reports (issue 16): hourly counters per org, token and
 	// repository (hours in Unix seconds); registry actions gateways
 	// report; the ids of applied batches, so a retried one is applied
 	// once; and a token's last client address and User-Agent, with the
@@ -140,7 +140,7 @@ var migrations = []string{
 	ALTER TABLE tokens ADD COLUMN last_used_ip TEXT NOT NULL DEFAULT '';
 	ALTER TABLE tokens ADD COLUMN last_user_agent TEXT NOT NULL DEFAULT '';
 	ALTER TABLE tokens ADD COLUMN last_reported_at INTEGER;`,
-	// webhooks (issue 16 item 5): each org's webhooks, the outbox of
+	// 6: webhooks (issue 16 item 5): each org's webhooks, the outbox of
 	// events written with the change that causes them, one delivery row per
 	// (webhook, event) leased by the replica sending it, and the claims of
 	// expiry notices, one per (token, threshold).
@@ -186,7 +186,7 @@ var migrations = []string{
 		PRIMARY KEY (token_id, threshold)
 	) STRICT;
 	CREATE INDEX tokens_expires_at ON tokens (expires_at) WHERE expires_at IS NOT NULL;`,
-	// How many federated tokens each ID token got (by a hash of the JWT),
+	// 7: how many federated tokens each ID token got (by a hash of the JWT),
 	// kept until the ID token expires and the purge's retention passes.
 	`CREATE TABLE id_token_exchanges (
 		hash       BLOB PRIMARY KEY,
