@@ -85,7 +85,7 @@ func TestBearerRequestsAreLoggedWithTheirOAT(t *testing.T) {
 
 	var events map[string][]map[string]any
 	testenv.Eventually(t, 5*time.Second, "both events in the usage log", func() bool {
-		events = usageEvents(t)
+		events = env.UsageEvents(t)
 		return len(events[tokenID]) == 1 && len(events[pullID]) == 1
 	})
 	want := map[string]map[string]any{

@@ -51,7 +51,7 @@ func TestAnInactiveTokenIsNamedAndAReactivationIsSeenWithinTwoSeconds(t *testing
 	t.Run("the usage event names the refused token", func(t *testing.T) {
 		var events []map[string]any
 		testenv.Eventually(t, 5*time.Second, "the refusal's usage event", func() bool {
-			events = usageEvents(t)[requestID]
+			events = env.UsageEvents(t)[requestID]
 			return len(events) == 1
 		})
 		ev := events[0]

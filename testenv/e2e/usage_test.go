@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"bufio"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -60,7 +58,7 @@ func TestEveryRequestYieldsOneUsageEvent(t *testing.T) {
 
 	var events map[string][]map[string]any
 	testenv.Eventually(t, 5*time.Second, "every scripted request logged", func() bool {
-		events = usageEvents(t)
+		events = env.UsageEvents(t)
 		for _, s := range script {
 			if len(events[s.id]) == 0 {
 				return false
@@ -142,27 +140,4 @@ func TestNoLogLineContainsAToken(t *testing.T) {
 			t.Fatalf("the registry received an Authorization header on %s %s", seen.Method, seen.Path)
 		}
 	}
-}
-
-// usageEvents reads the usage log, grouped by request id.
-func usageEvents(t *testing.T) map[string][]map[string]any {
-	t.Helper()
-	f, err := os.Open(env.UsageLog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	events := map[string][]map[string]any{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var ev map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
-			t.Fatalf("usage log line is not JSON: %q", sc.Text())
-		}
-		if id, ok := ev["request_id"].(string); ok {
-			events[id] = append(events[id], ev)
-		}
-	}
-	return events
 }

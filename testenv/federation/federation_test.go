@@ -83,7 +83,7 @@ func TestAJobPushesAndPullsWithItsIDToken(t *testing.T) {
 		}
 		var evs []map[string]any
 		testenv.Eventually(t, 5*time.Second, "the login's usage event", func() bool {
-			evs = usageEvents(t)["fedpush-policy"]
+			evs = env.UsageEvents(t)["fedpush-policy"]
 			return len(evs) == 1
 		})
 		if evs[0]["policy"] != policy || evs[0]["org"] != org || evs[0]["token_id"] == "" {
@@ -288,7 +288,7 @@ func TestTwoReplicasAcceptTheSameIDTokenAsOneToken(t *testing.T) {
 	}
 	var a, b []map[string]any
 	testenv.Eventually(t, 5*time.Second, "both replicas' usage events", func() bool {
-		evs := usageEvents(t)
+		evs := env.UsageEvents(t)
 		a, b = evs["fedsame-bearer"], evs["fedsame-basic"]
 		return len(a) == 1 && len(b) == 1
 	})
@@ -312,7 +312,7 @@ func TestTwoReplicasAcceptTheSameIDTokenAsOneToken(t *testing.T) {
 		}
 		var evs []map[string]any
 		testenv.Eventually(t, 5*time.Second, "replica B's usage event", func() bool {
-			evs = usageEvents(t)["fedsame-bearer-at-b"]
+			evs = env.UsageEvents(t)["fedsame-bearer-at-b"]
 			return len(evs) == 1
 		})
 		if evs[0]["policy"] != otherPolicy || evs[0]["org"] != other || evs[0]["token_id"] == "" {

@@ -1,7 +1,6 @@
 package federation
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -149,30 +148,6 @@ func digest(t *testing.T, img v1.Image) v1.Hash {
 		t.Fatal(err)
 	}
 	return d
-}
-
-// usageEvents reads the usage log (both replicas write to it) and returns
-// the events of each request id.
-func usageEvents(t *testing.T) map[string][]map[string]any {
-	t.Helper()
-	f, err := os.Open(env.UsageLog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	events := map[string][]map[string]any{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var ev map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
-			t.Fatalf("usage log line is not JSON: %q", sc.Text())
-		}
-		if id, ok := ev["request_id"].(string); ok {
-			events[id] = append(events[id], ev)
-		}
-	}
-	return events
 }
 
 // leakedInto names the logs that hold one of the ID tokens the tests
