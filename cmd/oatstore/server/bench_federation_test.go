@@ -29,6 +29,11 @@ type exchangeBench struct {
 	jwts []string
 }
 
+// exchangePool is how many distinct ID tokens a benchmark exchanges in
+// turn: one ID token gets at most store.MaxExchangesPerIDToken tokens, so
+// the pool bounds a run at exchangePool × that many exchanges (20,480).
+const exchangePool = 4096
+
 func newExchangeBench(b *testing.B, pool int) *exchangeBench {
 	b.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "oatstore.db"))
@@ -108,7 +113,7 @@ func (e *exchangeBench) exchange(client *http.Client, jwt string) int {
 // its audit entry in one transaction).
 func BenchmarkExchange(b *testing.B) {
 	b.ReportAllocs()
-	e := newExchangeBench(b, 512)
+	e := newExchangeBench(b, exchangePool)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 	i := 0
 	cpu := processCPU(b)
@@ -129,7 +134,7 @@ func BenchmarkExchange(b *testing.B) {
 // not.
 func BenchmarkExchangeLoad(b *testing.B) {
 	b.ReportAllocs()
-	e := newExchangeBench(b, 512)
+	e := newExchangeBench(b, exchangePool)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var next, failed atomic.Int64
 	b.SetParallelism(8)
