@@ -55,13 +55,14 @@ func PeekIssuer(jwt string) (string, error) {
 // LoginHash is what the store keys the federated token of a gateway login
 // by: the SHA-256 of the org and the JWT, domain-separated from the hash of
 // an oat_ secret. The same JWT presented for two orgs gives two tokens;
-// the same (org, JWT) gives the same row, on every replica and every retry.
+// the same (org, JWT) gives the same row, on every replica and every retry,
+// whichever of its valid spellings is presented (writeOneSpelling).
 func LoginHash(org, jwt string) [sha256.Size]byte {
 	h := sha256.New()
 	h.Write([]byte("oatgate federated login\x00"))
 	h.Write([]byte(org))
 	h.Write([]byte{0})
-	h.Write([]byte(jwt))
+	writeOneSpelling(h, jwt)
 	var out [sha256.Size]byte
 	h.Sum(out[:0])
 	return out
@@ -73,7 +74,7 @@ func LoginHash(org, jwt string) [sha256.Size]byte {
 func IDTokenHash(jwt string) [sha256.Size]byte {
 	h := sha256.New()
 	h.Write([]byte("oatgate ID token\x00"))
-	h.Write([]byte(jwt))
+	writeOneSpelling(h, jwt)
 	var out [sha256.Size]byte
 	h.Sum(out[:0])
 	return out
