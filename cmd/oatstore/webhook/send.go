@@ -97,6 +97,10 @@ func transportError(err error) string {
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		// Its text names the address the name resolved to.
 		return "connecting to the receiver failed: " + opErr.Err.Error()
+	case errors.As(err, &opErr):
+		// A reset or broken pipe after connecting: its text names both
+		// ends' addresses, oatstore's and the receiver's.
+		return "talking to the receiver failed: " + opErr.Err.Error()
 	case errors.Is(err, context.DeadlineExceeded):
 		return "no answer within the timeout"
 	case errors.Is(err, context.Canceled):

@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -128,5 +129,32 @@ func TestAFailedAttemptSaysWhyWithoutTheURL(t *testing.T) {
 				t.Errorf("the error %q names the address the name resolved to", o.Err)
 			}
 		})
+	}
+}
+
+func TestAConnectionResetAfterConnectingNamesNoAddress(t *testing.T) {
+	// The receiver takes the request and resets the connection: the
+	// error Go reports names both ends' addresses.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Errorf("hijacking: %v", err)
+			return
+		}
+		if tcp, ok := conn.(*net.TCPConn); ok {
+			_ = tcp.SetLinger(0) // close with RST, not FIN
+		}
+		conn.Close()
+	}))
+	defer srv.Close()
+	url := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) + "/receiver-credential-in-path"
+	o, _ := send(context.Background(), newClient(time.Second, egress.Policy{Loopback: true}), due(url), Options{AllowLoopbackHTTP: true}, time.Now())
+	if o.Status != 0 || o.Err == "" {
+		t.Fatalf("send = %+v, want a failed attempt", o)
+	}
+	for _, leak := range []string{"127.0.0.1", "::1", "receiver-credential-in-path"} {
+		if strings.Contains(o.Err, leak) {
+			t.Errorf("the error %q holds %q", o.Err, leak)
+		}
 	}
 }
