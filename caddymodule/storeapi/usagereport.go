@@ -235,15 +235,18 @@ func ParseUsageReport(body []byte) (UsageReport, error) {
 // longer.
 const MaxFieldLen = 512
 
-// ClampField returns s as valid UTF-8 (a run of invalid bytes becomes one
+// ClampField returns s as valid UTF-8 without NUL bytes (a run of invalid
+// bytes becomes one
 // U+FFFD) of at most MaxFieldLen bytes, cut at a rune boundary: what
 // encoding/json writes of it reads back no longer. (encoding/json writes
 // each invalid byte as U+FFFD, three bytes.)
 func ClampField(s string) string {
-	if len(s) <= MaxFieldLen && utf8.ValidString(s) {
+	if len(s) <= MaxFieldLen && utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
 		return s
 	}
-	s = strings.ToValidUTF8(s, "\uFFFD")
+	// PostgreSQL's text holds no NUL: one would fail the batch's
+	// transaction there, not just its item.
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 	if len(s) <= MaxFieldLen {
 		return s
 	}

@@ -266,6 +266,7 @@ func TestClampField(t *testing.T) {
 		{"a four-byte rune across the bound goes whole", strings.Repeat("a", MaxFieldLen-2) + "😀", strings.Repeat("a", MaxFieldLen-2)},
 		{"invalid bytes become one replacement character", "a\xff\xfeb", "a\uFFFDb"},
 		{"an empty string stays empty", "", ""},
+		{"NUL bytes are dropped, PostgreSQL's text holds none", "docker\x00/27\x00", "docker/27"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
