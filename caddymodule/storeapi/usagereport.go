@@ -236,10 +236,9 @@ func ParseUsageReport(body []byte) (UsageReport, error) {
 const MaxFieldLen = 512
 
 // ClampField returns s as valid UTF-8 without NUL bytes (a run of invalid
-// bytes becomes one
-// U+FFFD) of at most MaxFieldLen bytes, cut at a rune boundary: what
-// encoding/json writes of it reads back no longer. (encoding/json writes
-// each invalid byte as U+FFFD, three bytes.)
+// bytes becomes one U+FFFD) of at most MaxFieldLen bytes, cut at a rune
+// boundary: what encoding/json writes of it reads back no longer.
+// (encoding/json writes each invalid byte as U+FFFD, three bytes.)
 func ClampField(s string) string {
 	if len(s) <= MaxFieldLen && utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
 		return s
