@@ -45,7 +45,8 @@ type FederationTx interface {
 	// matching ErrNotFound.
 	TokenByHash(ctx context.Context, hash []byte) (Token, error)
 	// IDTokenExchanges returns how many federated tokens the ID token of
-	// hash got (0 when none).
+	// hash got (0 when none), and holds that count against other writers
+	// until the transaction ends.
 	IDTokenExchanges(ctx context.Context, hash []byte) (int, error)
 	// AddIDTokenExchange counts one more federated token for the ID token
 	// of hash, which expires at expiry.

@@ -95,9 +95,18 @@ func (x tx) TokenByHash(ctx context.Context, hash []byte) (store.Token, error) {
 	return t, store.ReadError(err, pgx.ErrNoRows, "token by hash")
 }
 
+// IDTokenExchanges creates the ID token's row if it has none, then reads
+// and locks it: replicas issuing for one ID token at once (for two orgs,
+// which lock no common org row) count one after the other, never both
+// from the same number past the bound. A row created here and left at 0
+// (the issue failed after) expires at once and is purged.
 func (x tx) IDTokenExchanges(ctx context.Context, hash []byte) (int, error) {
+	if _, err := x.tx.Exec(ctx, `INSERT INTO id_token_exchanges (hash, count, expires_at) VALUES ($1, 0, to_timestamp(0))
+		ON CONFLICT (hash) DO NOTHING`, hash); err != nil {
+		return 0, fmt.Errorf("reading an ID token's exchanges: %w", err)
+	}
 	var n int
-	err := x.tx.QueryRow(ctx, `SELECT count FROM id_token_exchanges WHERE hash = $1`, hash).Scan(&n)
+	err := x.tx.QueryRow(ctx, `SELECT count FROM id_token_exchanges WHERE hash = $1 FOR UPDATE`, hash).Scan(&n)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return 0, fmt.Errorf("reading an ID token's exchanges: %w", err)
 	}
@@ -106,7 +115,8 @@ func (x tx) IDTokenExchanges(ctx context.Context, hash []byte) (int, error) {
 
 func (x tx) AddIDTokenExchange(ctx context.Context, hash []byte, expiry time.Time) error {
 	if _, err := x.tx.Exec(ctx, `INSERT INTO id_token_exchanges (hash, count, expires_at) VALUES ($1, 1, $2)
-		ON CONFLICT (hash) DO UPDATE SET count = id_token_exchanges.count + 1`, hash, store.Millis(expiry)); err != nil {
+		ON CONFLICT (hash) DO UPDATE SET count = id_token_exchanges.count + 1,
+			expires_at = GREATEST(id_token_exchanges.expires_at, EXCLUDED.expires_at)`, hash, store.Millis(expiry)); err != nil {
 		return fmt.Errorf("counting an ID token's exchange: %w", err)
 	}
 	return nil
