@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oatgate/oatgate/testenv"
 )
 
 // podman is one podman user: Debian's podman 4.3, rootful, with storage,
@@ -22,12 +24,8 @@ type podman struct {
 // elsewhere it skips, loudly.
 func newPodman(t *testing.T) *podman {
 	t.Helper()
-	bin, err := exec.LookPath("podman")
+	bin := testenv.Tool(t, "podman")
 	switch {
-	case err != nil && os.Getenv("CI") == "true":
-		t.Fatalf("podman is not installed, and CI must run this test: .ci/run installs Debian's podman")
-	case err != nil:
-		t.Skip("SKIPPED, NOTHING TESTED: podman is not installed (apt-get install podman); CI installs it and runs this test")
 	case os.Geteuid() != 0 && os.Getenv("CI") == "true":
 		t.Fatalf("podman runs rootful here and the tests are not root")
 	case os.Geteuid() != 0:

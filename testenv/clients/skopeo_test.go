@@ -10,22 +10,12 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+
+	"github.com/oatgate/oatgate/testenv"
 )
 
-// skopeo returns the skopeo binary. CI installs it (.ci/run), so there a
-// missing skopeo fails the test; elsewhere it skips, loudly.
-func skopeo(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("skopeo")
-	if err == nil {
-		return bin
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("skopeo is not installed, and CI must run this test: .ci/run installs Debian's skopeo")
-	}
-	t.Skip("SKIPPED: skopeo is not installed (apt-get install skopeo); CI installs it and runs this test")
-	return ""
-}
+// skopeo returns the skopeo binary (testenv.Tool: CI installs it).
+func skopeo(t *testing.T) string { return testenv.Tool(t, "skopeo") }
 
 // runSkopeo runs skopeo with args, without any user policy or auth file.
 func runSkopeo(t *testing.T, args ...string) (string, error) {

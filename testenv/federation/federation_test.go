@@ -96,13 +96,7 @@ func TestAJobPushesAndPullsWithItsIDToken(t *testing.T) {
 // that the token is on no command line.
 func skopeo(t *testing.T, org, jwt string, args ...string) string {
 	t.Helper()
-	bin, err := exec.LookPath("skopeo")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("skopeo is not installed, and CI must run this test: .ci/run installs Debian's skopeo")
-		}
-		t.Skip("SKIPPED: skopeo is not installed (apt-get install skopeo); CI installs it and runs this test")
-	}
+	bin := testenv.Tool(t, "skopeo")
 	auth := map[string]any{"auths": map[string]any{}}
 	for _, r := range replicas {
 		auth["auths"].(map[string]any)[r.host] = map[string]string{"auth": base64.StdEncoding.EncodeToString([]byte(org + ":" + jwt))}
